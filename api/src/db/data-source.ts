@@ -1,0 +1,56 @@
+/**
+ * Builds the TypeORM DataSource for either a real Postgres (DATABASE_URL) or the
+ * embedded one; both speak the wire protocol so nothing else differs. Migrations
+ * run explicitly (never `synchronize`).
+ */
+import { DataSource } from 'typeorm';
+import { ENTITIES } from './entities.js';
+import { Initial1732000000000 } from './migrations/1732000000000-initial.js';
+
+export const MIGRATIONS = [Initial1732000000000];
+
+export interface DataSourceOptions {
+  url: string;
+  /** Pool size; the embedded server multiplexes one session, so it gets 1. */
+  poolMax?: number;
+  logging?: boolean;
+}
+
+export function createDataSource(opts: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: opts.logging ? ['error', 'warn'] : false,
+    extra: {
+      max: opts.poolMax ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+    },
+  });
+}
+
+/** Connects and brings the schema up to date. Safe to call from several replicas: migrations take an advisory lock. */
+export async function openDatabase(opts: DataSourceOptions): Promise<DataSource> {
+  const ds = createDataSource(opts);
+  await ds.initialize();
+  if ((opts.poolMax ?? 10) < 2) {
+    // Single-connection (embedded) mode has one process by construction.
+    await ds.runMigrations({ transaction: 'each' });
+    return ds;
+  }
+  // A session-level advisory lock must be taken and released on the same connection.
+  const lock = ds.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(727172)`);
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.query(`SELECT pg_advisory_unlock(727172)`).catch(() => undefined);
+    await lock.release();
+  }
+  return ds;
+}

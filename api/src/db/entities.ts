@@ -1,0 +1,226 @@
+/**
+ * The data model, as TypeORM EntitySchemas (no decorators, so esbuild/tsx/vitest
+ * need no metadata emission). The schema itself is owned by the migrations in
+ * ./migrations; these schemas only map it. Column names are snake_case in SQL.
+ */
+import { EntitySchema } from 'typeorm';
+
+export const DEPLOYMENT_STATUSES = ['QUEUED', 'DEPLOYING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+export const DEPLOYMENT_SOURCES = ['API', 'ROLLBACK', 'GIT'] as const;
+export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
+/** Statuses a rollback may target (the current deployment excepted). */
+export const ROLLBACKABLE_STATUSES: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
+
+export interface User {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  /** sha256 of the token; the token itself is shown once and never stored. */
+  tokenHash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  /** DNS-safe, globally unique: it is the directory `apps/<slug>/` in the manifests repo. */
+  slug: string;
+  ownerId: string;
+  createdAt: Date;
+}
+
+export interface Service {
+  id: string;
+  projectId: string;
+  /** DNS label, unique per project; also the directory `apps/<project>/<name>/`. */
+  name: string;
+  port: number;
+  createdAt: Date;
+}
+
+export interface Deployment {
+  id: string;
+  /** Monotonic insertion order; the keyset for history pagination. */
+  seq: string;
+  serviceId: string;
+  status: DeploymentStatus;
+  source: DeploymentSource;
+  imageUrl: string;
+  commitSha: string | null;
+  commitMessage: string | null;
+  port: number;
+  replicas: number;
+  cpuLimit: string | null;
+  memoryLimit: string | null;
+  rollbackFromId: string | null;
+  createdById: string | null;
+  /** Display name of who made it: the user's email, or the git author for GIT rows. */
+  actor: string;
+  manifestsCommitSha: string | null;
+  statusMessage: string | null;
+  reason: string | null;
+  idempotencyKey: string | null;
+  /** Controller lease: which worker holds the row and until when (crash recovery). */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface EnvironmentVariable {
+  id: string;
+  deploymentId: string;
+  key: string;
+  /** base64(ciphertext || 16-byte GCM tag) */
+  valueEncrypted: string;
+  /** base64 12-byte IV */
+  valueIv: string;
+  isSecret: boolean;
+}
+
+export interface AuditLog {
+  id: string;
+  createdAt: Date;
+  actorId: string | null;
+  actor: string;
+  action: string;
+  projectId: string | null;
+  serviceId: string | null;
+  deploymentId: string | null;
+  data: Record<string, unknown>;
+}
+
+const uuidPk = { type: 'uuid', primary: true, generated: 'uuid' } as const;
+const createdAt = { type: 'timestamptz', name: 'created_at', createDate: true } as const;
+
+export const UserEntity = new EntitySchema<User>({
+  name: 'User',
+  tableName: 'users',
+  columns: {
+    id: uuidPk,
+    email: { type: 'text', unique: true },
+    passwordHash: { type: 'text', name: 'password_hash' },
+    createdAt,
+  },
+});
+
+export const ApiTokenEntity = new EntitySchema<ApiToken>({
+  name: 'ApiToken',
+  tableName: 'api_tokens',
+  columns: {
+    id: uuidPk,
+    userId: { type: 'uuid', name: 'user_id' },
+    name: { type: 'text' },
+    tokenHash: { type: 'text', name: 'token_hash', unique: true },
+    createdAt,
+    lastUsedAt: { type: 'timestamptz', name: 'last_used_at', nullable: true },
+    expiresAt: { type: 'timestamptz', name: 'expires_at', nullable: true },
+  },
+});
+
+export const ProjectEntity = new EntitySchema<Project>({
+  name: 'Project',
+  tableName: 'projects',
+  columns: {
+    id: uuidPk,
+    name: { type: 'text' },
+    slug: { type: 'text', unique: true },
+    ownerId: { type: 'uuid', name: 'owner_id' },
+    createdAt,
+  },
+});
+
+export const ServiceEntity = new EntitySchema<Service>({
+  name: 'Service',
+  tableName: 'services',
+  columns: {
+    id: uuidPk,
+    projectId: { type: 'uuid', name: 'project_id' },
+    name: { type: 'text' },
+    port: { type: 'int' },
+    createdAt,
+  },
+});
+
+export const DeploymentEntity = new EntitySchema<Deployment>({
+  name: 'Deployment',
+  tableName: 'deployments',
+  columns: {
+    id: uuidPk,
+    seq: { type: 'bigint', insert: false, update: false },
+    serviceId: { type: 'uuid', name: 'service_id' },
+    status: { type: 'text' },
+    source: { type: 'text' },
+    imageUrl: { type: 'text', name: 'image_url' },
+    commitSha: { type: 'text', name: 'commit_sha', nullable: true },
+    commitMessage: { type: 'text', name: 'commit_message', nullable: true },
+    port: { type: 'int' },
+    replicas: { type: 'int' },
+    cpuLimit: { type: 'text', name: 'cpu_limit', nullable: true },
+    memoryLimit: { type: 'text', name: 'memory_limit', nullable: true },
+    rollbackFromId: { type: 'uuid', name: 'rollback_from_id', nullable: true },
+    createdById: { type: 'uuid', name: 'created_by_id', nullable: true },
+    actor: { type: 'text' },
+    manifestsCommitSha: { type: 'text', name: 'manifests_commit_sha', nullable: true },
+    statusMessage: { type: 'text', name: 'status_message', nullable: true },
+    reason: { type: 'text', nullable: true },
+    idempotencyKey: { type: 'text', name: 'idempotency_key', nullable: true },
+    leaseOwner: { type: 'text', name: 'lease_owner', nullable: true },
+    leaseExpiresAt: { type: 'timestamptz', name: 'lease_expires_at', nullable: true },
+    attempts: { type: 'int', default: 0 },
+    createdAt,
+    startedAt: { type: 'timestamptz', name: 'started_at', nullable: true },
+    finishedAt: { type: 'timestamptz', name: 'finished_at', nullable: true },
+  },
+});
+
+export const EnvironmentVariableEntity = new EntitySchema<EnvironmentVariable>({
+  name: 'EnvironmentVariable',
+  tableName: 'environment_variables',
+  columns: {
+    id: uuidPk,
+    deploymentId: { type: 'uuid', name: 'deployment_id' },
+    key: { type: 'text' },
+    valueEncrypted: { type: 'text', name: 'value_encrypted' },
+    valueIv: { type: 'text', name: 'value_iv' },
+    isSecret: { type: 'boolean', name: 'is_secret' },
+  },
+});
+
+export const AuditLogEntity = new EntitySchema<AuditLog>({
+  name: 'AuditLog',
+  tableName: 'audit_logs',
+  columns: {
+    id: uuidPk,
+    createdAt,
+    actorId: { type: 'uuid', name: 'actor_id', nullable: true },
+    actor: { type: 'text' },
+    action: { type: 'text' },
+    projectId: { type: 'uuid', name: 'project_id', nullable: true },
+    serviceId: { type: 'uuid', name: 'service_id', nullable: true },
+    deploymentId: { type: 'uuid', name: 'deployment_id', nullable: true },
+    data: { type: 'jsonb' },
+  },
+});
+
+export const ENTITIES = [
+  UserEntity,
+  ApiTokenEntity,
+  ProjectEntity,
+  ServiceEntity,
+  DeploymentEntity,
+  EnvironmentVariableEntity,
+  AuditLogEntity,
+];
