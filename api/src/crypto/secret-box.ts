@@ -3,7 +3,7 @@
  * KUBIDU_ENCRYPTION_KEY (32 bytes, base64 or hex) or, on the embedded default,
  * from a key file generated once in the data dir with mode 0600.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,6 +28,16 @@ export class SecretBox {
     const c = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([c.update(plain, 'utf8'), c.final(), c.getAuthTag()]);
     return { valueEncrypted: body.toString('base64'), valueIv: iv.toString('base64') };
+  }
+
+  /**
+   * A keyed content hash of a set of secret values, used to name the immutable
+   * Kubernetes Secret. Keyed (HMAC) so the name published in Git reveals nothing
+   * that could be brute-forced back to a low-entropy secret value.
+   */
+  fingerprint(entries: Record<string, string>): string {
+    const canonical = JSON.stringify(Object.keys(entries).sort().map((k) => [k, entries[k]]));
+    return createHmac('sha256', this.key).update('kubidu-secret-name\0').update(canonical).digest('hex');
   }
 
   open(s: Sealed): string {

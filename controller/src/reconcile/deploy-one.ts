@@ -1,0 +1,234 @@
+/**
+ * Takes one claimed deployment to its end: secrets → one commit pushed → sync →
+ * RUNNING or FAILED. Every step is idempotent so a restarted worker can resume a
+ * row wherever its predecessor died: a recorded commit is not made again, and a
+ * pushed-but-unrecorded commit is found by its `Kubidu-Deployment` trailer.
+ */
+import type { SecretBox } from '@kubidu/api/crypto/secret-box';
+import type { DeploymentDetails, DeploymentStore } from '../store/deployment-store.js';
+import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../errors.js';
+import type { Logger } from '../start.js';
+
+/** What a service directory should describe; rendered into files by the manifests module. */
+export interface DesiredState {
+  project: string;
+  service: string;
+  image: string;
+  port: number;
+  replicas: number;
+  cpuLimit: string | null;
+  memoryLimit: string | null;
+  env: Record<string, string>;
+  secretName: string | null;
+  deploymentId: string;
+}
+
+/** Writes the commit for a desired state and pushes it; returns null sha only for an empty repo. */
+export interface ManifestsWriter {
+  write(
+    desired: DesiredState,
+    message: string,
+  ): Promise<{ sha: string; noop: boolean; attempts: number }>;
+  /** The pushed commit carrying `Kubidu-Deployment: <id>`, if any (crash recovery). */
+  findDeploymentCommit(deploymentId: string): Promise<string | null>;
+}
+
+/** Creates the immutable Secret holding a deployment's secret env (cluster configured). */
+export interface SecretsWriter {
+  ensureSecret(name: string, data: Record<string, string>, labels: Record<string, string>): Promise<void>;
+}
+
+export interface SyncOutcome {
+  outcome: 'RUNNING' | 'FAILED';
+  message: string;
+  syncedRevision?: string;
+}
+
+/** Triggers and watches a sync of the service's Argo CD app for a pushed commit. */
+export interface SyncRunner {
+  appNameFor(project: string, service: string): string;
+  run(input: {
+    appName: string;
+    commitSha: string;
+    deploymentId: string;
+    actor: string;
+    reason: string | null;
+    onStatus(message: string): Promise<void>;
+  }): Promise<SyncOutcome>;
+}
+
+export interface DeployDeps {
+  store: DeploymentStore;
+  manifests: ManifestsWriter;
+  secretBox: SecretBox;
+  secrets: SecretsWriter | null;
+  sync: SyncRunner | null;
+  workerId: string;
+  leaseMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Give up on retryable failures after this long (the row then FAILS with the last reason). */
+  giveUpAfterMs: number;
+  logger: Logger;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** The commit message: conventional subject, reason and actor in the body, trailers last. */
+export function commitMessageFor(d: DeploymentDetails): string {
+  const where = `${d.projectSlug}/${d.serviceName}`;
+  const subject = d.rollbackFromId
+    ? `rollback(${where}): to ${shortId(d.rollbackFromId)} — ${d.imageUrl}`
+    : `deploy(${where}): ${d.imageUrl}`;
+  const body: string[] = [];
+  if (d.reason) body.push(`Reason: ${oneLine(d.reason)}`);
+  body.push(d.rollbackFromId ? `Rolled back by ${d.actor} through Kubidu.` : `Deployed by ${d.actor} through Kubidu.`);
+  const trailers = [`Kubidu-Deployment: ${d.id}`];
+  if (d.rollbackFromId) trailers.push(`Kubidu-Rollback-Of: ${d.rollbackFromId}`);
+  trailers.push(`Kubidu-Actor: ${oneLine(d.actor)}`);
+  return `${subject}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** The Secret name for a deployment's secret env: service name + keyed content hash. */
+export function secretNameFor(serviceName: string, fingerprint: string): string {
+  return `${serviceName}-secrets-${fingerprint.slice(0, 12)}`;
+}
+
+export function createDeployStep(deps: DeployDeps) {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  /** Runs fn until it succeeds, retrying what is retryable with jittered backoff. */
+  async function withRetry<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof LeaseLostError || isTerminal(err)) throw err;
+        if (Date.now() - started > deps.giveUpAfterMs) {
+          throw new TerminalError(`Gave up ${what} after ${Math.round(deps.giveUpAfterMs / 1000)} s: ${errorMessage(err)}`);
+        }
+        const delay = Math.min(deps.retryMaxMs, deps.retryBaseMs * 2 ** Math.min(attempt, 10));
+        const jittered = Math.round(delay / 2 + Math.random() * (delay / 2));
+        const msg = `Waiting: ${errorMessage(err)} (retrying ${what} in ${(jittered / 1000).toFixed(1)} s)`;
+        deps.logger.warn({ deploymentId: id, attempt }, msg);
+        await deps.store.heartbeat(id, deps.workerId, deps.leaseMs, msg);
+        await sleep(jittered);
+      }
+    }
+  }
+
+  return async function deployOne(id: string): Promise<void> {
+    const d = await deps.store.load(id);
+    if (!d || d.status !== 'DEPLOYING') return;
+    const heartbeat = setInterval(() => {
+      deps.store.heartbeat(id, deps.workerId, deps.leaseMs).catch(() => undefined);
+    }, Math.max(250, Math.floor(deps.leaseMs / 3)));
+    heartbeat.unref?.();
+    try {
+      const notes: string[] = [];
+      // 1. Env: plain values go to Git; secret values become an immutable Secret named by keyed hash.
+      const plain: Record<string, string> = {};
+      const secret: Record<string, string> = {};
+      for (const e of d.env) (e.isSecret ? secret : plain)[e.key] = deps.secretBox.open(e);
+      let secretName: string | null = null;
+      if (Object.keys(secret).length > 0) {
+        secretName = secretNameFor(d.serviceName, deps.secretBox.fingerprint(secret));
+        if (deps.secrets) {
+          const name = secretName;
+          await withRetry(id, 'creating the Secret', () =>
+            deps.secrets!.ensureSecret(name, secret, { 'kubidu.dev/service': d.serviceName, 'kubidu.dev/project': d.projectSlug }),
+          );
+        } else {
+          notes.push(`no Kubernetes cluster configured, so Secret ${secretName} was not created`);
+        }
+      }
+
+      // 2. One commit, pushed — unless a previous attempt already did it.
+      let sha = d.manifestsCommitSha;
+      let noop = false;
+      if (!sha && d.attempts > 1) {
+        sha = await withRetry(id, 'looking for an earlier commit', () => deps.manifests.findDeploymentCommit(id));
+        if (sha) {
+          await deps.store.recordCommit(id, deps.workerId, sha, `Found pushed commit ${sha.slice(0, 8)} after a restart`, { recovered: true });
+        }
+      }
+      if (!sha) {
+        const desired: DesiredState = {
+          project: d.projectSlug,
+          service: d.serviceName,
+          image: d.imageUrl,
+          port: d.port,
+          replicas: d.replicas,
+          cpuLimit: d.cpuLimit,
+          memoryLimit: d.memoryLimit,
+          env: plain,
+          secretName,
+          deploymentId: d.id,
+        };
+        const message = commitMessageFor(d);
+        const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message));
+        sha = res.sha;
+        noop = res.noop;
+        await deps.store.recordCommit(
+          id,
+          deps.workerId,
+          sha,
+          noop
+            ? `Manifests already describe this deployment at ${sha.slice(0, 8)}; nothing to commit`
+            : `Committed ${sha.slice(0, 8)} to the manifests repo`,
+          { noop, attempts: res.attempts },
+        );
+      }
+
+      // 3. Sync, or end at the commit when no sync engine is configured.
+      if (!deps.sync) {
+        const msg = [
+          noop ? `Manifests already at ${sha.slice(0, 8)}` : `Committed ${sha.slice(0, 8)} to the manifests repo`,
+          'no sync engine is configured (ARGOCD_URL unset), so the deploy ends at the commit',
+          ...notes,
+        ].join('; ');
+        await deps.store.finish(id, deps.workerId, 'RUNNING', msg, { commitSha: sha, sync: 'none' });
+        return;
+      }
+      const appName = deps.sync.appNameFor(d.projectSlug, d.serviceName);
+      const out = await deps.sync.run({
+        appName,
+        commitSha: sha,
+        deploymentId: id,
+        actor: d.actor,
+        reason: d.reason,
+        onStatus: (m) => deps.store.heartbeat(id, deps.workerId, deps.leaseMs, m),
+      });
+      const msg = [out.message, ...notes].join('; ');
+      await deps.store.finish(id, deps.workerId, out.outcome, msg, {
+        commitSha: sha,
+        argoApp: appName,
+        syncedRevision: out.syncedRevision ?? null,
+      });
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        deps.logger.warn({ deploymentId: id }, err.message);
+        return;
+      }
+      if (isTerminal(err)) {
+        const msg = errorMessage(err);
+        deps.logger.warn({ deploymentId: id }, `deployment failed: ${msg}`);
+        await deps.store.finish(id, deps.workerId, 'FAILED', msg, {}).catch(() => undefined);
+        return;
+      }
+      // Unexpected and not terminal: leave the row DEPLOYING; its lease expires and a worker resumes it.
+      deps.logger.error({ deploymentId: id, err: errorMessage(err) }, 'deployment step crashed; will be resumed');
+      throw err;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+}
