@@ -1,8 +1,20 @@
 /**
  * Entry point the API process (or `npm run controller`) uses to run the GitOps
- * reconciler. TODO(integration): wired to the claim loop in the controller issue.
+ * reconciler: validates config, makes sure the manifests repo exists (embedded
+ * default), wires the adapters into the deploy step, and starts the claim loop.
  */
 import type { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
+import { SecretBox, loadOrCreateKey } from '@kubidu/api/crypto/secret-box';
+import { loadControllerConfig, type ControllerConfig } from './config.js';
+import { createDeploymentStore } from './store/deployment-store.js';
+import { createDeployStep, type SecretsWriter, type SyncRunner } from './reconcile/deploy-one.js';
+import { createManifestsWriter, createMutex } from './reconcile/manifests-writer.js';
+import { startLoop } from './reconcile/loop.js';
+import { listenForDeployments } from './reconcile/listener.js';
+import { openManifestsRepo } from './reconcile/manifests-repo.js';
+import { createSyncRunnerFromEnv } from './reconcile/sync-runner.js';
+import { createSecretsWriterFromEnv } from './adapters/kubernetes/secrets.js';
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -19,14 +31,72 @@ export interface ControllerOptions {
   logger: Logger;
   /** True when the database is the embedded single-connection one (no LISTEN; short poll). */
   embedded?: boolean;
+  /** Overrides for tests and benchmarks. */
+  overrides?: { sync?: SyncRunner | null; secrets?: SecretsWriter | null; maxInFlight?: number };
 }
 
 export interface ControllerHandle {
   /** Wake the claim loop now (in-process shortcut for NOTIFY). */
   wake(): void;
   stop(): Promise<void>;
+  config: ControllerConfig;
+  /** Deployments being worked on by this process right now. */
+  inFlight(): number;
 }
 
-export async function startController(_opts: ControllerOptions): Promise<ControllerHandle> {
-  return { wake() {}, async stop() {} };
+export async function startController(opts: ControllerOptions): Promise<ControllerHandle> {
+  const { ds, env, logger } = opts;
+  const config = loadControllerConfig(env, opts.dataDir, opts.embedded);
+  const secretBox = new SecretBox(loadOrCreateKey(env.KUBIDU_ENCRYPTION_KEY, opts.dataDir));
+  const repo = await openManifestsRepo(config, logger);
+  const sync = opts.overrides && 'sync' in opts.overrides ? opts.overrides.sync! : await createSyncRunnerFromEnv(env, repo.git, logger);
+  const secrets =
+    opts.overrides && 'secrets' in opts.overrides ? opts.overrides.secrets! : await createSecretsWriterFromEnv(env, logger);
+  const store = createDeploymentStore(ds);
+  const deployOne = createDeployStep({
+    store,
+    manifests: createManifestsWriter(repo.git, repo.render, createMutex()),
+    secretBox,
+    secrets,
+    sync,
+    workerId: config.workerId,
+    leaseMs: config.leaseMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    giveUpAfterMs: Number(env.KUBIDU_GIVE_UP_SECONDS ?? 1800) * 1000,
+    logger,
+  });
+  const loop = startLoop({
+    store,
+    deployOne,
+    workerId: config.workerId,
+    leaseMs: config.leaseMs,
+    pollMs: config.pollMs,
+    claimBatch: config.claimBatch,
+    maxInFlight: opts.overrides?.maxInFlight ?? 100,
+    logger,
+  });
+  const url = (ds.options as PostgresConnectionOptions).url;
+  const listener = !opts.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;
+  logger.info(
+    {
+      worker: config.workerId,
+      manifests: config.manifestsUrl,
+      branch: config.branch,
+      sync: sync ? 'argocd' : 'none',
+      secrets: secrets ? 'kubernetes' : 'none',
+    },
+    config.manifestsIsLocal
+      ? `controller started; manifests repo ${config.manifestsUrl} (clone it with: git clone ${config.manifestsUrl})`
+      : `controller started; manifests repo ${config.manifestsUrl} (${config.branch})`,
+  );
+  return {
+    config,
+    wake: loop.wake,
+    inFlight: loop.inFlight,
+    async stop() {
+      await listener?.stop();
+      await loop.stop();
+    },
+  };
 }

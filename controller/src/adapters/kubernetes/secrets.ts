@@ -1,0 +1,77 @@
+/**
+ * Creates the immutable Secret that holds a deployment's secret env, named by a
+ * keyed content hash, so the manifests in Git can reference it by name while the
+ * values never enter Git. Same content → same name → AlreadyExists is success.
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { SecretsWriter } from '../../reconcile/deploy-one.js';
+import type { Logger } from '../../start.js';
+
+export class KubernetesSecretError extends Error {
+  readonly code = 'KUBERNETES_SECRET_FAILED';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** `{project}` style template for the namespace an app's objects live in. */
+export function namespaceFor(template: string, project: string, service: string): string {
+  return template.replaceAll('{project}', project).replaceAll('{service}', service);
+}
+
+export function createSecretsWriter(kc: k8s.KubeConfig, namespaceTemplate: string): SecretsWriter {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  return {
+    async ensureSecret(name, data, labels) {
+      const namespace = namespaceFor(
+        namespaceTemplate,
+        labels['kubidu.dev/project'] ?? 'default',
+        labels['kubidu.dev/service'] ?? '',
+      );
+      try {
+        await core.createNamespacedSecret({
+          namespace,
+          body: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name, labels: { ...labels, 'app.kubernetes.io/managed-by': 'kubidu' } },
+            immutable: true,
+            type: 'Opaque',
+            stringData: data,
+          },
+        });
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code === 409) return; // already there: same name means same content
+        // Never echo the request or the response body: they would carry the values.
+        const retryable = code === undefined || code >= 500 || code === 429;
+        throw new KubernetesSecretError(
+          `creating Secret ${namespace}/${name} failed${code ? ` with HTTP ${code}` : ''}`,
+          retryable,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * A writer when a cluster is configured (KUBECONFIG, or running in-cluster), else
+ * null. KUBIDU_KUBERNETES=off disables it; =on requires it.
+ */
+export async function createSecretsWriterFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Promise<SecretsWriter | null> {
+  const mode = (env.KUBIDU_KUBERNETES ?? 'auto').toLowerCase();
+  if (mode === 'off') return null;
+  const configured = Boolean(env.KUBECONFIG || env.KUBERNETES_SERVICE_HOST);
+  if (!configured && mode !== 'on') return null;
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) {
+    if (mode === 'on') throw new Error('KUBIDU_KUBERNETES=on but no cluster is configured (set KUBECONFIG or run in-cluster)');
+    return null;
+  }
+  logger.info({ cluster: kc.getCurrentCluster()?.server }, 'secrets go to the cluster as immutable Secrets');
+  return createSecretsWriter(kc, env.KUBIDU_APP_NAMESPACE_TEMPLATE || '{project}');
+}

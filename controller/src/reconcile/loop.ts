@@ -1,0 +1,96 @@
+/**
+ * The claim loop: wakes on NOTIFY (or an in-process wake, or a slow poll), claims
+ * what it can, and runs each claimed deployment as its own task. Holds no state
+ * that another replica would need: rows, leases and advisory locks live in Postgres.
+ */
+import type { DeploymentStore } from '../store/deployment-store.js';
+import type { Logger } from '../start.js';
+import { errorMessage } from '../errors.js';
+
+export interface LoopOptions {
+  store: DeploymentStore;
+  deployOne(id: string): Promise<void>;
+  workerId: string;
+  leaseMs: number;
+  pollMs: number;
+  claimBatch: number;
+  /** Upper bound of deployments in flight in this process. */
+  maxInFlight: number;
+  logger: Logger;
+}
+
+export interface Loop {
+  wake(): void;
+  stop(timeoutMs?: number): Promise<void>;
+  /** Resolves when nothing is queued for us and nothing is in flight (tests, benchmarks). */
+  inFlight(): number;
+}
+
+export function startLoop(opts: LoopOptions): Loop {
+  const inFlight = new Map<string, Promise<void>>();
+  let stopped = false;
+  let wakeResolve: (() => void) | null = null;
+  let wakePending = false;
+  let backoffMs = 0;
+
+  function wake() {
+    wakePending = true;
+    wakeResolve?.();
+  }
+
+  function waitForWake(ms: number): Promise<void> {
+    if (wakePending) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wakeResolve = null;
+        resolve();
+      }
+      wakeResolve = done;
+    });
+  }
+
+  const running = (async () => {
+    while (!stopped) {
+      wakePending = false;
+      const capacity = opts.maxInFlight - inFlight.size;
+      if (capacity > 0) {
+        try {
+          const claimed = await opts.store.claim(opts.workerId, opts.leaseMs, Math.min(capacity, opts.claimBatch));
+          backoffMs = 0;
+          for (const c of claimed) {
+            if (inFlight.has(c.id)) continue;
+            const task = opts
+              .deployOne(c.id)
+              .catch((err) => opts.logger.error({ deploymentId: c.id, err: errorMessage(err) }, 'deployment task failed'))
+              .finally(() => {
+                inFlight.delete(c.id);
+                wake();
+              });
+            inFlight.set(c.id, task);
+          }
+          if (claimed.length > 0) continue; // there may be more
+        } catch (err) {
+          backoffMs = Math.min(30_000, Math.max(500, backoffMs * 2));
+          opts.logger.warn({ err: errorMessage(err) }, `claim failed (database unavailable?); retrying in ${backoffMs} ms`);
+        }
+      }
+      await waitForWake(backoffMs || opts.pollMs);
+    }
+  })();
+
+  return {
+    wake,
+    inFlight: () => inFlight.size,
+    async stop(timeoutMs = 5000) {
+      stopped = true;
+      wake();
+      await running;
+      await Promise.race([
+        Promise.allSettled([...inFlight.values()]),
+        new Promise((r) => setTimeout(r, timeoutMs).unref?.()),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Joins the manifests renderer to the git adapter: one desired state becomes one
+ * commit holding only the files that changed, written and pushed under an
+ * in-process lock (pushes from one process would only race each other; other
+ * processes are handled by the adapter's fetch-rebuild-retry on rejection).
+ */
+import type { FileChange, GitAdapter } from '../adapters/git/types.js';
+import type { DesiredState, ManifestsWriter } from './deploy-one.js';
+
+/** Renders a service directory: given how to read the current files, returns every file it should hold. */
+export type ServiceRenderer = (desired: DesiredState, read: (path: string) => Promise<string | null>) => Promise<FileChange[]>;
+
+/** Serialises async work: one holder at a time, in arrival order. */
+export function createMutex() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return function lock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+export function createManifestsWriter(
+  git: GitAdapter,
+  render: ServiceRenderer,
+  lock: <T>(fn: () => Promise<T>) => Promise<T> = createMutex(),
+): ManifestsWriter {
+  return {
+    write(desired, message) {
+      return lock(async () => {
+        let tip: string | null = null;
+        const res = await git.commitAndPush(async (view) => {
+          tip = view.tip;
+          const files = await render(desired, (p) => view.readFile(p));
+          const changed: FileChange[] = [];
+          for (const f of files) {
+            const current = await view.readFile(f.path);
+            if (current !== f.content) changed.push(f);
+          }
+          return changed.length === 0 ? null : { files: changed, message };
+        });
+        const sha = res.sha ?? tip;
+        if (!sha) throw new Error('the manifests repo has no commits and nothing was written');
+        return { sha, noop: res.noop, attempts: res.attempts };
+      });
+    },
+    findDeploymentCommit(deploymentId) {
+      return git.findCommitWithTrailer('Kubidu-Deployment', deploymentId);
+    },
+  };
+}

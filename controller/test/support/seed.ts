@@ -1,0 +1,65 @@
+/**
+ * Seeds users, projects, services and deployment rows straight into a test
+ * database, for controller tests that need rows to claim without the API.
+ */
+import type { DataSource } from 'typeorm';
+import { randomBytes } from 'node:crypto';
+import type { SecretBox } from '@kubidu/api/crypto/secret-box';
+
+export async function seedService(ds: DataSource, opts: { project?: string; service?: string; email?: string } = {}) {
+  const email = opts.email ?? `u-${randomBytes(4).toString('hex')}@example.com`;
+  const [{ id: userId }] = await ds.query(`INSERT INTO users(email, password_hash) VALUES ($1, 'x') RETURNING id`, [email]);
+  const slug = opts.project ?? `p-${randomBytes(3).toString('hex')}`;
+  const [{ id: projectId }] = await ds.query(
+    `INSERT INTO projects(name, slug, owner_id) VALUES ($1, $1, $2) RETURNING id`,
+    [slug, userId],
+  );
+  const name = opts.service ?? 'web';
+  const [{ id: serviceId }] = await ds.query(
+    `INSERT INTO services(project_id, name, port) VALUES ($1, $2, 8080) RETURNING id`,
+    [projectId, name],
+  );
+  return { userId, email, projectId, projectSlug: slug, serviceId, serviceName: name };
+}
+
+export async function seedDeployment(
+  ds: DataSource,
+  serviceId: string,
+  opts: {
+    image?: string;
+    status?: string;
+    actor?: string;
+    rollbackFromId?: string;
+    env?: Record<string, string>;
+    secrets?: Record<string, string>;
+    box?: SecretBox;
+    reason?: string;
+  } = {},
+): Promise<string> {
+  const [{ id }] = await ds.query(
+    `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, rollback_from_id, reason)
+     VALUES ($1, $2, $3, $4, 8080, 1, $5, $6, $7) RETURNING id`,
+    [
+      serviceId,
+      opts.status ?? 'QUEUED',
+      opts.rollbackFromId ? 'ROLLBACK' : 'API',
+      opts.image ?? 'ghcr.io/acme/web:1.0.0',
+      opts.actor ?? 'dev@example.com',
+      opts.rollbackFromId ?? null,
+      opts.reason ?? null,
+    ],
+  );
+  const rows = [
+    ...Object.entries(opts.env ?? {}).map(([k, v]) => [k, v, false] as const),
+    ...Object.entries(opts.secrets ?? {}).map(([k, v]) => [k, v, true] as const),
+  ];
+  for (const [k, v, isSecret] of rows) {
+    if (!opts.box) throw new Error('seedDeployment: env needs a SecretBox');
+    const s = opts.box.seal(v);
+    await ds.query(
+      `INSERT INTO environment_variables(deployment_id, key, value_encrypted, value_iv, is_secret) VALUES ($1,$2,$3,$4,$5)`,
+      [id, k, s.valueEncrypted, s.valueIv, isSecret],
+    );
+  }
+  return id;
+}
