@@ -1,0 +1,59 @@
+/** `kubidu deploy --image REF`: queues a deployment of the linked (or given) service. */
+import type { CreateDeploymentBody } from '../../lib/api-types.js';
+import type { Deps, GlobalArgs } from '../../lib/deps.js';
+import { UsageError } from '../../lib/errors.js';
+import { followDeployment } from '../../lib/follow.js';
+import { parseKeyValues } from '../../lib/key-value.js';
+import { printJson } from '../../lib/output.js';
+import { resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
+import { openSession } from '../../lib/session.js';
+
+export interface DeployArgs extends GlobalArgs, ServiceFlags {
+  image: string;
+  env?: (string | number)[];
+  secret?: (string | number)[];
+  port?: number;
+  replicas?: number;
+  cpu?: string;
+  memory?: string;
+  message?: string;
+  reason?: string;
+  wait?: boolean;
+  timeout?: number;
+}
+
+/** Builds the request body from flags (pure; unit-tested). */
+export function deployBody(args: DeployArgs): CreateDeploymentBody {
+  const env = parseKeyValues(args.env, 'env');
+  const secrets = parseKeyValues(args.secret, 'secret');
+  const both = Object.keys(env).filter((k) => Object.hasOwn(secrets, k));
+  if (both.length) throw new UsageError(`${both.join(', ')} given as both --env and --secret`);
+  const body: CreateDeploymentBody = { image: args.image };
+  if (Object.keys(env).length) body.env = env;
+  if (Object.keys(secrets).length) body.secrets = secrets;
+  if (args.port !== undefined) body.port = args.port;
+  if (args.replicas !== undefined) body.replicas = args.replicas;
+  if (args.cpu) body.cpuLimit = args.cpu;
+  if (args.memory) body.memoryLimit = args.memory;
+  if (args.message) body.commitMessage = args.message;
+  if (args.reason) body.reason = args.reason;
+  return body;
+}
+
+/** Queues the deployment; with --wait follows it to the end. */
+export async function run(args: DeployArgs, deps: Deps): Promise<void> {
+  const body = deployBody(args);
+  const { api } = await openSession(args, deps);
+  const service = await resolveService(api, args, deps.cwd);
+  let row = await api.createDeployment(service.id, body);
+  if (!args.json) deps.stdout.write(`Queued deployment ${shortId(row.id)} of ${service.name}: ${row.imageUrl}\n`);
+  if (args.wait) {
+    try {
+      row = await followDeployment(api, row.id, deps, args.timeout ?? 600);
+    } catch (err) {
+      if (args.json) printJson(deps.stdout, await api.getDeployment(row.id).then(({ env: _e, ...r }) => r));
+      throw err;
+    }
+  }
+  if (args.json) printJson(deps.stdout, row);
+}

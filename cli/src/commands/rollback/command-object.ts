@@ -1,0 +1,22 @@
+/** yargs definition of `kubidu rollback`. */
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../../lib/deps.js';
+import { withServiceOptions, withWaitOptions } from '../../lib/options.js';
+import { runCommand } from '../../lib/run-command.js';
+import { run, type RollbackArgs } from './rollback.js';
+
+/** `kubidu rollback [deployment-id] [--yes] [--reason T] [--wait]`. */
+export const rollbackCommand: CommandModule<GlobalArgs, RollbackArgs> = {
+  command: 'rollback [deployment-id]',
+  describe: 'Roll back to an earlier deployment (default: the previous successful one)',
+  builder: (y) =>
+    withWaitOptions(withServiceOptions(y))
+      .positional('deployment-id', { type: 'string', describe: 'Full id, or a unique prefix of at least 8 characters' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation (needed without a terminal)' })
+      .option('reason', { alias: 'r', type: 'string', describe: 'Why (recorded on the deployment and in the audit log)' })
+      .example('$0 rollback', 'Back to the previous successful deployment, after a confirmation')
+      .example('$0 rollback 3f2a9c1d', 'Back to the deployment whose id starts with 3f2a9c1d')
+      .example('$0 rollback 3f2a9c1d --yes --wait --reason "500s after 1.5"', 'No question; follow it until RUNNING or FAILED')
+      .example('$0 rollback 3f2a9c1d -y --json', 'Print the new deployment row as JSON'),
+  handler: (args) => runCommand(args, run),
+};

@@ -1,0 +1,90 @@
+/**
+ * `kubidu rollback [deployment-id]`: the terminal's one-click rollback. Picks the
+ * target (full id, unique prefix ≥ 8, or the previous successful deployment),
+ * prints what will change, asks (default No) unless --yes, then asks the API to
+ * roll back and optionally follows the new deployment.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Deployment, DeploymentDetail, Service } from '../../lib/api-types.js';
+import type { Deps, GlobalArgs } from '../../lib/deps.js';
+import { CliError, RefusedError } from '../../lib/errors.js';
+import { followDeployment } from '../../lib/follow.js';
+import { formatDiff } from '../../lib/format-deployment.js';
+import { colorEnabled, createStyle, printJson } from '../../lib/output.js';
+import { previousSuccessful, resolveDeployment, resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
+import { openSession } from '../../lib/session.js';
+import { formatAge } from '../../lib/table.js';
+
+export interface RollbackArgs extends GlobalArgs, ServiceFlags {
+  deploymentId?: string;
+  yes?: boolean;
+  reason?: string;
+  wait?: boolean;
+  timeout?: number;
+}
+
+/** Why a target cannot be rolled back to, judged from its row (before asking a pointless question). */
+export function rollbackBlocker(target: Pick<Deployment, 'status' | 'isCurrent' | 'canRollback'>): CliError | undefined {
+  if (target.canRollback) return undefined;
+  if (target.isCurrent) return new CliError('ROLLBACK_TARGET_CURRENT', 'This deployment is already the current one');
+  if (target.status === 'FAILED') return new CliError('ROLLBACK_TARGET_INVALID', 'Cannot rollback to a failed deployment');
+  return new CliError('ROLLBACK_TARGET_INVALID', `Cannot rollback to a deployment that is ${target.status}`);
+}
+
+/** Runs the rollback flow. */
+export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
+  const { api } = await openSession(args, deps);
+  let servicePromise: Promise<Service> | undefined;
+  const service = () => (servicePromise ??= resolveService(api, args, deps.cwd));
+
+  let target: Deployment;
+  if (args.deploymentId) target = await resolveDeployment(api, args.deploymentId, service);
+  else {
+    const svc = await service();
+    const found = await previousSuccessful(api, svc.id);
+    if (!found) throw new CliError('NO_ROLLBACK_TARGET', `${svc.name} has no previous successful deployment to roll back to`);
+    target = found;
+  }
+
+  const [diff, targetDetail] = await Promise.all([api.getDiff(target.id), api.getDeployment(target.id)]);
+  const currentDetail: DeploymentDetail | undefined = diff.currentId ? await api.getDeployment(diff.currentId) : undefined;
+  const svc = servicePromise ? await servicePromise : await api.getService(targetDetail.serviceId);
+
+  // With --json, stdout carries only the new row; the human summary goes to stderr.
+  const info = args.json ? deps.stderr : deps.stdout;
+  const style = createStyle(colorEnabled(info, deps.env));
+  const now = deps.now();
+  info.write(
+    `Roll back ${style.bold(svc.name)} to ${style.cyan(shortId(target.id))} ` +
+      `(${target.imageUrl}, ${target.status}, deployed ${formatAge(target.createdAt, now)} by ${target.actor})\n`,
+  );
+  if (currentDetail) info.write(`Current:  ${style.cyan(shortId(currentDetail.id))} ${currentDetail.imageUrl}\n`);
+  info.write(`\nWhat will change:\n`);
+  info.write(formatDiff(diff, { style, targetEnv: targetDetail.env, currentEnv: currentDetail?.env }));
+  info.write('\n');
+
+  if (!args.yes) {
+    if (!deps.interactive) {
+      throw new RefusedError(
+        'CONFIRMATION_REQUIRED',
+        'Refusing to roll back without confirmation: there is no terminal to ask on. Re-run with --yes to confirm',
+      );
+    }
+    const blocker = rollbackBlocker(targetDetail);
+    if (blocker) throw blocker;
+    const ok = await deps.prompts.confirm(`Roll back ${svc.name} to ${shortId(target.id)}?`, false);
+    if (!ok) throw new RefusedError('CANCELLED', 'Rollback cancelled; nothing was changed');
+  }
+
+  let row = await api.rollback(target.id, args.reason ? { reason: args.reason } : {}, randomUUID());
+  if (!args.json) deps.stdout.write(`Rollback queued: deployment ${style.cyan(shortId(row.id))} ↩ ${shortId(target.id)}\n`);
+  if (args.wait) {
+    try {
+      row = await followDeployment(api, row.id, deps, args.timeout ?? 600);
+    } catch (err) {
+      if (args.json) printJson(deps.stdout, await api.getDeployment(row.id).then(({ env: _e, ...r }) => r));
+      throw err;
+    }
+  }
+  if (args.json) printJson(deps.stdout, row);
+}

@@ -1,0 +1,136 @@
+/**
+ * The one place the CLI speaks HTTP. Maps every failure to a CliError the user
+ * can act on: API errors keep the API's `code` and message, network errors name
+ * the URL that was tried, a missing login says how to log in.
+ */
+import { ApiError, NetworkError, NotLoggedInError } from './errors.js';
+import type {
+  AuditRow,
+  CreateDeploymentBody,
+  Deployment,
+  DeploymentDetail,
+  DeploymentDiff,
+  Page,
+  Project,
+  Service,
+} from './api-types.js';
+
+type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  /** false for the login/register calls. */
+  auth?: boolean;
+}
+
+/** Typed client for docs/api-contract.md. */
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(opts: { baseUrl: string; token?: string; fetch?: typeof fetch }) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.token = opts.token;
+    this.fetchFn = opts.fetch ?? fetch;
+  }
+
+  /** Low-level request; resolves with the parsed JSON body of a 2xx answer. */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (opts.auth !== false) {
+      if (!this.token) throw new NotLoggedInError(this.baseUrl);
+      headers.authorization = `Bearer ${this.token}`;
+    }
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new NetworkError(url.toString(), err);
+    }
+    const text = await res.text();
+    let json: unknown;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (!res.ok) {
+      const e = (json ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
+      const code = typeof e.code === 'string' ? e.code : `HTTP_${res.status}`;
+      const message = typeof e.message === 'string' ? e.message : `${method} ${url.pathname} answered ${res.status} ${res.statusText}`;
+      throw new ApiError(res.status, code, message, e.data);
+    }
+    return json as T;
+  }
+
+  login(email: string, password: string): Promise<{ token: string; expiresAt: string | null }> {
+    return this.request('POST', '/api/auth/login', { body: { email, password }, auth: false });
+  }
+
+  me(): Promise<{ id: string; email: string }> {
+    return this.request('GET', '/api/me');
+  }
+
+  listProjects(): Promise<{ items: Project[] }> {
+    return this.request('GET', '/api/projects');
+  }
+
+  createProject(body: { name: string; slug?: string }): Promise<Project> {
+    return this.request('POST', '/api/projects', { body });
+  }
+
+  getProject(id: string): Promise<Project> {
+    return this.request('GET', `/api/projects/${encodeURIComponent(id)}`);
+  }
+
+  listServices(projectId: string): Promise<{ items: Service[] }> {
+    return this.request('GET', `/api/projects/${encodeURIComponent(projectId)}/services`);
+  }
+
+  createService(projectId: string, body: { name: string; port?: number }): Promise<Service> {
+    return this.request('POST', `/api/projects/${encodeURIComponent(projectId)}/services`, { body });
+  }
+
+  getService(id: string): Promise<Service> {
+    return this.request('GET', `/api/services/${encodeURIComponent(id)}`);
+  }
+
+  createDeployment(serviceId: string, body: CreateDeploymentBody): Promise<Deployment> {
+    return this.request('POST', `/api/services/${encodeURIComponent(serviceId)}/deployments`, { body });
+  }
+
+  listDeployments(serviceId: string, query: { limit?: number; cursor?: string; idPrefix?: string } = {}): Promise<Page<Deployment>> {
+    return this.request('GET', `/api/services/${encodeURIComponent(serviceId)}/deployments`, { query });
+  }
+
+  getDeployment(id: string): Promise<DeploymentDetail> {
+    return this.request('GET', `/api/deployments/${encodeURIComponent(id)}`);
+  }
+
+  getDiff(id: string): Promise<DeploymentDiff> {
+    return this.request('GET', `/api/deployments/${encodeURIComponent(id)}/diff`);
+  }
+
+  rollback(id: string, body: { reason?: string }, idempotencyKey: string): Promise<Deployment> {
+    return this.request('POST', `/api/deployments/${encodeURIComponent(id)}/rollback`, {
+      body,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
+  }
+
+  listAudit(query: { projectId?: string; serviceId?: string; limit?: number; cursor?: string }): Promise<Page<AuditRow>> {
+    return this.request('GET', '/api/audit', { query });
+  }
+}
