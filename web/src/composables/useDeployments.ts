@@ -1,0 +1,255 @@
+/**
+ * A service's deployment history as the page shows it: pages loaded on demand,
+ * rows merged by id (a page, a rollback answer and a live event may all carry
+ * the same row), kept newest first, and kept live through the service's event
+ * stream — falling back to polling when the stream cannot be held open.
+ */
+import { computed, onScopeDispose, ref, shallowRef, type Ref } from 'vue';
+import { ApiError, type ApiClient } from '../api/client.js';
+import type { Deployment, DeploymentStatus } from '../api/types.js';
+
+/** How far along its lifecycle a status is; a merge never moves a row backwards. */
+const STATUS_RANK: Record<DeploymentStatus, number> = {
+  QUEUED: 0,
+  DEPLOYING: 1,
+  RUNNING: 2,
+  SUCCESS: 3,
+  FAILED: 3,
+  CANCELLED: 3,
+};
+
+/** Statuses that will not change again (the controller is done with the row). */
+export const FINAL_STATUSES: readonly DeploymentStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
+const ROLLBACKABLE: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
+
+/** Newest first: createdAt descending, id as a stable tie-break (pure). */
+export function compareNewestFirst(a: Deployment, b: Deployment): number {
+  const d = Date.parse(b.createdAt) - Date.parse(a.createdAt);
+  if (d !== 0) return d;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Chooses between two versions of one row: the one further along its lifecycle
+ * wins (a late page must not undo a live update); on a tie the incoming one wins,
+ * keeping facts only the other one knows (commit sha, timestamps, message).
+ */
+export function mergeRow(existing: Deployment, incoming: Deployment): Deployment {
+  if (STATUS_RANK[incoming.status] < STATUS_RANK[existing.status]) return existing;
+  if (STATUS_RANK[incoming.status] > STATUS_RANK[existing.status]) return incoming;
+  return {
+    ...incoming,
+    manifestsCommitSha: incoming.manifestsCommitSha ?? existing.manifestsCommitSha,
+    startedAt: incoming.startedAt ?? existing.startedAt,
+    finishedAt: incoming.finishedAt ?? existing.finishedAt,
+    statusMessage: incoming.statusMessage ?? existing.statusMessage,
+  };
+}
+
+/**
+ * Marks the current deployment ("the newest RUNNING one", as the contract defines
+ * it) and who can be rolled back to, from the rows at hand. Keeps the flags right
+ * when a live event moves one row without re-sending the others (pure).
+ */
+export function reconcileCurrent(rows: Deployment[]): Deployment[] {
+  const current = rows.find((r) => r.status === 'RUNNING');
+  return rows.map((r) => {
+    const isCurrent = current ? r.id === current.id : false;
+    const canRollback = ROLLBACKABLE.includes(r.status) && !isCurrent;
+    return r.isCurrent === isCurrent && r.canRollback === canRollback ? r : { ...r, isCurrent, canRollback };
+  });
+}
+
+/** Merges a page (or any batch) into the list by id, newest first (pure). */
+export function mergeDeployments(existing: Deployment[], incoming: Deployment[]): Deployment[] {
+  const byId = new Map(existing.map((d) => [d.id, d]));
+  for (const d of incoming) {
+    const old = byId.get(d.id);
+    byId.set(d.id, old ? mergeRow(old, d) : d);
+  }
+  return reconcileCurrent([...byId.values()].sort(compareNewestFirst));
+}
+
+/**
+ * Applies one live event. A row we have, or one newer than the oldest we have,
+ * is merged; an update to a row deep in unloaded history is left for its page (pure).
+ */
+export function applyDeploymentEvent(rows: Deployment[], event: Deployment, hasMore: boolean): Deployment[] {
+  const known = rows.some((r) => r.id === event.id);
+  const oldest = rows[rows.length - 1];
+  if (!known && hasMore && oldest && compareNewestFirst(event, oldest) > 0) return rows;
+  return mergeDeployments(rows, [event]);
+}
+
+/** Parses an SSE `data:` payload into a Deployment, or null when it is not one (pure). */
+export function parseDeploymentEvent(data: string): Deployment | null {
+  try {
+    const d = JSON.parse(data) as Partial<Deployment>;
+    if (d && typeof d.id === 'string' && typeof d.status === 'string' && typeof d.createdAt === 'string') {
+      return d as Deployment;
+    }
+  } catch {
+    /* not JSON: ignore */
+  }
+  return null;
+}
+
+/** The subset of EventSource the history uses, so tests can hand in a fake. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  addEventListener(type: string, listener: (ev: MessageEvent) => void): void;
+  close(): void;
+}
+
+export type LiveState = 'off' | 'connecting' | 'live' | 'reconnecting' | 'polling';
+
+export interface UseDeploymentsOptions {
+  api: ApiClient;
+  pageSize?: number;
+  /** Opens the live stream; defaults to the browser's EventSource, null disables live updates. */
+  openEventSource?: ((url: string) => EventSourceLike) | null;
+  /** Poll period when the stream is unavailable. */
+  pollMs?: number;
+}
+
+/** The history composable the service view uses. */
+export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploymentsOptions) {
+  const api = opts.api;
+  const pageSize = opts.pageSize ?? 20;
+  const pollMs = opts.pollMs ?? 5000;
+  const openEventSource =
+    opts.openEventSource === undefined
+      ? typeof EventSource === 'undefined'
+        ? null
+        : (url: string) => new EventSource(url) as unknown as EventSourceLike
+      : opts.openEventSource;
+  const id = () => (typeof serviceId === 'string' ? serviceId : serviceId.value);
+
+  const items = ref<Deployment[]>([]);
+  const nextCursor = ref<string | null>(null);
+  const loaded = ref(false);
+  const loading = ref(false);
+  const error = shallowRef<ApiError | null>(null);
+  const live = ref<LiveState>('off');
+  const hasMore = computed(() => loaded.value && nextCursor.value !== null);
+  const current = computed(() => items.value.find((d) => d.isCurrent) ?? null);
+
+  let stream: EventSourceLike | null = null;
+  let pollTimer: ReturnType<typeof setInterval> | null = null;
+  let generation = 0;
+
+  function toError(err: unknown): ApiError {
+    return err instanceof ApiError ? err : new ApiError('INTERNAL', 'Something went wrong.', 0);
+  }
+
+  /** Loads the first page afresh (also used after a reconnect to catch missed events). */
+  async function refresh(): Promise<void> {
+    const gen = generation;
+    loading.value = true;
+    try {
+      const page = await api.listDeployments(id(), { limit: pageSize });
+      if (gen !== generation) return;
+      items.value = loaded.value ? mergeDeployments(items.value, page.items) : mergeDeployments([], page.items);
+      if (!loaded.value) nextCursor.value = page.nextCursor;
+      loaded.value = true;
+      error.value = null;
+    } catch (err) {
+      if (gen === generation) error.value = toError(err);
+    } finally {
+      if (gen === generation) loading.value = false;
+    }
+  }
+
+  /** Loads the next page; concurrent calls (observer + button) collapse into one. */
+  async function loadMore(): Promise<void> {
+    if (loading.value || !hasMore.value) return;
+    const gen = generation;
+    loading.value = true;
+    try {
+      const page = await api.listDeployments(id(), { limit: pageSize, cursor: nextCursor.value });
+      if (gen !== generation) return;
+      items.value = mergeDeployments(items.value, page.items);
+      nextCursor.value = page.nextCursor;
+      error.value = null;
+    } catch (err) {
+      if (gen === generation) error.value = toError(err);
+    } finally {
+      if (gen === generation) loading.value = false;
+    }
+  }
+
+  /** Puts a row the page already has (e.g. the rollback's 202 answer) at its place at once. */
+  function upsert(d: Deployment): void {
+    items.value = mergeDeployments(items.value, [d]);
+  }
+
+  function startPolling() {
+    if (pollTimer) return;
+    live.value = 'polling';
+    pollTimer = setInterval(() => void refresh(), pollMs);
+  }
+
+  function stopLive() {
+    stream?.close();
+    stream = null;
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = null;
+    live.value = 'off';
+  }
+
+  /** Opens the event stream; every `deployment` event is merged by id. */
+  function connect(): void {
+    stopLive();
+    if (!openEventSource) {
+      startPolling();
+      return;
+    }
+    live.value = 'connecting';
+    // The first open also refreshes: events between the first page and the stream are not lost.
+    let dropped = true;
+    const es = openEventSource(api.eventsUrl(id()));
+    stream = es;
+    es.addEventListener('deployment', (ev) => {
+      const d = parseDeploymentEvent(ev.data);
+      if (!d || (d.serviceId && d.serviceId !== id())) return;
+      items.value = applyDeploymentEvent(items.value, d, hasMore.value);
+    });
+    es.onopen = () => {
+      live.value = 'live';
+      if (dropped) void refresh();
+      dropped = false;
+    };
+    es.onerror = () => {
+      dropped = true;
+      if (es.readyState === 2) {
+        es.close();
+        if (stream === es) stream = null;
+        startPolling();
+      } else {
+        live.value = 'reconnecting';
+      }
+    };
+  }
+
+  /** Loads the first page and goes live; called by the view on mount and on service change. */
+  async function start(): Promise<void> {
+    generation++;
+    stopLive();
+    items.value = [];
+    nextCursor.value = null;
+    loaded.value = false;
+    error.value = null;
+    loading.value = false;
+    await refresh();
+    connect();
+  }
+
+  onScopeDispose(() => {
+    generation++;
+    stopLive();
+  });
+
+  return { items, nextCursor, hasMore, loaded, loading, error, live, current, start, refresh, loadMore, upsert, stop: stopLive };
+}
