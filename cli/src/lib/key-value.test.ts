@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseKeyValues } from './key-value.js';
+import { deployBody } from '../commands/deploy/deploy.js';
+
+describe('parseKeyValues', () => {
+  it('splits on the first "=" only, so values may contain "="', () => {
+    expect(parseKeyValues(['A=1', 'URL=postgres://u:p@db/app?ssl=true&x=y', 'B64=YWJj==', 'EMPTY='], 'env')).toEqual({
+      A: '1',
+      URL: 'postgres://u:p@db/app?ssl=true&x=y',
+      B64: 'YWJj==',
+      EMPTY: '',
+    });
+  });
+
+  it('treats numbers yargs may hand over as strings', () => {
+    expect(parseKeyValues([], 'env')).toEqual({});
+    expect(parseKeyValues(undefined, 'env')).toEqual({});
+  });
+
+  it('rejects a missing key, a bad key and a repeated key with exit code 2', () => {
+    for (const bad of [['NOEQUALS'], ['=value'], ['1BAD=x'], ['A-B=x'], ['A=1', 'A=2']]) {
+      let err: unknown;
+      try {
+        parseKeyValues(bad, 'env');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'USAGE', exitCode: 2 });
+    }
+  });
+
+  it('never echoes a secret value in its error', () => {
+    expect(() => parseKeyValues(['hunter2hunter2'], 'secret')).toThrow(/without a key/);
+    try {
+      parseKeyValues(['hunter2hunter2'], 'secret');
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain('hunter2');
+    }
+  });
+});
+
+describe('deployBody', () => {
+  it('maps flags to the API body', () => {
+    expect(
+      deployBody({
+        apiUrl: 'x',
+        image: 'acme/api:1.5',
+        env: ['LOG=info'],
+        secret: ['DB=postgres://a=b'],
+        port: 3000,
+        replicas: 2,
+        cpu: '500m',
+        memory: '256Mi',
+        message: 'ship it',
+      }),
+    ).toEqual({
+      image: 'acme/api:1.5',
+      env: { LOG: 'info' },
+      secrets: { DB: 'postgres://a=b' },
+      port: 3000,
+      replicas: 2,
+      cpuLimit: '500m',
+      memoryLimit: '256Mi',
+      commitMessage: 'ship it',
+    });
+    expect(deployBody({ apiUrl: 'x', image: 'a:1' })).toEqual({ image: 'a:1' });
+  });
+
+  it('refuses a key given as both env and secret', () => {
+    expect(() => deployBody({ apiUrl: 'x', image: 'a:1', env: ['K=1'], secret: ['K=2'] })).toThrow(/both --env and --secret/);
+  });
+});
