@@ -1,0 +1,111 @@
+/**
+ * Audit rows: append inside the caller's transaction (so an action and its audit
+ * row commit or vanish together) and list them newest first. The writer is an
+ * interface so a test can hand in one that fails and prove the rollback.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../deployments/cursor.js';
+import { ValidationError } from '../../errors.js';
+import type { AuditView } from '../../schemas.js';
+import { ownedProject, ownedService } from '../access/ownership.js';
+
+/** One audit entry to append. `data` must never hold secret values. */
+export interface AuditEntry {
+  actorId: string | null;
+  actor: string;
+  action: string;
+  projectId?: string | null;
+  serviceId?: string | null;
+  deploymentId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** Appends audit rows through the given transaction's EntityManager. */
+export interface AuditWriter {
+  append(em: EntityManager, entry: AuditEntry): Promise<void>;
+}
+
+/** The production writer: one INSERT into the append-only audit_logs table. */
+export const auditWriter: AuditWriter = {
+  async append(em, e) {
+    await em.query(
+      `INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+      [e.actorId, e.actor, e.action, e.projectId ?? null, e.serviceId ?? null, e.deploymentId ?? null, JSON.stringify(e.data ?? {})],
+    );
+  },
+};
+
+/** Which audit rows to list; the visibility rule (`viewerId`) is always applied. */
+export interface AuditQuery {
+  viewerId: string;
+  projectId?: string;
+  serviceId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+interface AuditRow {
+  id: string;
+  seq: string;
+  created_at: Date;
+  actor: string;
+  actor_id: string | null;
+  action: string;
+  project_id: string | null;
+  service_id: string | null;
+  deployment_id: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Reads audit rows for the API. */
+export class AuditRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Newest first (403/404 first when a filter names someone else's or an unknown
+   * project/service), keyset-paginated on seq. Without a project/service filter a
+   * viewer sees rows of projects they own plus their own account's rows.
+   */
+  async list(q: AuditQuery): Promise<{ items: AuditView[]; nextCursor: string | null }> {
+    if (q.projectId) await ownedProject(this.ds.manager, q.viewerId, q.projectId);
+    if (q.serviceId) await ownedService(this.ds.manager, q.viewerId, q.serviceId);
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (q.serviceId) where.push(`a.service_id = ${p(q.serviceId)}`);
+    if (q.projectId) where.push(`a.project_id = ${p(q.projectId)}`);
+    if (!q.serviceId && !q.projectId) {
+      const me = p(q.viewerId);
+      where.push(`(a.actor_id = ${me} OR a.project_id IN (SELECT id FROM projects WHERE owner_id = ${me}))`);
+    }
+    if (q.cursor !== undefined) {
+      const seq = decodeCursor(q.cursor);
+      if (!seq) throw new ValidationError('querystring/cursor is not a valid cursor');
+      where.push(`a.seq < ${p(seq)}`);
+    }
+    const rows: AuditRow[] = await this.ds.query(
+      `SELECT a.id, a.seq, a.created_at, a.actor, a.actor_id, a.action, a.project_id, a.service_id, a.deployment_id, a.data
+         FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.seq DESC LIMIT ${p(q.limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        createdAt: r.created_at.toISOString(),
+        actor: r.actor,
+        actorId: r.actor_id,
+        action: r.action,
+        projectId: r.project_id,
+        serviceId: r.service_id,
+        deploymentId: r.deployment_id,
+        data: r.data ?? {},
+      })),
+      nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1].seq) : null,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Account routes: register, login (rate limited per IP and email), who am I,
+ * and personal API tokens.
+ */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerHookHandler } from 'fastify';
+import { ErrorResponses, Text, Uuid, Timestamp } from '../../schemas.js';
+import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
+import type { AuthService } from './auth-service.js';
+
+const Credentials = Type.Object(
+  {
+    email: Type.String({ format: 'email', minLength: 3, maxLength: 254 }),
+    password: Text(1024, 1),
+  },
+  { additionalProperties: false },
+);
+const RegisterBody = Type.Object(
+  { email: Credentials.properties.email, password: Text(1024, 8) },
+  { additionalProperties: false },
+);
+const UserView = Type.Object({ id: Uuid, email: Type.String() });
+const IssuedToken = Type.Object({ token: Type.String(), expiresAt: Timestamp });
+
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  authenticate: AuthenticateHook;
+  loginRateLimit: preHandlerHookHandler;
+}
+
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authenticate, loginRateLimit }) => {
+  app.post(
+    '/api/auth/register',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account; answers with a login token',
+        body: RegisterBody,
+        response: { 201: Type.Object({ user: UserView, token: Type.String(), expiresAt: Timestamp }), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await auth.register(req.body.email, req.body.password)),
+  );
+
+  app.post(
+    '/api/auth/login',
+    {
+      preHandler: loginRateLimit,
+      schema: { tags: ['auth'], summary: 'Exchange email and password for a login token', body: Credentials, response: { 200: IssuedToken, ...ErrorResponses } },
+    },
+    async (req) => auth.login(req.body.email, req.body.password),
+  );
+
+  app.get(
+    '/api/me',
+    {
+      onRequest: authenticate,
+      schema: { tags: ['auth'], security: [{ bearerAuth: [] }], response: { 200: UserView, ...ErrorResponses } },
+    },
+    async (req) => currentUser(req),
+  );
+
+  app.post(
+    '/api/tokens',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a personal API token (shown once)',
+        security: [{ bearerAuth: [] }],
+        body: Type.Object(
+          { name: Text(100, 1), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ id: Uuid, name: Type.String(), token: Type.String(), expiresAt: Type.Union([Timestamp, Type.Null()]) }),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await auth.createApiToken(currentUser(req), req.body.name, req.body.expiresInDays)),
+  );
+};

@@ -1,0 +1,86 @@
+/**
+ * Change feed for the history view's live updates. One poller per watched
+ * service (not per client) reads the newest rows every `intervalMs` and tells
+ * subscribers about rows whose API view changed (status, commit, flags...).
+ * Polling works on every database mode, including embedded PGlite where
+ * LISTEN is not available; several API replicas each poll on their own.
+ */
+import type { DeploymentView } from '../../schemas.js';
+
+/** Reads the newest rows of a service (DeploymentService.recent). */
+export type RecentRows = (serviceId: string) => Promise<DeploymentView[]>;
+
+interface Watch {
+  listeners: Set<(d: DeploymentView) => void>;
+  seen: Map<string, string> | null;
+  timer: NodeJS.Timeout;
+  busy: boolean;
+}
+
+/** Shared per-service pollers with subscribe/unsubscribe. */
+export class DeploymentEvents {
+  private readonly watches = new Map<string, Watch>();
+
+  constructor(
+    private readonly recent: RecentRows,
+    private readonly intervalMs = 500,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  /** Calls `listener` with every changed row of the service; returns the unsubscribe function. */
+  subscribe(serviceId: string, listener: (d: DeploymentView) => void): () => void {
+    let w = this.watches.get(serviceId);
+    if (!w) {
+      const watch: Watch = { listeners: new Set(), seen: null, busy: false, timer: setInterval(() => void this.poll(serviceId, watch), this.intervalMs) };
+      watch.timer.unref();
+      this.watches.set(serviceId, watch);
+      void this.poll(serviceId, watch);
+      w = watch;
+    }
+    w.listeners.add(listener);
+    const watch = w;
+    return () => {
+      watch.listeners.delete(listener);
+      if (watch.listeners.size === 0) {
+        clearInterval(watch.timer);
+        if (this.watches.get(serviceId) === watch) this.watches.delete(serviceId);
+      }
+    };
+  }
+
+  /** How many subscriptions are open (tests check that disconnects clean up). */
+  get subscriberCount(): number {
+    let n = 0;
+    for (const w of this.watches.values()) n += w.listeners.size;
+    return n;
+  }
+
+  /** Stops every poller (app close). */
+  close(): void {
+    for (const w of this.watches.values()) clearInterval(w.timer);
+    this.watches.clear();
+  }
+
+  private async poll(serviceId: string, w: Watch): Promise<void> {
+    if (w.busy || w.listeners.size === 0) return;
+    w.busy = true;
+    try {
+      const rows = await this.recent(serviceId);
+      const first = w.seen === null;
+      const seen = new Map<string, string>();
+      const changed: DeploymentView[] = [];
+      for (const row of rows) {
+        const fp = JSON.stringify(row);
+        seen.set(row.id, fp);
+        if (!first && w.seen!.get(row.id) !== fp) changed.push(row);
+      }
+      w.seen = seen;
+      // Oldest first, so a client applying events in order ends with the newest state.
+      for (const row of changed.reverse()) for (const l of w.listeners) l(row);
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      w.busy = false;
+    }
+  }
+}

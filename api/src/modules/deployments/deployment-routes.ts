@@ -1,0 +1,191 @@
+/**
+ * Deployment routes: deploy (what CI calls), history, one row, the rollback
+ * diff, the rollback itself, and the live event stream of a service.
+ */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  CpuLimit,
+  DeploymentDetail,
+  DeploymentDiff,
+  DeploymentView,
+  EnvMap,
+  ErrorResponses,
+  IdParams,
+  ImageRef,
+  MemoryLimit,
+  Pagination,
+  Port,
+  Replicas,
+  Text,
+} from '../../schemas.js';
+import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
+import type { DeploymentService } from './deployment-service.js';
+import type { DeploymentEvents } from './deployment-events.js';
+
+const security = [{ bearerAuth: [] }];
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ format: 'idempotency-key', description: 'Repeat a request safely: the same key returns the same row.' })),
+});
+
+const DeployBody = Type.Object(
+  {
+    image: ImageRef,
+    env: Type.Optional(EnvMap),
+    secrets: Type.Optional(EnvMap),
+    port: Type.Optional(Port),
+    replicas: Type.Optional(Replicas),
+    cpuLimit: Type.Optional(CpuLimit),
+    memoryLimit: Type.Optional(MemoryLimit),
+    commitSha: Type.Optional(Type.String({ format: 'commit-sha', maxLength: 64 })),
+    commitMessage: Type.Optional(Text(10_000)),
+    reason: Type.Optional(Text(1000)),
+  },
+  { additionalProperties: false },
+);
+
+export interface DeploymentRoutesOptions {
+  deployments: DeploymentService;
+  authenticate: AuthenticateHook;
+}
+
+export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { deployments, authenticate }) => {
+  app.addHook('onRequest', authenticate);
+
+  app.post(
+    '/api/services/:id/deployments',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Queue a deploy of an already built image',
+        security,
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        body: DeployBody,
+        response: { 202: DeploymentView, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const r = await deployments.deploy(currentUser(req), req.params.id, req.body, req.headers['idempotency-key']);
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(202).send(r.deployment);
+    },
+  );
+
+  app.get(
+    '/api/services/:id/deployments',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Deployment history, newest first',
+        security,
+        params: IdParams,
+        querystring: Type.Object(
+          { ...Pagination, idPrefix: Type.Optional(Type.String({ format: 'uuid-prefix', minLength: 8, maxLength: 36 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ items: Type.Array(DeploymentView), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...ErrorResponses },
+      },
+    },
+    async (req) =>
+      deployments.list(currentUser(req), req.params.id, { limit: req.query.limit ?? 20, cursor: req.query.cursor, idPrefix: req.query.idPrefix }),
+  );
+
+  app.get(
+    '/api/deployments/:id',
+    { schema: { tags: ['deployments'], security, params: IdParams, response: { 200: DeploymentDetail, ...ErrorResponses } } },
+    async (req) => deployments.get(currentUser(req), req.params.id),
+  );
+
+  app.get(
+    '/api/deployments/:id/diff',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'What a rollback to this deployment would change against the current one',
+        security,
+        params: IdParams,
+        response: { 200: DeploymentDiff, ...ErrorResponses },
+      },
+    },
+    async (req) => deployments.diff(currentUser(req), req.params.id),
+  );
+
+  app.post(
+    '/api/deployments/:id/rollback',
+    {
+      // The body is optional: a bare POST means "no reason".
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Queue a rollback to this deployment',
+        security,
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        body: Type.Object({ reason: Type.Optional(Text(1000)) }, { additionalProperties: false }),
+        response: { 202: DeploymentView, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const r = await deployments.rollback(currentUser(req), req.params.id, req.body.reason, req.headers['idempotency-key']);
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(202).send(r.deployment);
+    },
+  );
+};
+
+export interface EventRoutesOptions {
+  deployments: DeploymentService;
+  events: DeploymentEvents;
+  /** Accepts the header or `?access_token=`. */
+  authenticate: AuthenticateHook;
+  pingMs?: number;
+}
+
+/** `GET /api/services/:id/events`: Server-Sent Events of the service's deployment rows. */
+export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
+  app.get(
+    '/api/services/:id/events',
+    {
+      onRequest: opts.authenticate,
+      schema: {
+        tags: ['deployments'],
+        summary: 'Live deployment changes (text/event-stream: `event: deployment`, `data: <Deployment>`)',
+        security,
+        params: IdParams,
+        querystring: Type.Object(
+          { access_token: Type.Optional(Type.String({ maxLength: 4096, description: 'For EventSource, which cannot set headers' })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      await opts.deployments.assertServiceAccess(currentUser(req), req.params.id);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      const unsubscribe = opts.events.subscribe(req.params.id, (d) => {
+        res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`);
+      });
+      const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
+      ping.unref();
+      let open = true;
+      const cleanup = () => {
+        if (!open) return;
+        open = false;
+        clearInterval(ping);
+        unsubscribe();
+      };
+      req.raw.once('close', cleanup);
+      res.once('close', cleanup);
+    },
+  );
+};

@@ -1,0 +1,66 @@
+/** Project and service routes; ownership is enforced by ProjectService. */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DnsLabel, ErrorResponses, IdParams, Port, ProjectView, ServiceView, Text } from '../../schemas.js';
+import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
+import type { ProjectService } from './project-service.js';
+
+const security = [{ bearerAuth: [] }];
+
+export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService; authenticate: AuthenticateHook }> = async (
+  app,
+  { projects, authenticate },
+) => {
+  app.addHook('onRequest', authenticate);
+
+  app.get(
+    '/api/projects',
+    { schema: { tags: ['projects'], security, response: { 200: Type.Object({ items: Type.Array(ProjectView) }), ...ErrorResponses } } },
+    async (req) => ({ items: await projects.listProjects(currentUser(req)) }),
+  );
+
+  app.post(
+    '/api/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        security,
+        body: Type.Object({ name: Text(100, 1), slug: Type.Optional(DnsLabel) }, { additionalProperties: false }),
+        response: { 201: ProjectView, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await projects.createProject(currentUser(req), req.body.name, req.body.slug)),
+  );
+
+  app.get(
+    '/api/projects/:id',
+    { schema: { tags: ['projects'], security, params: IdParams, response: { 200: ProjectView, ...ErrorResponses } } },
+    async (req) => projects.getProject(currentUser(req), req.params.id),
+  );
+
+  app.post(
+    '/api/projects/:id/services',
+    {
+      schema: {
+        tags: ['services'],
+        security,
+        params: IdParams,
+        body: Type.Object({ name: DnsLabel, port: Type.Optional(Port) }, { additionalProperties: false }),
+        response: { 201: ServiceView, ...ErrorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await projects.createService(currentUser(req), req.params.id, req.body.name, req.body.port)),
+  );
+
+  app.get(
+    '/api/projects/:id/services',
+    { schema: { tags: ['services'], security, params: IdParams, response: { 200: Type.Object({ items: Type.Array(ServiceView) }), ...ErrorResponses } } },
+    async (req) => ({ items: await projects.listServices(currentUser(req), req.params.id) }),
+  );
+
+  app.get(
+    '/api/services/:id',
+    { schema: { tags: ['services'], security, params: IdParams, response: { 200: ServiceView, ...ErrorResponses } } },
+    async (req) => projects.getService(currentUser(req), req.params.id),
+  );
+};

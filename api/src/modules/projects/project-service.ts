@@ -1,0 +1,120 @@
+/**
+ * Projects and their services. A project's slug and a service's name become
+ * directories in the manifests repo (`apps/<slug>/<name>/`), so both are DNS
+ * labels and unique (slug globally, name per project).
+ */
+import type { DataSource } from 'typeorm';
+import { ConflictError, ValidationError, pgCode } from '../../errors.js';
+import type { ProjectView, ServiceView } from '../../schemas.js';
+import { DNS_LABEL } from '../../validation/formats.js';
+import type { AuditWriter } from '../audit/audit-repository.js';
+import type { AuthUser } from '../auth/auth-service.js';
+import { ownedProject, ownedService, type ProjectRow, type ServiceRow } from '../access/ownership.js';
+
+/** Lowercases a display name into a DNS label (`My App!` → `my-app`); '' when nothing is left. */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+}
+
+const projectView = (r: ProjectRow): ProjectView => ({
+  id: r.id,
+  name: r.name,
+  slug: r.slug,
+  ownerId: r.owner_id,
+  createdAt: r.created_at.toISOString(),
+});
+
+const serviceView = (r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'created_at' | 'project_slug'>): ServiceView => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  port: r.port,
+  createdAt: r.created_at.toISOString(),
+  projectSlug: r.project_slug,
+});
+
+/** Project and service CRUD with ownership checks. */
+export class ProjectService {
+  constructor(private readonly deps: { ds: DataSource; audit: AuditWriter }) {}
+
+  async createProject(user: AuthUser, name: string, slug?: string): Promise<ProjectView> {
+    const finalSlug = slug ?? slugify(name);
+    if (!DNS_LABEL.test(finalSlug)) {
+      throw new ValidationError('body/slug could not be derived from body/name; give a slug (a DNS label)');
+    }
+    try {
+      return await this.deps.ds.transaction(async (em) => {
+        const [row]: ProjectRow[] = await em.query(
+          `INSERT INTO projects(name, slug, owner_id) VALUES ($1, $2, $3) RETURNING id, name, slug, owner_id, created_at`,
+          [name, finalSlug, user.id],
+        );
+        await this.deps.audit.append(em, {
+          actorId: user.id,
+          actor: user.email,
+          action: 'PROJECT_CREATED',
+          projectId: row.id,
+          data: { name, slug: finalSlug },
+        });
+        return projectView(row);
+      });
+    } catch (err) {
+      if (pgCode(err) === '23505') throw new ConflictError(`The project slug "${finalSlug}" is taken`, { field: 'slug' });
+      throw err;
+    }
+  }
+
+  async listProjects(user: AuthUser): Promise<ProjectView[]> {
+    const rows: ProjectRow[] = await this.deps.ds.query(
+      `SELECT id, name, slug, owner_id, created_at FROM projects WHERE owner_id = $1 ORDER BY created_at, id`,
+      [user.id],
+    );
+    return rows.map(projectView);
+  }
+
+  async getProject(user: AuthUser, id: string): Promise<ProjectView> {
+    return projectView(await ownedProject(this.deps.ds.manager, user.id, id));
+  }
+
+  async createService(user: AuthUser, projectId: string, name: string, port = 8080): Promise<ServiceView> {
+    try {
+      return await this.deps.ds.transaction(async (em) => {
+        const project = await ownedProject(em, user.id, projectId);
+        const [row]: ServiceRow[] = await em.query(
+          `INSERT INTO services(project_id, name, port) VALUES ($1, $2, $3) RETURNING id, project_id, name, port, created_at`,
+          [projectId, name, port],
+        );
+        await this.deps.audit.append(em, {
+          actorId: user.id,
+          actor: user.email,
+          action: 'SERVICE_CREATED',
+          projectId,
+          serviceId: row.id,
+          data: { name, port },
+        });
+        return serviceView({ ...row, project_slug: project.slug });
+      });
+    } catch (err) {
+      if (pgCode(err) === '23505') throw new ConflictError(`A service named "${name}" already exists in this project`, { field: 'name' });
+      throw err;
+    }
+  }
+
+  async listServices(user: AuthUser, projectId: string): Promise<ServiceView[]> {
+    const project = await ownedProject(this.deps.ds.manager, user.id, projectId);
+    const rows: ServiceRow[] = await this.deps.ds.query(
+      `SELECT id, project_id, name, port, created_at FROM services WHERE project_id = $1 ORDER BY name`,
+      [projectId],
+    );
+    return rows.map((r) => serviceView({ ...r, project_slug: project.slug }));
+  }
+
+  async getService(user: AuthUser, id: string): Promise<ServiceView> {
+    return serviceView(await ownedService(this.deps.ds.manager, user.id, id));
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The one error handler and the not-found handler. Every error leaves as the
+ * contract's body `{statusCode, code, error, message, data?}`: validation errors
+ * name the parameter or field, client mistakes fastify detects (bad JSON, wrong
+ * content type, oversized body) stay 4xx, an unreachable database is a 503, and
+ * anything unexpected is a 500 that reveals nothing.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KubiduError, isDatabaseUnavailable, pgCode } from '../errors.js';
+import { FORMAT_MESSAGES } from '../validation/formats.js';
+
+interface AjvLikeError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  propertyName?: string;
+}
+
+const MAX_MESSAGE = 300;
+const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+function jsonPointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => clip(p.replace(/~1/g, '/').replace(/~0/g, '~')))
+    .join('/');
+}
+
+/** `body/image must be ...` from the first schema error. */
+export function describeValidationError(context: string, errors: AjvLikeError[]): string {
+  const e = errors.find((x) => x.keyword !== 'propertyNames' && x.keyword !== 'if') ?? errors[0];
+  if (!e) return `${context} is invalid`;
+  const base = [context, jsonPointerToPath(e.instancePath)].filter(Boolean).join('/');
+  if (e.propertyName !== undefined) {
+    const what = e.keyword === 'format' ? (FORMAT_MESSAGES[String(e.params.format)] ?? 'is invalid') : e.message ?? 'is invalid';
+    return `${base} has a key "${clip(e.propertyName)}" that ${what.replace(/^must/, 'is not valid: must')}`;
+  }
+  switch (e.keyword) {
+    case 'required':
+      return `${base ? `${base}/` : ''}${clip(String(e.params.missingProperty))} is required`;
+    case 'additionalProperties':
+      return `${base ? `${base}/` : ''}${clip(String(e.params.additionalProperty))} is not allowed`;
+    case 'format':
+      return `${base} ${FORMAT_MESSAGES[String(e.params.format)] ?? `must match format "${e.params.format}"`}`;
+    case 'type':
+      return `${base} must be ${e.params.type === 'integer' ? 'an integer' : `of type ${e.params.type}`}`;
+    case 'anyOf':
+      return `${base} must be one of the allowed values`;
+    default:
+      return `${base} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+function send(reply: FastifyReply, statusCode: number, code: string, message: string, data?: Record<string, unknown>) {
+  const body: Record<string, unknown> = {
+    statusCode,
+    code,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message,
+  };
+  if (data) body.data = data;
+  return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
+}
+
+/** Codes for the 4xx errors fastify and its plugins raise before a handler runs. */
+const CLIENT_CODES: Record<number, string> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+/** Installs the error and not-found handlers on `app` (call before routes register). */
+export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?: (req: FastifyRequest, reply: FastifyReply) => boolean }) {
+  app.setErrorHandler((err: FastifyError & { validationContext?: string }, req, reply) => {
+    if (err.validation) {
+      return send(reply, 400, 'VALIDATION_ERROR', describeValidationError(err.validationContext ?? 'request', err.validation as AjvLikeError[]));
+    }
+    if (err instanceof KubiduError) {
+      if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
+      return send(reply, err.statusCode, err.code, err.message, err.data);
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log.error({ err }, 'database unavailable');
+      return send(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable, try again shortly');
+    }
+    const sqlState = pgCode(err);
+    if (sqlState && /^(22|54)/.test(sqlState)) {
+      // Data exceptions (e.g. a value Postgres cannot store) are the client's input, not our fault.
+      req.log.warn({ sqlState }, 'database refused a value');
+      return send(reply, 400, 'VALIDATION_ERROR', 'The request contains a value that cannot be stored');
+    }
+    const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      let message = err.message;
+      if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.name === 'SyntaxError' || /JSON/.test(err.message)) {
+        message = 'body is not valid JSON';
+      } else if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+        message = 'body must not be empty when content-type is application/json';
+      } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        message = 'body is too large';
+      } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        message = 'content-type must be application/json';
+      } else if (status === 429) {
+        message = 'Too many attempts, try again later';
+      }
+      return send(reply, status, CLIENT_CODES[status] ?? 'BAD_REQUEST', message);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return send(reply, 500, 'INTERNAL', 'Internal server error');
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (opts.spaFallback?.(req, reply)) return reply;
+    return send(reply, 404, 'ROUTE_NOT_FOUND', `Route ${req.method} ${clip(req.url.split('?')[0], 200)} not found`);
+  });
+}

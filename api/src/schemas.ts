@@ -1,0 +1,133 @@
+/**
+ * The TypeBox schemas of the contract (docs/api-contract.md): shared shapes and
+ * the field rules every route reuses, so the OpenAPI document, the validators and
+ * the handlers' types all come from one place.
+ */
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import {
+  DEPLOYMENT_SOURCES,
+  DEPLOYMENT_STATUSES,
+  type DeploymentSource as DeploymentSourceT,
+  type DeploymentStatus as DeploymentStatusT,
+} from './db/entities.js';
+
+/** Largest env value accepted (bytes are bounded by the 4 MiB body limit as well). */
+export const MAX_ENV_VALUE_LENGTH = 32 * 1024;
+/** Most env keys (plain + secret together) a deployment may carry. */
+export const MAX_ENV_KEYS = 200;
+
+export const Uuid = Type.String({ format: 'uuid', description: 'uuid' });
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** Free text of bounded length that Postgres can store (no NUL, well-formed UTF-16). */
+export const Text = (maxLength: number, minLength = 0) => Type.String({ format: 'text', maxLength, minLength });
+
+export const DnsLabel = Type.String({ format: 'dns-label', minLength: 1, maxLength: 63 });
+export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+export const Replicas = Type.Integer({ minimum: 0, maximum: 100 });
+export const CpuLimit = Type.String({ format: 'cpu-quantity', maxLength: 16 });
+export const MemoryLimit = Type.String({ format: 'memory-quantity', maxLength: 16 });
+export const ImageRef = Type.String({ format: 'oci-image-reference', minLength: 1, maxLength: 512 });
+
+/** `{KEY: value}` with env-var keys and storable string values. */
+export const EnvMap = Type.Record(Type.String(), Text(MAX_ENV_VALUE_LENGTH), {
+  propertyNames: { type: 'string', format: 'env-key', maxLength: 256 },
+  maxProperties: MAX_ENV_KEYS,
+});
+
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String(),
+    error: Type.String(),
+    message: Type.String(),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'Every error: tests and clients match on `code`.' },
+);
+
+/** Error responses every route may give (the handler shapes them all the same way). */
+export const ErrorResponses = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
+
+export const DeploymentStatus = Type.Unsafe<DeploymentStatusT>({ type: 'string', enum: [...DEPLOYMENT_STATUSES] });
+export const DeploymentSource = Type.Unsafe<DeploymentSourceT>({ type: 'string', enum: [...DEPLOYMENT_SOURCES] });
+
+export const DeploymentView = Type.Object({
+  id: Uuid,
+  serviceId: Uuid,
+  status: DeploymentStatus,
+  source: DeploymentSource,
+  imageUrl: Type.String(),
+  commitSha: Nullable(Type.String()),
+  commitMessage: Nullable(Type.String()),
+  port: Type.Integer(),
+  replicas: Type.Integer(),
+  cpuLimit: Nullable(Type.String()),
+  memoryLimit: Nullable(Type.String()),
+  rollbackFromId: Nullable(Uuid),
+  createdById: Nullable(Uuid),
+  actor: Type.String(),
+  manifestsCommitSha: Nullable(Type.String()),
+  statusMessage: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  createdAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  finishedAt: Nullable(Timestamp),
+  isCurrent: Type.Boolean(),
+  canRollback: Type.Boolean(),
+});
+export type DeploymentView = Static<typeof DeploymentView>;
+
+export const EnvEntry = Type.Object({ key: Type.String(), value: Nullable(Type.String()), isSecret: Type.Boolean() });
+export const DeploymentDetail = Type.Object({ ...DeploymentView.properties, env: Type.Array(EnvEntry) });
+export type DeploymentDetail = Static<typeof DeploymentDetail>;
+
+export const ProjectView = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), ownerId: Uuid, createdAt: Timestamp });
+export type ProjectView = Static<typeof ProjectView>;
+
+export const ServiceView = Type.Object({
+  id: Uuid,
+  projectId: Uuid,
+  name: Type.String(),
+  port: Type.Integer(),
+  createdAt: Timestamp,
+  projectSlug: Type.String(),
+});
+export type ServiceView = Static<typeof ServiceView>;
+
+export const AuditView = Type.Object({
+  id: Uuid,
+  createdAt: Timestamp,
+  actor: Type.String(),
+  actorId: Nullable(Uuid),
+  action: Type.String(),
+  projectId: Nullable(Uuid),
+  serviceId: Nullable(Uuid),
+  deploymentId: Nullable(Uuid),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+export type AuditView = Static<typeof AuditView>;
+
+const DIFF_FIELDS = ['image', 'port', 'replicas', 'cpuLimit', 'memoryLimit'] as const;
+const DiffField = Type.Unsafe<(typeof DIFF_FIELDS)[number]>({ type: 'string', enum: [...DIFF_FIELDS] });
+const EnvKeyRef = Type.Object({ key: Type.String(), isSecret: Type.Boolean() });
+export const DeploymentDiff = Type.Object({
+  targetId: Uuid,
+  currentId: Nullable(Uuid),
+  fields: Type.Array(
+    Type.Object({
+      field: DiffField,
+      from: Nullable(Type.Union([Type.String(), Type.Integer()])),
+      to: Nullable(Type.Union([Type.String(), Type.Integer()])),
+    }),
+  ),
+  env: Type.Object({ added: Type.Array(EnvKeyRef), removed: Type.Array(EnvKeyRef), changed: Type.Array(EnvKeyRef) }),
+});
+export type DeploymentDiff = Static<typeof DeploymentDiff>;
+
+export const Pagination = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+};
