@@ -101,3 +101,25 @@ describe('createSyncStep (with a fake Argo CD and clock)', () => {
     expect(seen.at(-1)).toContain('Healthy');
   });
 });
+
+describe('createSyncStep: the git check', () => {
+  it('asks isDescendant again when it fails once, then reaches RUNNING on a descendant', async () => {
+    const clock = fakeClock();
+    const LATER = 'd'.repeat(40);
+    let calls = 0;
+    const argo = fakeArgo({
+      sync: [],
+      afterSync: () => ({ status: { operationState: { phase: 'Succeeded', operation: { info: [{ name: 'Kubidu-Deployment', value: 'd1' }] }, syncResult: { revision: LATER } }, health: { status: 'Healthy' } } }),
+    });
+    const out = await createSyncStep({ argo, clock }).run({
+      ...base,
+      isDescendant: async (d, a) => {
+        calls++;
+        if (calls === 1) throw new Error('fetch failed');
+        return d === LATER && a === SHA;
+      },
+    });
+    expect(out).toMatchObject({ outcome: 'RUNNING', syncedRevision: LATER });
+    expect(calls).toBe(2);
+  });
+});

@@ -200,7 +200,12 @@ export function createSyncStep(deps: SyncStepDeps): SyncStep {
           const revision = syncedRevisionOf(app);
           if (op?.phase === 'Succeeded' && revision && isRelevantOperation(op, exp)) {
             if (!checked.has(revision)) {
-              checked.set(revision, revision === input.commitSha || (await input.isDescendant(revision, input.commitSha)));
+              try {
+                checked.set(revision, revision === input.commitSha || (await input.isDescendant(revision, input.commitSha)));
+              } catch (err) {
+                // The git side may lag or fail for a moment; ask again on the next poll.
+                await status(`Could not yet check that ${revision.slice(0, 12)} contains ${input.commitSha.slice(0, 12)}: ${(err as Error).message}`);
+              }
             }
             revisionContainsCommit = checked.get(revision);
           }
