@@ -1,5 +1,6 @@
 import yargs from 'yargs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
 import { deployCommand } from './commands/deploy/command-object.js';
 import { rollbackCommand } from './commands/rollback/command-object.js';
 import { deployBody, type DeployArgs } from './commands/deploy/deploy.js';
@@ -38,5 +39,33 @@ describe('argument parsing', () => {
     const args = parse(rollbackCommand, ['-y', '--reason', 'bad release', '--wait']);
     expect(args).toMatchObject({ yes: true, reason: 'bad release', wait: true, timeout: 600 });
     expect(parse(rollbackCommand, [])).toMatchObject({ yes: false, wait: false });
+  });
+});
+
+describe('usage errors from the parser', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  async function usage(argv: string[]): Promise<{ code: unknown; text: string }> {
+    let text = '';
+    process.exitCode = undefined;
+    // An unreachable API: if a handler ran anyway it would fail with exit 1, not 2.
+    await runCli(argv, { KUBIDU_API_URL: 'http://127.0.0.1:9', KUBIDU_TOKEN: 't' }, { write: (s: string) => (text += s) });
+    return { code: process.exitCode, text };
+  }
+
+  it('exit 2 with one line and a hint, and no handler runs', async () => {
+    for (const [argv, message] of [
+      [['deploy'], 'Missing required argument: image'],
+      [['projects', 'bogus'], 'Unknown argument: bogus'],
+      [['lss'], 'Unknown command. Did you mean ls?'],
+      [[], 'Name a command'],
+      [['rollback', 'a', 'b'], 'Unknown argument: b'],
+    ] as const) {
+      const r = await usage([...argv]);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.text).toBe(`Error [USAGE]: ${message}\nRun "kubidu --help" or "kubidu <command> --help" for usage.\n`);
+    }
   });
 });

@@ -3,6 +3,7 @@
  * errors (exit 2) and help. Separate from main.ts so it can be built with any
  * argv/env.
  */
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { auditCommand } from './commands/audit/command-object.js';
 import { deployCommand } from './commands/deploy/command-object.js';
@@ -18,6 +19,7 @@ import { whoamiCommand } from './commands/whoami/command-object.js';
 import { DEFAULT_API_URL, type GlobalArgs } from './lib/deps.js';
 import { UsageError } from './lib/errors.js';
 import { reportError } from './lib/handle-errors.js';
+import type { Writer } from './lib/output.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each module narrows its own args
 const COMMANDS = [
@@ -33,6 +35,8 @@ const COMMANDS = [
   statusCommand,
   auditCommand,
 ] as CommandModule<any, any>[];
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Builds the parser; `parseAsync()` runs the chosen command. */
 export function buildCli(argv: string[], env: Record<string, string | undefined>): Argv<GlobalArgs> {
@@ -58,7 +62,7 @@ export function buildCli(argv: string[], env: Record<string, string | undefined>
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(VERSION)
     .example('$0 login', 'Log in (asks for email and password)')
     .example('$0 link --project shop --service api', 'Use this service from this directory on')
     .example('$0 deploy --image acme/api:1.5 --wait', 'Deploy and wait for RUNNING')
@@ -66,12 +70,23 @@ export function buildCli(argv: string[], env: Record<string, string | undefined>
     .example('$0 rollback', 'Back to the previous successful deployment')
     .epilogue('Exit codes: 0 ok, 1 failed, 2 usage error or refused. Colours are off when not a terminal or NO_COLOR is set.')
     .wrap(process.stdout.columns ? Math.min(120, process.stdout.columns) : 120)
-    .fail((msg, err, parser) => {
-      if (err && !msg) throw err;
-      const stderr = process.stderr;
-      process.exitCode = reportError(new UsageError(msg ?? String(err)), { stderr, env });
-      stderr.write(`Run "kubidu --help" or "kubidu <command> --help" for usage.\n`);
-      void parser;
+    .fail((msg, err) => {
+      // Abort parsing: no handler may run after a usage error (see runCli).
+      throw err ?? new UsageError(msg.startsWith('Did you mean') ? `Unknown command. ${msg}` : msg);
     });
   return y as unknown as Argv<GlobalArgs>;
+}
+
+/**
+ * Parses and runs one command line. Command handlers set their own exit code
+ * (runCommand); a usage error found by yargs ends here with exit code 2.
+ */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, stderr: Writer = process.stderr): Promise<void> {
+  try {
+    await buildCli(argv, env).parseAsync();
+  } catch (err) {
+    const usage = !(err instanceof Error) || err instanceof UsageError || err.name === 'YError';
+    process.exitCode = usage ? reportError(err instanceof UsageError ? err : new UsageError(err instanceof Error ? err.message : String(err)), { stderr, env }) : reportError(err, { stderr, env });
+    if (usage) stderr.write('Run "kubidu --help" or "kubidu <command> --help" for usage.\n');
+  }
 }

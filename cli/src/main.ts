@@ -1,5 +1,5 @@
 /** Entry point of the `kubidu` process (see bin/kubidu.js). */
 import { hideBin } from 'yargs/helpers';
-import { buildCli } from './cli.js';
+import { runCli } from './cli.js';
 
-await buildCli(hideBin(process.argv), process.env).parseAsync();
+await runCli(hideBin(process.argv), process.env);
