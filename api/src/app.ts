@@ -18,7 +18,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { ApiConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
-import { installErrorHandling } from './plugins/error-handler.js';
+import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
 import { createValidatorCompiler } from './validation/ajv.js';
 import { AuditRepository, auditWriter as defaultAuditWriter, type AuditWriter } from './modules/audit/audit-repository.js';
@@ -97,12 +97,14 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     // Bounded so a client cannot make us parse unbounded URLs/params.
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler() as never);
   // An empty JSON body counts as no body (clients often send the header on a bare POST).
   const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // JSON only: text/plain would otherwise reach validation as a string.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
     (body as string).length === 0 ? done(null, undefined) : jsonParser(req, body as string, done),
   );

@@ -54,7 +54,8 @@ export function describeValidationError(context: string, errors: AjvLikeError[])
   }
 }
 
-function send(reply: FastifyReply, statusCode: number, code: string, message: string, data?: Record<string, unknown>) {
+/** Sends the contract's error body. */
+export function sendError(reply: FastifyReply, statusCode: number, code: string, message: string, data?: Record<string, unknown>) {
   const body: Record<string, unknown> = {
     statusCode,
     code,
@@ -84,21 +85,21 @@ const CLIENT_CODES: Record<number, string> = {
 export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?: (req: FastifyRequest, reply: FastifyReply) => boolean }) {
   app.setErrorHandler((err: FastifyError & { validationContext?: string }, req, reply) => {
     if (err.validation) {
-      return send(reply, 400, 'VALIDATION_ERROR', describeValidationError(err.validationContext ?? 'request', err.validation as AjvLikeError[]));
+      return sendError(reply, 400, 'VALIDATION_ERROR', describeValidationError(err.validationContext ?? 'request', err.validation as AjvLikeError[]));
     }
     if (err instanceof KubiduError) {
       if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
-      return send(reply, err.statusCode, err.code, err.message, err.data);
+      return sendError(reply, err.statusCode, err.code, err.message, err.data);
     }
     if (isDatabaseUnavailable(err)) {
       req.log.error({ err }, 'database unavailable');
-      return send(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable, try again shortly');
+      return sendError(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable, try again shortly');
     }
     const sqlState = pgCode(err);
     if (sqlState && /^(22|54)/.test(sqlState)) {
       // Data exceptions (e.g. a value Postgres cannot store) are the client's input, not our fault.
       req.log.warn({ sqlState }, 'database refused a value');
-      return send(reply, 400, 'VALIDATION_ERROR', 'The request contains a value that cannot be stored');
+      return sendError(reply, 400, 'VALIDATION_ERROR', 'The request contains a value that cannot be stored');
     }
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) {
@@ -114,14 +115,25 @@ export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?:
       } else if (status === 429) {
         message = 'Too many attempts, try again later';
       }
-      return send(reply, status, CLIENT_CODES[status] ?? 'BAD_REQUEST', message);
+      return sendError(reply, status, CLIENT_CODES[status] ?? 'BAD_REQUEST', message);
     }
     req.log.error({ err }, 'unhandled error');
-    return send(reply, 500, 'INTERNAL', 'Internal server error');
+    return sendError(reply, 500, 'INTERNAL', 'Internal server error');
   });
 
   app.setNotFoundHandler((req, reply) => {
     if (opts.spaFallback?.(req, reply)) return reply;
-    return send(reply, 404, 'ROUTE_NOT_FOUND', `Route ${req.method} ${clip(req.url.split('?')[0], 200)} not found`);
+    return sendError(reply, 404, 'ROUTE_NOT_FOUND', `Route ${req.method} ${clip(req.url.split('?')[0], 200)} not found`);
   });
+}
+
+/**
+ * fastify's `frameworkErrors` option: errors the router raises before any hook
+ * runs (bad percent-encoding, over-long path parameters) get the same body.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 400, 'VALIDATION_ERROR', 'params: a path parameter is too long');
+  if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'VALIDATION_ERROR', 'url is not a valid url (bad percent-encoding)');
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  return sendError(reply, status, CLIENT_CODES[status] ?? 'BAD_REQUEST', 'The request could not be understood');
 }

@@ -145,6 +145,11 @@ export interface EventRoutesOptions {
 
 /** `GET /api/services/:id/events`: Server-Sent Events of the service's deployment rows. */
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
+  // Open streams end when the app closes, so a graceful shutdown does not wait on them.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
   app.get(
     '/api/services/:id/events',
     {
@@ -177,13 +182,16 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       });
       const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
       ping.unref();
-      let open = true;
       const cleanup = () => {
-        if (!open) return;
-        open = false;
+        if (!open.delete(end)) return;
         clearInterval(ping);
         unsubscribe();
       };
+      const end = () => {
+        cleanup();
+        res.end();
+      };
+      open.add(end);
       req.raw.once('close', cleanup);
       res.once('close', cleanup);
     },
