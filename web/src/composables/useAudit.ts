@@ -15,8 +15,8 @@ const ACTION_WORDS: Record<string, string> = {
   DEPLOYMENT_ROLLBACK: 'started a rollback',
   DEPLOYMENT_COMMITTED: 'committed a deployment to the manifests repo',
   DEPLOYMENT_CANCELLED: 'cancelled a deployment',
-  DEPLOYMENT_RUNNING: 'deployment is running',
-  DEPLOYMENT_FAILED: 'deployment failed',
+  DEPLOYMENT_RUNNING: 'marked a deployment running',
+  DEPLOYMENT_FAILED: 'marked a deployment failed',
   DEPLOYMENT_GIT_CHANGE: 'changed the manifests repo outside Kubidu',
 };
 

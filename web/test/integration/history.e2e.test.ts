@@ -247,9 +247,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web history view in Chromium', () => {
 
   it('sends a stale session back to sign-in', async () => {
     const context = await browser.newContext();
+    await context.addInitScript(() =>
+      localStorage.setItem('kubidu.session', JSON.stringify({ token: 'kbd_' + 'x'.repeat(40), expiresAt: null, email: 'gone@example.com' })),
+    );
     const page = await context.newPage();
-    await page.goto(`${stack.apiUrl}/`);
-    await page.evaluate(() => localStorage.setItem('kubidu.session', JSON.stringify({ token: 'kbd_' + 'x'.repeat(40), expiresAt: null, email: 'gone@example.com' })));
     await page.goto(`${stack.apiUrl}/#/services/${serviceId}`);
     await page.getByRole('heading', { name: 'Sign in to Kubidu' }).waitFor();
     expect(await page.getByRole('status').first().textContent()).toContain('session ended');
