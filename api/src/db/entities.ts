@@ -77,6 +77,10 @@ export interface Deployment {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** GIT rows from a `git revert`: the deployment whose commit was reverted (migration 1732000001000). */
+  revertsDeploymentId?: string | null;
+  /** What the git importer could not carry over (unknown secret reference, unreadable commit); never overwritten by the controller. */
+  warning?: string | null;
 }
 
 export interface EnvironmentVariable {
@@ -183,6 +187,8 @@ export const DeploymentEntity = new EntitySchema<Deployment>({
     createdAt,
     startedAt: { type: 'timestamptz', name: 'started_at', nullable: true },
     finishedAt: { type: 'timestamptz', name: 'finished_at', nullable: true },
+    revertsDeploymentId: { type: 'uuid', name: 'reverts_deployment_id', nullable: true },
+    warning: { type: 'text', nullable: true },
   },
 });
 
@@ -215,6 +221,28 @@ export const AuditLogEntity = new EntitySchema<AuditLog>({
   },
 });
 
+/** The git importer's bookmark per manifests branch: the last commit it fully handled. */
+export interface ManifestsImportState {
+  branch: string;
+  lastSha: string | null;
+  /** A commit whose import keeps failing unexpectedly, and how often; skipped with a warning after a few tries. */
+  failingSha: string | null;
+  failures: number;
+  updatedAt: Date;
+}
+
+export const ManifestsImportStateEntity = new EntitySchema<ManifestsImportState>({
+  name: 'ManifestsImportState',
+  tableName: 'manifests_import_state',
+  columns: {
+    branch: { type: 'text', primary: true },
+    lastSha: { type: 'text', name: 'last_sha', nullable: true },
+    failingSha: { type: 'text', name: 'failing_sha', nullable: true },
+    failures: { type: 'int', default: 0 },
+    updatedAt: { type: 'timestamptz', name: 'updated_at', updateDate: true },
+  },
+});
+
 export const ENTITIES = [
   UserEntity,
   ApiTokenEntity,
@@ -223,4 +251,5 @@ export const ENTITIES = [
   DeploymentEntity,
   EnvironmentVariableEntity,
   AuditLogEntity,
+  ManifestsImportStateEntity,
 ];

@@ -15,6 +15,7 @@ import { ownedProject, ownedService, type ProjectRow, type ServiceRow } from '..
 export function slugify(name: string): string {
   return name
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+/, '')

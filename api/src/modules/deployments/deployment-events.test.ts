@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { DeploymentEvents } from './deployment-events.js';
+import type { DeploymentView } from '../../schemas.js';
+
+const row = (id: string, status: DeploymentView['status']) => ({ id, status }) as DeploymentView;
+const tick = () => new Promise((r) => setTimeout(r, 30));
+
+describe('DeploymentEvents', () => {
+  it('reports only rows whose view changed, oldest first, after a silent baseline', async () => {
+    let rows = [row('b', 'QUEUED'), row('a', 'RUNNING')];
+    let polls = 0;
+    const events = new DeploymentEvents(async () => (polls++, rows), 10);
+    const seen: string[] = [];
+    const off = events.subscribe('svc', (d) => seen.push(`${d.id}:${d.status}`));
+    await tick();
+    expect(seen).toEqual([]);
+    rows = [row('c', 'QUEUED'), row('b', 'RUNNING'), row('a', 'SUCCESS')];
+    await tick();
+    expect(seen).toEqual(['a:SUCCESS', 'b:RUNNING', 'c:QUEUED']);
+    off();
+    const after = polls;
+    await tick();
+    expect(polls).toBe(after);
+    expect(events.subscriberCount).toBe(0);
+  });
+
+  it('shares one poller per service across subscribers and survives a failing poll', async () => {
+    let calls = 0;
+    let fail = false;
+    const errors: unknown[] = [];
+    let rows = [row('a', 'QUEUED')];
+    const events = new DeploymentEvents(
+      async () => {
+        calls++;
+        if (fail) throw new Error('db down');
+        return rows;
+      },
+      10,
+      (e) => errors.push(e),
+    );
+    const a: string[] = [];
+    const b: string[] = [];
+    const offA = events.subscribe('svc', (d) => a.push(d.status));
+    const offB = events.subscribe('svc', (d) => b.push(d.status));
+    await tick();
+    const perTick = calls;
+    expect(events.subscriberCount).toBe(2);
+    fail = true;
+    await tick();
+    expect(errors.length).toBeGreaterThan(0);
+    fail = false;
+    rows = [row('a', 'DEPLOYING')];
+    await tick();
+    expect(a).toEqual(['DEPLOYING']);
+    expect(b).toEqual(['DEPLOYING']);
+    expect(perTick).toBeLessThan(10);
+    offA();
+    offB();
+    events.close();
+  });
+});
