@@ -24,11 +24,13 @@ describe('mergeDeployments (pagination merge)', () => {
     expect(merged.map((d) => d.id)).toEqual([a.id, b.id, c.id]);
   });
 
-  it('sorts an out-of-order batch newest first', () => {
-    const old = deployment({ createdAt: at(1) });
-    const mid = deployment({ createdAt: at(2) });
-    const neu = deployment({ createdAt: at(3) });
-    expect(mergeDeployments([], [old, neu, mid]).map((d) => d.id)).toEqual([neu.id, mid.id, old.id]);
+  it("keeps the server's order even where timestamps disagree, and puts newer rows on top", () => {
+    const a = deployment({ createdAt: at(1) });
+    const b = deployment({ createdAt: at(5) });
+    expect(mergeDeployments([], [a, b]).map((d) => d.id)).toEqual([a.id, b.id]);
+    const c = deployment({ createdAt: at(0) });
+    const d = deployment({ createdAt: at(0) });
+    expect(mergeDeployments([a, b], [c, d, a], 'newer').map((x) => x.id)).toEqual([c.id, d.id, a.id, b.id]);
   });
 
   it('does not let a late page move a row backwards in its lifecycle', () => {

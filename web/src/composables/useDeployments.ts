@@ -22,7 +22,7 @@ const STATUS_RANK: Record<DeploymentStatus, number> = {
 export const FINAL_STATUSES: readonly DeploymentStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
 const ROLLBACKABLE: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
 
-/** Newest first: createdAt descending, id as a stable tie-break (pure). */
+/** Newest first by creation time, id as a tie-break; only used to place rows the server has not ordered (pure). */
 export function compareNewestFirst(a: Deployment, b: Deployment): number {
   const d = Date.parse(b.createdAt) - Date.parse(a.createdAt);
   if (d !== 0) return d;
@@ -48,8 +48,8 @@ export function mergeRow(existing: Deployment, incoming: Deployment): Deployment
 
 /**
  * Marks the current deployment ("the newest RUNNING one", as the contract defines
- * it) and who can be rolled back to, from the rows at hand. Keeps the flags right
- * when a live event moves one row without re-sending the others (pure).
+ * it) and who can be rolled back to, from the rows at hand (newest first). Keeps
+ * the flags right when a live event moves one row without re-sending the others (pure).
  */
 export function reconcileCurrent(rows: Deployment[]): Deployment[] {
   const current = rows.find((r) => r.status === 'RUNNING');
@@ -60,25 +60,38 @@ export function reconcileCurrent(rows: Deployment[]): Deployment[] {
   });
 }
 
-/** Merges a page (or any batch) into the list by id, newest first (pure). */
-export function mergeDeployments(existing: Deployment[], incoming: Deployment[]): Deployment[] {
-  const byId = new Map(existing.map((d) => [d.id, d]));
+/**
+ * Merges rows into the list by id, keeping the server's order (its insertion
+ * sequence, which timestamps do not always match). Known rows are updated in
+ * place; unknown ones go after everything for an older page (`'older'`), or
+ * before everything for rows that are new since the list was loaded (`'newer'`:
+ * live events, a rollback's answer, a refreshed first page), in the order given (pure).
+ */
+export function mergeDeployments(existing: Deployment[], incoming: Deployment[], where: 'older' | 'newer' = 'older'): Deployment[] {
+  const index = new Map(existing.map((d, i) => [d.id, i]));
+  const out = existing.slice();
+  const fresh: Deployment[] = [];
+  const seen = new Set<string>();
   for (const d of incoming) {
-    const old = byId.get(d.id);
-    byId.set(d.id, old ? mergeRow(old, d) : d);
+    if (seen.has(d.id)) continue;
+    seen.add(d.id);
+    const i = index.get(d.id);
+    if (i === undefined) fresh.push(d);
+    else out[i] = mergeRow(out[i], d);
   }
-  return reconcileCurrent([...byId.values()].sort(compareNewestFirst));
+  return reconcileCurrent(where === 'newer' ? [...fresh, ...out] : [...out, ...fresh]);
 }
 
 /**
- * Applies one live event. A row we have, or one newer than the oldest we have,
- * is merged; an update to a row deep in unloaded history is left for its page (pure).
+ * Applies one live event. A row we have is updated in place; a row we do not
+ * have is new and goes on top — unless it is older than everything loaded while
+ * more pages exist, i.e. an update deep in unloaded history, left for its page (pure).
  */
 export function applyDeploymentEvent(rows: Deployment[], event: Deployment, hasMore: boolean): Deployment[] {
   const known = rows.some((r) => r.id === event.id);
   const oldest = rows[rows.length - 1];
   if (!known && hasMore && oldest && compareNewestFirst(event, oldest) > 0) return rows;
-  return mergeDeployments(rows, [event]);
+  return mergeDeployments(rows, [event], 'newer');
 }
 
 /** Parses an SSE `data:` payload into a Deployment, or null when it is not one (pure). */
@@ -151,7 +164,7 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
     try {
       const page = await api.listDeployments(id(), { limit: pageSize });
       if (gen !== generation) return;
-      items.value = loaded.value ? mergeDeployments(items.value, page.items) : mergeDeployments([], page.items);
+      items.value = mergeDeployments(items.value, page.items, 'newer');
       if (!loaded.value) nextCursor.value = page.nextCursor;
       loaded.value = true;
       error.value = null;
@@ -182,7 +195,7 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
 
   /** Puts a row the page already has (e.g. the rollback's 202 answer) at its place at once. */
   function upsert(d: Deployment): void {
-    items.value = mergeDeployments(items.value, [d]);
+    items.value = mergeDeployments(items.value, [d], 'newer');
   }
 
   function startPolling() {

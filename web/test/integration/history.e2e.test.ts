@@ -234,14 +234,48 @@ describe.skipIf(!existsSync(CHROMIUM))('web history view in Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(artifacts, 'web-history-phone.png'), fullPage: true });
 
-    await row(page, ids.first).getByRole('button', { name: /Roll back/ }).click();
+    await row(page, ids.second).getByRole('button', { name: /Roll back/ }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('.diff-summary').waitFor();
+    await dialog.locator('.diff-lines').waitFor();
     const box = (await dialog.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(artifacts, 'web-rollback-dialog-phone.png') });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(artifacts, 'web-history-phone-dark.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('loads older deployments with the Load more button and by scrolling', async () => {
+    const svc = await stack.request<{ id: string }>('POST', `/api/projects/${projectId}/services`, user.token, { name: 'api', port: 9000 });
+    expect(svc.status).toBe(201);
+    await stack.ds.query(
+      `INSERT INTO deployments (service_id, status, source, image_url, port, actor, commit_message, created_at)
+       SELECT $1, CASE WHEN g = 45 THEN 'RUNNING' ELSE 'SUCCESS' END, 'API', 'registry.example.com/shop/api:0.' || g || '.0',
+              9000, 'bulk@example.com', 'bulk release ' || g, now() - interval '1 minute' * (100 - g)
+       FROM generate_series(1, 45) g`,
+      [svc.body.id],
+    );
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const page = await signIn(context);
+    await page.goto(`${stack.apiUrl}/#/services/${svc.body.id}`);
+    const rows = page.locator('article[data-deployment-id]');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(20);
+    expect(await rows.first().locator('.image').textContent()).toBe('registry.example.com/shop/api:0.45.0');
+
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await waitFor('40 rows', async () => (await rows.count()) === 40);
+
+    await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
+    await page.getByText('That is the whole history.').waitFor();
+    expect(await rows.count()).toBe(45);
+    expect(await rows.last().locator('.image').textContent()).toBe('registry.example.com/shop/api:0.1.0');
+    const images = await page.locator('article .image').allTextContents();
+    expect(new Set(images).size).toBe(45);
+    expect(await page.getByRole('button', { name: /Roll back to deployment/ }).count()).toBe(44);
     await context.close();
   });
 
