@@ -92,7 +92,7 @@ export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?:
       return sendError(reply, err.statusCode, err.code, err.message, err.data);
     }
     if (isDatabaseUnavailable(err)) {
-      req.log.error({ err }, 'database unavailable');
+      req.log.error({ err: { type: err.name, message: err.message } }, 'database unavailable');
       return sendError(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable, try again shortly');
     }
     const sqlState = pgCode(err);
@@ -117,7 +117,8 @@ export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?:
       }
       return sendError(reply, status, CLIENT_CODES[status] ?? 'BAD_REQUEST', message);
     }
-    req.log.error({ err }, 'unhandled error');
+    // Log what identifies the failure, not TypeORM's `parameters` (request values).
+    req.log.error({ err: { type: err.name, message: err.message, code: sqlState ?? err.code, stack: err.stack } }, 'unhandled error');
     return sendError(reply, 500, 'INTERNAL', 'Internal server error');
   });
 
