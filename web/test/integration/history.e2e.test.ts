@@ -248,6 +248,27 @@ describe.skipIf(!existsSync(CHROMIUM))('web history view in Chromium', () => {
     await context.close();
   });
 
+  it('shows a network failure in words inside the dialog and changes nothing', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const page = await signIn(context);
+    await page.goto(`${stack.apiUrl}/#/services/${serviceId}`);
+    await row(page, ids.second).waitFor();
+    const count = (await history()).length;
+    await row(page, ids.second).getByRole('button', { name: /Roll back/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('.diff-lines').waitFor();
+    await page.route('**/api/deployments/*/rollback', (route) => route.abort('connectionrefused'));
+    await dialog.getByRole('button', { name: 'Confirm rollback' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Could not reach the server/);
+    expect(await dialog.isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await history()).toHaveLength(count);
+    await context.close();
+  });
+
   it('loads older deployments with the Load more button and by scrolling', async () => {
     const svc = await stack.request<{ id: string }>('POST', `/api/projects/${projectId}/services`, user.token, { name: 'api', port: 9000 });
     expect(svc.status).toBe(201);

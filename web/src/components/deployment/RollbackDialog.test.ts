@@ -76,12 +76,17 @@ describe('RollbackDialog', () => {
     expect(w.emitted('close')).toHaveLength(1);
   });
 
-  it('shows a 403 in words inside the dialog and stays open', async () => {
-    const { w } = mountDialog(() => ({ status: 403, body: { statusCode: 403, code: 'FORBIDDEN', message: 'Forbidden' } }));
+  it.each([
+    [403, 'FORBIDDEN', 'Forbidden', 'You do not have permission to roll back this service.'],
+    [400, 'ROLLBACK_TARGET_INVALID', 'Cannot rollback to a failed deployment', 'Cannot rollback to a failed deployment'],
+    [409, 'ROLLBACK_TARGET_CURRENT', 'Conflict', 'This deployment is already the current one; there is nothing to roll back.'],
+  ])('shows a %i (%s) in words inside the dialog and stays open', async (status, code, message, words) => {
+    const { w } = mountDialog(() => ({ status, body: { statusCode: status, code, message } }));
     await flushPromises();
     await w.get('button[data-action="confirm"]').trigger('click');
     await flushPromises();
-    expect(w.get('[role="alert"]').text()).toBe('You do not have permission to roll back this service.');
+    expect(w.get('[role="alert"]').text()).toBe(words);
+    expect(w.get('[role="alert"]').attributes('data-code')).toBe(code);
     expect(w.emitted('close')).toBeUndefined();
     expect(w.emitted('rolled-back')).toBeUndefined();
   });
