@@ -133,6 +133,8 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
+        // Kubidu is often reached over plain http on a LAN address; upgrading would break it.
+        upgradeInsecureRequests: null,
       },
     },
   });

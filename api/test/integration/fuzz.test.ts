@@ -192,4 +192,22 @@ describe('fuzzing the deploy endpoint', () => {
       { numRuns: 100 },
     );
   });
+
+  it('random query strings on the history and audit listings: never 5xx', async () => {
+    const part = fc.oneof(
+      fc.constantFrom('limit', 'cursor', 'idPrefix', 'projectId', 'serviceId', 'x', '', '__proto__', 'limit[]'),
+      text.map(percentEncode),
+    );
+    const value = fc.oneof(fc.integer().map(String), fc.constantFrom('', '0', '101', '1e3', 'djE6MQ', serviceId), text.map(percentEncode));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(part, value), { maxLength: 4 }), async (pairs) => {
+        const qs = pairs.map(([k, v]) => `${k}=${v}`).join('&');
+        for (const url of [`/api/services/${serviceId}/deployments?${qs}`, `/api/audit?${qs}`]) {
+          const res = await t.app.inject({ url, headers: user.auth });
+          expectClientAnswer(res.statusCode, res.body);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

@@ -1,0 +1,96 @@
+/**
+ * `POST /api/webhooks/git`: the forge tells Kubidu that someone pushed to the
+ * manifests repo, so the git importer runs now instead of at the next poll.
+ * Unsigned or badly signed deliveries are refused (401) before anything
+ * happens; with no KUBIDU_WEBHOOK_SECRET configured the route answers 503.
+ *
+ * Registered as an encapsulated plugin (never wrapped with fastify-plugin): its
+ * content-type parser hands the raw bytes to the handler (signatures cover the
+ * exact body) without changing how the rest of the API parses JSON.
+ */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { KubiduError, UnauthorizedError, ValidationError } from '../../errors.js';
+import { ErrorResponses } from '../../schemas.js';
+import { parseWebhookEvent, verifyWebhook, WebhookPayloadError } from './webhook-verify.js';
+
+/** Options of webhookRoutes (the lead wires them in app.ts). */
+export interface WebhookRoutesOptions {
+  /** KUBIDU_WEBHOOK_SECRET; unset or empty → the route answers 503. */
+  secret: string | undefined;
+  /** The manifests branch (MANIFESTS_BRANCH, default main): pushes to other branches are ignored. */
+  branch: string;
+  /** Runs the git importer soon (in-process trigger and/or NOTIFY kubidu_git_push). Must not wait for the import. */
+  triggerImport: () => void | Promise<void>;
+  /** Largest delivery accepted (GitHub caps payloads at 25 MB). */
+  bodyLimit?: number;
+}
+
+/** 503: webhooks stay off until a secret is configured (an unauthenticated trigger would be an open door). */
+export class WebhooksDisabledError extends KubiduError {
+  constructor() {
+    super('WEBHOOKS_DISABLED', 503, 'Git webhooks are disabled until KUBIDU_WEBHOOK_SECRET is set; the importer still polls the manifests repo');
+  }
+}
+
+const Answer = Type.Object({
+  accepted: Type.Boolean(),
+  provider: Type.String(),
+  message: Type.String(),
+});
+
+export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (app, opts) => {
+  const bodyLimit = opts.bodyLimit ?? 25 * 1024 * 1024;
+  // Scoped to this plugin: every content type arrives as the raw Buffer the signature covers.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/api/webhooks/git',
+    {
+      bodyLimit,
+      config: { rateLimit: { max: 120, timeWindow: 60_000 } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Push webhook from GitHub, GitLab or Gitea/Gogs for the manifests repo',
+        response: { 200: Answer, 202: Answer, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const secret = opts.secret;
+      if (!secret) throw new WebhooksDisabledError();
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verdict = verifyWebhook(req.headers, raw, secret);
+      if (!verdict.ok) {
+        req.log.warn({ reason: verdict.reason }, 'git webhook refused');
+        throw new UnauthorizedError(verdict.reason);
+      }
+      let event;
+      try {
+        event = parseWebhookEvent(verdict.provider, req.headers, raw, req.headers['content-type']);
+      } catch (err) {
+        if (err instanceof WebhookPayloadError) throw new ValidationError(err.message);
+        throw err;
+      }
+      if (event.kind === 'ping') return reply.code(200).send({ accepted: false, provider: event.provider, message: 'pong' });
+      if (event.kind === 'other') {
+        return reply.code(200).send({ accepted: false, provider: event.provider, message: `ignored event ${event.event}; only pushes are imported` });
+      }
+      if (event.branch !== opts.branch) {
+        return reply
+          .code(200)
+          .send({ accepted: false, provider: event.provider, message: `ignored push to ${event.ref}; the manifests branch is ${opts.branch}` });
+      }
+      try {
+        await opts.triggerImport();
+      } catch (err) {
+        // The poll is the safety net: a failed wake-up must not make the forge retry forever.
+        req.log.warn({ err: (err as Error).message }, 'could not trigger the git importer; the next poll imports the push');
+      }
+      return reply.code(202).send({
+        accepted: true,
+        provider: event.provider,
+        message: `push to ${opts.branch}${event.after ? ` (${event.after.slice(0, 8)})` : ''} accepted; importing`,
+      });
+    },
+  );
+};
