@@ -61,7 +61,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null |
 const short = (id: string) => id.slice(0, 8);
 const row = (page: Page, id: string) => page.locator(`article[data-deployment-id="${id}"]`);
 
-describe.skipIf(!existsSync(CHROMIUM))('web history view in Chromium', () => {
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in Chromium', () => {
   let stack: TestStack;
   let browser: Browser;
   let sync: ReturnType<typeof e2eSyncRunner>;
@@ -185,6 +185,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web history view in Chromium', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(await history()).toHaveLength(3);
+    // Keyboard users land back on the button they came from.
+    await waitFor('focus back on the row button', () =>
+      page.evaluate((id) => document.activeElement?.closest('article')?.getAttribute('data-deployment-id') === id, ids.first),
+    );
 
     // Confirm: the new row appears at the top at once and goes live to RUNNING without a reload.
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
