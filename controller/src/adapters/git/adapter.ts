@@ -1,0 +1,652 @@
+/**
+ * The manifests repo write path. One commit = the blobs that changed + the
+ * trees on their path + the commit, pushed as exactly those objects. Nothing
+ * here walks the whole repository, so the cost stays flat as services grow
+ * (see DESIGN.md "Measured here").
+ *
+ * Two remotes:
+ * - http(s): a shallow object store in `cacheDir` (no working tree), first
+ *   fetched at depth 1, then incrementally; pushes are one receive-pack POST.
+ * - a local bare repo (path or file://, the embedded default): objects are
+ *   written straight into it and the branch moves with `git update-ref <new> <old>`,
+ *   the same lock-and-compare a concurrent plain `git push` uses.
+ */
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { Logger } from '../../start.js';
+import type { ChangeBuilder, CommitInfo, CommitResult, FileChange, GitAdapter, GitAdapterOptions, TreeView } from './types.js';
+import { GitAuthError, GitConflictError, GitError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
+import { hasTrailer } from './commit-message.js';
+import {
+  MODE_FILE,
+  MODE_TREE,
+  editTree,
+  makeObject,
+  parseCommit,
+  parseTree,
+  readLoose,
+  serializeCommit,
+  writeLoose,
+  type ObjectType,
+  type ParsedCommit,
+  type ParsedTree,
+  type RawObject,
+  type TreeEdit,
+} from './objects.js';
+import { advertisedTip, receivePack, type HttpRemote } from './protocol.js';
+import { buildPack } from './objects.js';
+
+const execFileAsync = promisify(execFile);
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const DEFAULT_BOT = { name: 'Kubidu', email: 'bot@kubidu.local' };
+
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** Reads objects from a git dir (loose fast path, packs via isomorphic-git) with a parsed-tree cache. */
+class ObjectStore {
+  igCache: object = {};
+  private trees = new Map<string, ParsedTree>();
+  private rawTrees = new Map<string, Buffer>();
+  constructor(readonly gitdir: string) {}
+
+  async read(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    const loose = await readLoose(this.gitdir, oid);
+    if (loose) return loose;
+    if (oid === EMPTY_TREE) return { type: 'tree', content: Buffer.alloc(0) };
+    try {
+      const r = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.igCache });
+      return { type: r.type as ObjectType, content: Buffer.from(r.object as Uint8Array) };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'NotFoundError') throw new MissingObjectError(oid);
+      throw err;
+    }
+  }
+
+  async has(oid: string): Promise<boolean> {
+    try {
+      await fsp.access(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+      return true;
+    } catch {
+      try {
+        await this.read(oid);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  /** Remembers a tree we created so the next commit on top of it needs no read. */
+  remember(obj: RawObject) {
+    if (obj.type === 'tree') this.rawTrees.set(obj.oid, obj.content);
+    if (this.rawTrees.size > 64) this.rawTrees.delete(this.rawTrees.keys().next().value as string);
+  }
+
+  async tree(oid: string): Promise<ParsedTree> {
+    const hit = this.trees.get(oid);
+    if (hit) {
+      this.trees.delete(oid);
+      this.trees.set(oid, hit);
+      return hit;
+    }
+    let raw = this.rawTrees.get(oid);
+    if (!raw) {
+      const o = await this.read(oid);
+      if (o.type !== 'tree') throw new GitRepositoryError(`object ${oid} is a ${o.type}, expected a tree`);
+      raw = o.content;
+    }
+    const t = parseTree(raw);
+    this.trees.set(oid, t);
+    if (this.trees.size > 256) this.trees.delete(this.trees.keys().next().value as string);
+    return t;
+  }
+
+  async commit(oid: string): Promise<ParsedCommit> {
+    const o = await this.read(oid);
+    if (o.type !== 'commit') throw new GitRepositoryError(`object ${oid} is a ${o.type}, expected a commit`);
+    return parseCommit(o.content);
+  }
+
+  /** The entry (mode + oid) at a path under a root tree, or null. */
+  async entryAt(rootTree: string, path: string): Promise<{ mode: string; oid: string } | null> {
+    const parts = path.split('/');
+    let cur = rootTree;
+    for (let i = 0; i < parts.length; i++) {
+      const t = await this.tree(cur);
+      const idx = t.byName.get(parts[i]);
+      if (idx === undefined) return null;
+      const e = t.entries[idx];
+      if (i === parts.length - 1) return { mode: e.mode, oid: e.oid };
+      if (e.mode !== MODE_TREE) return null;
+      cur = e.oid;
+    }
+    return null;
+  }
+}
+
+class MissingObjectError extends GitRepositoryError {
+  constructor(readonly oid: string) {
+    super(`object ${oid} is missing from the local object store`);
+  }
+}
+
+/** Validates and normalises a repo-relative path. */
+function normPath(p: string): string {
+  const clean = p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  const parts = clean.split('/');
+  if (!clean || parts.some((s) => s === '' || s === '.' || s === '..' || s === '.git')) {
+    throw new GitRepositoryError(`invalid path in planned commit: ${JSON.stringify(p)}`);
+  }
+  return clean;
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A process-local queue: one commit at a time per adapter (the store has one writer). */
+class Mutex {
+  private last: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.last.then(fn, fn);
+    this.last = next.catch(() => {});
+    return next;
+  }
+}
+
+interface Remote {
+  store: ObjectStore;
+  /** Current remote tip, with its objects present in the store. */
+  tip(): Promise<string | null>;
+  /** Stores the objects and moves the remote branch from old to new (no force). */
+  publish(oldTip: string | null, newTip: string, objects: RawObject[], written: Promise<void>): Promise<void>;
+  /** Writes objects to the store (before the hook runs / concurrently with the push). */
+  write(objects: RawObject[]): Promise<void>;
+  /** Fetch more history below the shallow boundary; false when there is none. */
+  deepen(by: number): Promise<boolean>;
+  maintain(): Promise<void>;
+}
+
+function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
+  const u = new URL(opts.url);
+  const auth = { ...opts.auth };
+  if (u.username || u.password) {
+    auth.username ??= decodeURIComponent(u.username);
+    auth.password ??= decodeURIComponent(u.password);
+    u.username = '';
+    u.password = '';
+  }
+  const url = u.toString().replace(/\/$/, '');
+  const headers: Record<string, string> = {};
+  const user = auth.token ? auth.username || 'x-access-token' : auth.username;
+  const pass = auth.token ?? auth.password;
+  if (user !== undefined || pass !== undefined) {
+    headers.authorization = 'Basic ' + Buffer.from(`${user ?? ''}:${pass ?? ''}`).toString('base64');
+  }
+  const secrets = [auth.password, auth.token, headers.authorization?.slice(6)].filter((s): s is string => !!s);
+  const remote: HttpRemote = { url, headers, secrets };
+  const gitdir = opts.cacheDir;
+  const store = new ObjectStore(gitdir);
+  const localRef = `refs/heads/${opts.branch}`;
+  let initialised = false;
+
+  const mapErr = (err: unknown): Error => {
+    if (err instanceof GitError) return err;
+    const e = err as { code?: string; data?: { statusCode?: number }; message?: string; cause?: { code?: string } };
+    const status = e.data?.statusCode;
+    if (status === 401 || status === 403) return new GitAuthError(redact(`the manifests remote ${url} refused the credentials (HTTP ${status})`, secrets));
+    if (status && status >= 500) return new GitRemoteUnavailableError(redact(`the manifests remote ${url} is unreachable (HTTP ${status})`, secrets));
+    const net = e.code ?? e.cause?.code;
+    if (net && /^E[A-Z]+$/.test(net)) return new GitRemoteUnavailableError(redact(`the manifests remote ${url} is unreachable (${net})`, secrets));
+    return new GitRemoteUnavailableError(redact(`fetching from the manifests remote ${url} failed: ${e.message ?? String(err)}`, secrets));
+  };
+
+  async function init() {
+    if (initialised) return;
+    await fsp.mkdir(gitdir, { recursive: true });
+    if (!fs.existsSync(join(gitdir, 'HEAD'))) {
+      await git.init({ fs, dir: gitdir, bare: true, defaultBranch: opts.branch });
+    }
+    await fsp.mkdir(join(gitdir, 'objects', 'pack'), { recursive: true });
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: url });
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: `+refs/heads/${opts.branch}:refs/remotes/origin/${opts.branch}` });
+    initialised = true;
+  }
+
+  async function setLocalRef(oid: string) {
+    await git.writeRef({ fs, gitdir, ref: localRef, value: oid, force: true });
+  }
+
+  async function fetchInto(depth?: number, relative?: boolean): Promise<string | null> {
+    try {
+      const r = await git.fetch({
+        fs,
+        http,
+        gitdir,
+        url,
+        ref: opts.branch,
+        singleBranch: true,
+        tags: false,
+        depth,
+        relative,
+        headers,
+        cache: store.igCache,
+      });
+      return r.fetchHead ?? null;
+    } catch (err) {
+      throw mapErr(err);
+    }
+  }
+
+  return {
+    store,
+    async tip() {
+      await init();
+      const tip = await advertisedTip(remote, 'git-upload-pack', opts.branch);
+      if (!tip) return null;
+      if (await store.has(tip)) {
+        await setLocalRef(tip);
+        return tip;
+      }
+      let cold = true;
+      try {
+        cold = !(await git.resolveRef({ fs, gitdir, ref: localRef }));
+      } catch {
+        cold = true;
+      }
+      const t0 = Date.now();
+      const head = await fetchInto(cold ? 1 : undefined);
+      logger.debug({ ms: Date.now() - t0, cold, tip: head }, 'fetched manifests repo');
+      const got = head && (await store.has(head)) ? head : tip;
+      if (!(await store.has(got))) throw new GitRepositoryError(`fetch did not bring commit ${got}`);
+      await setLocalRef(got);
+      return got;
+    },
+    async write(objects) {
+      await init();
+      await writeLoose(gitdir, objects);
+    },
+    async publish(oldTip, newTip, objects, written) {
+      const pack = buildPack(objects);
+      await Promise.all([receivePack(remote, opts.branch, oldTip, newTip, pack), written]);
+      await setLocalRef(newTip);
+    },
+    async deepen(by) {
+      const shallow = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
+      if (!shallow.trim()) return false;
+      await fetchInto(by, true);
+      const after = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
+      return after !== shallow;
+    },
+    async maintain() {
+      await init();
+      try {
+        await execFileAsync('git', ['-C', gitdir, 'repack', '-a', '-d', '-q']);
+        await execFileAsync('git', ['-C', gitdir, 'prune', '--expire=now']);
+        store.igCache = {};
+      } catch (err) {
+        // No native git: start over with a fresh shallow store on the next commit.
+        logger.warn({ err: (err as Error).message }, 'git repack of the manifests cache failed; re-shallowing');
+        await fsp.rm(gitdir, { recursive: true, force: true });
+        initialised = false;
+        store.igCache = {};
+      }
+    },
+  };
+}
+
+function localRemote(opts: GitAdapterOptions, logger: Logger): Remote {
+  const gitdir = opts.url.startsWith('file://') ? fileURLToPath(opts.url) : opts.url;
+  const store = new ObjectStore(gitdir);
+  const ref = `refs/heads/${opts.branch}`;
+  return {
+    store,
+    async tip() {
+      if (!fs.existsSync(join(gitdir, 'HEAD'))) throw new GitRemoteUnavailableError(`the manifests repo ${gitdir} does not exist`);
+      try {
+        return await git.resolveRef({ fs, gitdir, ref });
+      } catch {
+        return null;
+      }
+    },
+    async write(objects) {
+      await writeLoose(gitdir, objects);
+    },
+    async publish(oldTip, newTip, _objects, written) {
+      await written;
+      try {
+        await execFileAsync('git', ['-C', gitdir, 'update-ref', '-m', 'kubidu: commit', ref, newTip, oldTip ?? '0'.repeat(40)]);
+      } catch (err) {
+        const msg = String((err as { stderr?: string }).stderr ?? (err as Error).message);
+        if (/expected|lock|exists|is at/.test(msg)) throw new GitRejectedError(msg.trim().split('\n')[0]);
+        throw new GitRepositoryError(`could not update ${ref} in ${gitdir}: ${msg.trim().split('\n')[0]}`);
+      }
+    },
+    async deepen() {
+      return false;
+    },
+    async maintain() {
+      try {
+        await execFileAsync('git', ['-C', gitdir, 'gc', '--auto', '--quiet']);
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'git gc --auto on the manifests repo failed');
+      }
+    },
+  };
+}
+
+/** Creates the adapter for one manifests repo and branch. */
+export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
+  const logger = opts.logger ?? silent;
+  const bot = opts.bot ?? DEFAULT_BOT;
+  const isHttp = /^https?:\/\//i.test(opts.url);
+  const remote = isHttp ? httpRemote(opts, logger) : localRemote(opts, logger);
+  const store = remote.store;
+  const mutex = new Mutex();
+  const maintainEvery = opts.maintainEvery ?? 200;
+  let sinceMaintain = 0;
+
+  async function rootOf(commit: string | null): Promise<string | null> {
+    if (!commit) return null;
+    return (await store.commit(commit)).tree;
+  }
+
+  async function readAt(commit: string | null, path: string): Promise<string | null> {
+    const root = await rootOf(commit);
+    if (!root) return null;
+    const e = await store.entryAt(root, normPath(path));
+    if (!e || e.mode === MODE_TREE) return null;
+    const o = await store.read(e.oid);
+    return o.content.toString('utf8');
+  }
+
+  async function oidAt(root: string | null, path: string): Promise<string | null> {
+    if (!root) return null;
+    return (await store.entryAt(root, path))?.oid ?? null;
+  }
+
+  /** Reads a commit, deepening a shallow store when history below it is needed. */
+  async function commitDeep(oid: string): Promise<ParsedCommit | null> {
+    for (let i = 0; i < 8; i++) {
+      try {
+        return await store.commit(oid);
+      } catch (err) {
+        if (!(err instanceof MissingObjectError)) throw err;
+        if (!(await remote.deepen(100 * (i + 1)))) return null;
+      }
+    }
+    return null;
+  }
+
+  async function isShallow(oid: string): Promise<boolean> {
+    if (!isHttp) return false;
+    const s = await fsp.readFile(join(opts.cacheDir, 'shallow'), 'utf8').catch(() => '');
+    return s.split('\n').includes(oid);
+  }
+
+  /** Parents of a commit, deepening first when the commit sits on the shallow boundary. */
+  async function parentsOf(oid: string): Promise<string[]> {
+    if (await isShallow(oid)) await remote.deepen(100);
+    const c = await commitDeep(oid);
+    if (!c) return [];
+    if (await isShallow(oid)) return [];
+    return c.parents;
+  }
+
+  async function findCulprit(base: string | null, tip: string, path: string): Promise<string> {
+    let cur: string | null = tip;
+    for (let i = 0; cur && cur !== base && i < 1000; i++) {
+      const c = await commitDeep(cur);
+      if (!c) break;
+      const parent: string | null = (await parentsOf(cur))[0] ?? null;
+      const mine = await oidAt(c.tree, path);
+      const theirs = parent ? await oidAt(await rootOf(parent), path) : null;
+      if (mine !== theirs) return cur;
+      cur = parent;
+    }
+    return tip;
+  }
+
+  async function buildTree(treeOid: string | null, changes: Map<string, string | null>, out: RawObject[]): Promise<string | null> {
+    const tree = treeOid ? await store.tree(treeOid) : null;
+    const files = new Map<string, string | null>();
+    const dirs = new Map<string, Map<string, string | null>>();
+    for (const [p, oid] of changes) {
+      const slash = p.indexOf('/');
+      if (slash < 0) files.set(p, oid);
+      else {
+        const d = p.slice(0, slash);
+        if (!dirs.has(d)) dirs.set(d, new Map());
+        dirs.get(d)!.set(p.slice(slash + 1), oid);
+      }
+    }
+    const edits = new Map<string, TreeEdit>();
+    for (const [name, oid] of files) {
+      const idx = tree?.byName.get(name);
+      const existing = idx === undefined ? null : tree!.entries[idx];
+      if (existing?.mode === MODE_TREE) throw new GitRepositoryError(`cannot write file ${name}: a folder has that name`);
+      if (oid === null) {
+        if (existing) edits.set(name, null);
+      } else edits.set(name, { mode: existing?.mode ?? MODE_FILE, oid });
+    }
+    for (const [name, sub] of dirs) {
+      const idx = tree?.byName.get(name);
+      const existing = idx === undefined ? null : tree!.entries[idx];
+      if (existing && existing.mode !== MODE_TREE) throw new GitRepositoryError(`cannot write into ${name}/: a file has that name`);
+      const newSub = await buildTree(existing?.oid ?? null, sub, out);
+      if (newSub === null) {
+        if (existing) edits.set(name, null);
+      } else if (newSub !== existing?.oid) edits.set(name, { mode: MODE_TREE, oid: newSub });
+    }
+    if (edits.size === 0) return treeOid;
+    const raw = editTree(tree, edits);
+    if (raw.length === 0) return null;
+    const obj = makeObject('tree', raw);
+    store.remember(obj);
+    out.push(obj);
+    return obj.oid;
+  }
+
+  async function attemptLoop(build: ChangeBuilder, maxAttempts: number, hooks?: { afterCommitWritten?(sha: string): Promise<void> }): Promise<CommitResult> {
+    let base: string | null | undefined;
+    let baseRoot: string | null = null;
+    const ourPaths = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const tip = await remote.tip();
+      const tipRoot = await rootOf(tip);
+      if (base === undefined) {
+        base = tip;
+        baseRoot = tipRoot;
+      } else if (tip !== base) {
+        for (const p of ourPaths) {
+          if ((await oidAt(baseRoot, p)) !== (await oidAt(tipRoot, p))) {
+            throw new GitConflictError(await findCulprit(base, tip!, p), p);
+          }
+        }
+      }
+      const view: TreeView = { tip, readFile: (path) => readAt(tip, path) };
+      const plan = await build(view);
+      if (!plan) return { sha: null, noop: true, attempts: attempt, pushed: false };
+      const changes = new Map<string, string | null>();
+      const objects: RawObject[] = [];
+      for (const f of plan.files as FileChange[]) {
+        const p = normPath(f.path);
+        ourPaths.add(p);
+        const current = await oidAt(tipRoot, p);
+        if (f.content === null) {
+          if (current !== null) changes.set(p, null);
+          continue;
+        }
+        const blob = makeObject('blob', Buffer.from(f.content, 'utf8'));
+        if (blob.oid === current) continue;
+        changes.set(p, blob.oid);
+        objects.push(blob);
+      }
+      if (changes.size === 0) return { sha: null, noop: true, attempts: attempt, pushed: false };
+      const newRoot = (await buildTree(tipRoot, changes, objects)) ?? EMPTY_TREE;
+      if (newRoot === EMPTY_TREE) objects.push(makeObject('tree', Buffer.alloc(0)));
+      const author = plan.author ?? bot;
+      const commit = makeObject(
+        'commit',
+        serializeCommit({ tree: newRoot, parents: tip ? [tip] : [], author, committer: bot, timestamp: Math.floor(Date.now() / 1000), message: plan.message }),
+      );
+      objects.push(commit);
+      const written = remote.write(objects);
+      if (hooks?.afterCommitWritten) {
+        await written;
+        await hooks.afterCommitWritten(commit.oid);
+      }
+      try {
+        await remote.publish(tip, commit.oid, objects, written);
+        logger.info({ sha: commit.oid, attempt, files: changes.size }, 'manifests commit pushed');
+        return { sha: commit.oid, noop: false, attempts: attempt, pushed: true };
+      } catch (err) {
+        if (!(err instanceof GitRejectedError)) throw err;
+        logger.info({ attempt, reason: err.reason }, 'push rejected; rebuilding on the new tip');
+        if (attempt >= maxAttempts) throw err;
+        await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  const adapter: GitAdapter = {
+    commitAndPush(build, o = {}) {
+      return mutex.run(async () => {
+        const res = await attemptLoop(build, o.maxAttempts ?? 10, o.hooks);
+        if (res.pushed && maintainEvery > 0 && ++sinceMaintain >= maintainEvery) {
+          sinceMaintain = 0;
+          await remote.maintain().catch((err) => logger.warn({ err: (err as Error).message }, 'manifests cache maintenance failed'));
+        }
+        return res;
+      });
+    },
+
+    findCommitWithTrailer(key, value, o = {}) {
+      return mutex.run(async () => {
+        const maxDepth = o.maxDepth ?? 500;
+        const tip = await remote.tip();
+        // Breadth-first by commit time order is overkill here: first parents, then the rest.
+        const queue: string[] = tip ? [tip] : [];
+        const seen = new Set<string>();
+        while (queue.length && seen.size < maxDepth) {
+          const oid = queue.shift()!;
+          if (seen.has(oid)) continue;
+          seen.add(oid);
+          const c = await commitDeep(oid);
+          if (!c) continue;
+          if (hasTrailer(c.message, key, value)) return oid;
+          queue.push(...(await parentsOf(oid)));
+        }
+        return null;
+      });
+    },
+
+    readFile(ref, path) {
+      return mutex.run(async () => {
+        const oid = /^[0-9a-f]{40}$/i.test(ref) ? ref : await remote.tip();
+        if (!oid) return null;
+        return readAt(oid, path);
+      });
+    },
+
+    fetchTip() {
+      return mutex.run(() => remote.tip());
+    },
+
+    commitsSince(since, o = {}) {
+      return mutex.run(async () => {
+        const max = o.max ?? 1000;
+        const tip = await remote.tip();
+        if (!tip || tip === since) return [];
+        // Collect commits reachable from tip and not from `since` (first parents for `since`'s side).
+        const stop = new Set<string>();
+        if (since) {
+          let cur: string | null = since;
+          for (let i = 0; cur && i < max * 2; i++) {
+            stop.add(cur);
+            cur = (await parentsOf(cur))[0] ?? null;
+          }
+        }
+        const order: string[] = [];
+        const seen = new Set<string>();
+        const stack = [tip];
+        while (stack.length && order.length < max) {
+          const oid = stack.pop()!;
+          if (seen.has(oid) || stop.has(oid)) continue;
+          seen.add(oid);
+          order.push(oid);
+          const ps = await parentsOf(oid);
+          for (let i = ps.length - 1; i >= 0; i--) stack.push(ps[i]);
+        }
+        const out: CommitInfo[] = [];
+        for (const oid of order.reverse()) {
+          const c = (await commitDeep(oid))!;
+          const parents = await parentsOf(oid);
+          const changedPaths: string[] = [];
+          await diffTrees(parents[0] ? await rootOf(parents[0]) : null, c.tree, '', changedPaths);
+          out.push({ sha: oid, parents: c.parents, author: { name: c.author.name, email: c.author.email, timestamp: c.author.timestamp }, message: c.message, changedPaths });
+        }
+        return out;
+      });
+    },
+
+    isDescendant(descendant, ancestor) {
+      return mutex.run(async () => {
+        if (descendant === ancestor) return true;
+        await remote.tip();
+        const seen = new Set<string>();
+        const queue = [descendant];
+        while (queue.length && seen.size < 10_000) {
+          const oid = queue.shift()!;
+          if (oid === ancestor) return true;
+          if (seen.has(oid)) continue;
+          seen.add(oid);
+          queue.push(...(await parentsOf(oid)));
+        }
+        return false;
+      });
+    },
+
+    listDir(ref, dir) {
+      return mutex.run(async () => {
+        const oid = /^[0-9a-f]{40}$/i.test(ref) ? ref : await remote.tip();
+        const root = await rootOf(oid);
+        if (!root) return null;
+        const d = dir.replace(/^\/+|\/+$/g, '');
+        const e = d ? await store.entryAt(root, normPath(d)) : { mode: MODE_TREE, oid: root };
+        if (!e || e.mode !== MODE_TREE) return null;
+        const t = await store.tree(e.oid);
+        return t.entries.map((x) => ({ name: x.name, type: x.mode === MODE_TREE ? ('tree' as const) : ('blob' as const) }));
+      });
+    },
+
+    maintain() {
+      return mutex.run(() => remote.maintain());
+    },
+  };
+
+  async function diffTrees(a: string | null, b: string | null, prefix: string, out: string[]): Promise<void> {
+    if (a === b) return;
+    const ta = a ? await store.tree(a) : null;
+    const tb = b ? await store.tree(b) : null;
+    const names = new Set<string>([...(ta?.byName.keys() ?? []), ...(tb?.byName.keys() ?? [])]);
+    for (const name of [...names].sort()) {
+      const ea = ta && ta.byName.has(name) ? ta.entries[ta.byName.get(name)!] : null;
+      const eb = tb && tb.byName.has(name) ? tb.entries[tb.byName.get(name)!] : null;
+      if (ea?.oid === eb?.oid && ea?.mode === eb?.mode) continue;
+      const path = prefix + name;
+      const aTree = ea?.mode === MODE_TREE ? ea.oid : null;
+      const bTree = eb?.mode === MODE_TREE ? eb.oid : null;
+      if (aTree || bTree) await diffTrees(aTree, bTree, path + '/', out);
+      if ((ea && ea.mode !== MODE_TREE) || (eb && eb.mode !== MODE_TREE)) out.push(path);
+    }
+  }
+
+  return adapter;
+}

@@ -1,0 +1,79 @@
+/**
+ * The commit message is how `git log`, the Argo CD UI and Kubidu tell the same
+ * story: a conventional subject people can read, a body with the reason and
+ * actor, and trailers machines can find again (crash recovery, the git door).
+ */
+
+/** What one deployment commit says. */
+export interface CommitMessageInput {
+  kind: 'deploy' | 'rollback';
+  project: string;
+  service: string;
+  image: string;
+  /** Short id of the deployment rolled back to (defaults to the first 8 chars of rollbackOfId). */
+  targetShortId?: string;
+  reason?: string | null;
+  actor: string;
+  deploymentId: string;
+  rollbackOfId?: string | null;
+}
+
+export const TRAILER_DEPLOYMENT = 'Kubidu-Deployment';
+export const TRAILER_ROLLBACK_OF = 'Kubidu-Rollback-Of';
+export const TRAILER_ACTOR = 'Kubidu-Actor';
+
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+/** Formats the subject, body and trailers of a deployment commit. */
+export function formatCommitMessage(m: CommitMessageInput): string {
+  const scope = `${oneLine(m.project)}/${oneLine(m.service)}`;
+  const image = oneLine(m.image);
+  let subject: string;
+  const body: string[] = [];
+  if (m.kind === 'rollback') {
+    const short = oneLine(m.targetShortId ?? (m.rollbackOfId ?? '').slice(0, 8));
+    subject = `rollback(${scope}): to ${short} — ${image}`;
+    body.push(`Rollback of ${scope} to deployment ${short}, requested by ${oneLine(m.actor)}.`);
+  } else {
+    subject = `deploy(${scope}): ${image}`;
+    body.push(`Deploy of ${image} to ${scope}, requested by ${oneLine(m.actor)}.`);
+  }
+  const reason = (m.reason ?? '').replace(/\r\n?/g, '\n').trim();
+  if (reason) {
+    // Keep the reason out of the trailer block: indent lines that would parse as a trailer.
+    const safe = reason
+      .split('\n')
+      .map((l) => (/^[A-Za-z0-9-]+:\s/.test(l) ? `  ${l}` : l))
+      .join('\n');
+    body.push('', `Reason: ${safe}`);
+  }
+  const trailers = [`${TRAILER_DEPLOYMENT}: ${oneLine(m.deploymentId)}`];
+  if (m.kind === 'rollback' && m.rollbackOfId) trailers.push(`${TRAILER_ROLLBACK_OF}: ${oneLine(m.rollbackOfId)}`);
+  trailers.push(`${TRAILER_ACTOR}: ${oneLine(m.actor)}`);
+  return `${subject}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
+}
+
+/**
+ * Reads the trailer block (the last paragraph, every line `Key: value`) of a
+ * commit message, the way `git interpret-trailers --parse` does for simple
+ * trailers. Repeated keys keep every value, in order.
+ */
+export function parseTrailers(message: string): Record<string, string[]> {
+  const paragraphs = message.replace(/\r\n?/g, '\n').trim().split(/\n\s*\n/);
+  if (paragraphs.length < 2) return {};
+  const last = paragraphs[paragraphs.length - 1].split('\n');
+  const out: Record<string, string[]> = {};
+  for (const line of last) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+    if (!m) return {};
+    (out[m[1]] ??= []).push(m[2].trim());
+  }
+  return out;
+}
+
+/** True when the message carries trailer `key: value` (key compared case-insensitively, like git). */
+export function hasTrailer(message: string, key: string, value: string): boolean {
+  const t = parseTrailers(message);
+  for (const [k, vs] of Object.entries(t)) if (k.toLowerCase() === key.toLowerCase() && vs.includes(value)) return true;
+  return false;
+}

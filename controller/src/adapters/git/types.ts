@@ -1,0 +1,49 @@
+/**
+ * The contract between the controller and the manifests repo. The claim loop
+ * only ever sees these types; how objects reach the remote is the adapter's job.
+ */
+import type { Logger } from '../../start.js';
+
+/** One file to write (content) or delete (null), path relative to the repo root. */
+export interface FileChange { path: string; content: string | null } // null = delete
+/** What one deployment wants committed. */
+export interface PlannedCommit { files: FileChange[]; message: string; author?: {name: string; email: string} }
+/** Read access to one tip of the branch while planning a commit. */
+export interface TreeView { tip: string | null; readFile(path: string): Promise<string | null>; }
+/** Called on the current tip (and again on a new tip after a rejected push); null = nothing to change. */
+export type ChangeBuilder = (view: TreeView) => Promise<PlannedCommit | null>;
+/** Outcome of commitAndPush: the commit now on the remote (or null for a noop). */
+export interface CommitResult { sha: string | null; noop: boolean; attempts: number; pushed: boolean }
+/** One commit as the git-door importer sees it. */
+export interface CommitInfo { sha: string; parents: string[]; author: {name: string; email: string; timestamp: number}; message: string; changedPaths: string[] }
+
+export interface GitAdapter {
+  /** Build on the remote tip, write only the changed objects, push exactly those (no force). On non-fast-forward: fetch, re-run build on the new tip, retry with jitter (bounded). If commits that arrived since our base touched any of our paths → throw GitConflictError naming that commit (terminal). Empty change (rendered state equals tip) → noop, no commit. */
+  commitAndPush(build: ChangeBuilder, opts?: { maxAttempts?: number; hooks?: { afterCommitWritten?(sha: string): Promise<void> } }): Promise<CommitResult>;
+  /** Newest commit reachable from the remote tip whose message has trailer `key: value` (walk at most maxDepth commits, default 500). Used for crash recovery. */
+  findCommitWithTrailer(key: string, value: string, opts?: { maxDepth?: number }): Promise<string | null>;
+  readFile(ref: string, path: string): Promise<string | null>;
+  /** Fetch and return the remote tip sha (null for an empty repo). */
+  fetchTip(): Promise<string | null>;
+  /** Commits from `since` (exclusive) to the tip, oldest first, with sha, parents, author, message, and changed paths — for the git-door importer. */
+  commitsSince(since: string | null, opts?: { max?: number }): Promise<CommitInfo[]>;
+  /** Is `ancestor` an ancestor of (or equal to) `descendant`? */
+  isDescendant(descendant: string, ancestor: string): Promise<boolean>;
+  /** Lists the names (files and folders) directly under `dir` at `ref` (null when the folder is absent). Added for the importer and for tests. */
+  listDir(ref: string, dir: string): Promise<Array<{ name: string; type: 'tree' | 'blob' }> | null>;
+  /** Compacts the local object store (bounded cache); run automatically every so many commits. */
+  maintain(): Promise<void>;
+}
+
+/** Options for createGitAdapter. */
+export interface GitAdapterOptions {
+  /** http(s) URL or a local path/file:// to a bare repo */
+  url: string;
+  branch: string;
+  cacheDir: string;
+  auth?: { username?: string; password?: string; token?: string };
+  logger?: Logger;
+  bot?: { name: string; email: string };
+  /** Run `maintain()` after this many pushed commits (default 200; 0 = never). */
+  maintainEvery?: number;
+}

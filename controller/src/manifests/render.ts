@@ -1,0 +1,366 @@
+/**
+ * What Kubidu writes into a service folder, and how it reads it back. Both are
+ * pure: the write path renders from (current files, desired state), the git
+ * door reads a commit's files back into a desired state. Existing files are
+ * edited through the `yaml` Document API so comments people add survive.
+ */
+import { Document, isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Node } from 'yaml';
+import { baseTemplates } from './template.js';
+
+/** Everything one deployment decides about a service's manifests. */
+export interface DesiredState {
+  project: string;
+  service: string;
+  image: string;
+  port: number;
+  replicas: number;
+  cpuLimit: string | null;
+  memoryLimit: string | null;
+  /** Plain (non-secret) env; values are kept byte for byte. */
+  env: Record<string, string>;
+  /** Name of the immutable Secret holding the secret env, or null. */
+  secretName: string | null;
+  deploymentId: string;
+}
+
+/** The desired state as read back from the files (the id lives in the commit trailer, not the files). */
+export type ObservedState = Omit<DesiredState, 'deploymentId'>;
+
+/** Bad input (invalid slug, env key, port...): the deployment cannot be rendered. */
+export class ManifestRenderError extends Error {
+  readonly code = 'MANIFEST_INVALID';
+  readonly terminal = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestRenderError';
+  }
+}
+
+const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ENV_KEY = /^[-._a-zA-Z0-9]+$/;
+const CONTAINER = 'app';
+const IMAGE_PLACEHOLDER = 'app';
+const PATCH_MARKER = '# Managed by Kubidu: resource limits and env sources.';
+const YAML_OUT = { lineWidth: 0 } as const;
+
+/** The folder of one service in the manifests repo. */
+export function serviceDir(project: string, service: string): string {
+  return `apps/${project}/${service}`;
+}
+
+/** The files Kubidu renders for one service (read them all before calling renderServiceFiles). */
+export function serviceFilePaths(project: string, service: string): { kustomization: string; deployment: string; service: string } {
+  const d = serviceDir(project, service);
+  return { kustomization: `${d}/kustomization.yaml`, deployment: `${d}/deployment.yaml`, service: `${d}/service.yaml` };
+}
+
+/** Splits an image reference into kustomize's images fields. */
+export function splitImage(image: string): { newName: string; newTag?: string; digest?: string } {
+  let rest = image.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let newTag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    newTag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { newName: rest, ...(newTag ? { newTag } : {}), ...(digest ? { digest } : {}) };
+}
+
+/** kustomize's removeQuotes: one layer of matching surrounding quotes. */
+function removeQuotes(s: string): string {
+  if (s.length < 2 || s[0] !== s[s.length - 1]) return s;
+  return s[0] === '"' || s[0] === "'" ? s.slice(1, -1) : s;
+}
+
+/** A configMapGenerator literal whose value kustomize reads back exactly (one quote layer, always). */
+export function encodeLiteral(key: string, value: string): string {
+  return `${key}="${value}"`;
+}
+
+/** Reads a configMapGenerator literal the way kustomize does. */
+export function decodeLiteral(literal: string): [string, string] | null {
+  const eq = literal.indexOf('=');
+  if (eq <= 0) return null;
+  return [literal.slice(0, eq), removeQuotes(literal.slice(eq + 1))];
+}
+
+function validate(d: DesiredState) {
+  if (!SLUG.test(d.project)) throw new ManifestRenderError(`project slug ${JSON.stringify(d.project)} is not a DNS label`);
+  if (!SLUG.test(d.service)) throw new ManifestRenderError(`service slug ${JSON.stringify(d.service)} is not a DNS label`);
+  if (!d.image || /\s/.test(d.image)) throw new ManifestRenderError(`image ${JSON.stringify(d.image)} is not an image reference`);
+  if (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535) throw new ManifestRenderError(`port ${d.port} is out of range`);
+  if (!Number.isInteger(d.replicas) || d.replicas < 0) throw new ManifestRenderError(`replicas ${d.replicas} must be a non-negative integer`);
+  for (const k of Object.keys(d.env)) {
+    if (!ENV_KEY.test(k)) throw new ManifestRenderError(`env name ${JSON.stringify(k)} is not a valid ConfigMap key`);
+  }
+}
+
+/** Sets a scalar in place (keeping its comments) or creates the path. */
+function setScalar(doc: Document, path: Array<string | number>, value: unknown) {
+  const node = doc.getIn(path, true);
+  if (isScalar(node)) {
+    if (node.value !== value) node.value = value;
+  } else doc.setIn(path, value);
+}
+
+function seqAt(doc: Document, path: string[]): YAMLSeq {
+  const node = doc.getIn(path, true);
+  if (isSeq(node)) return node;
+  const seq = doc.createNode([]) as YAMLSeq;
+  doc.setIn(path, seq);
+  return seq;
+}
+
+function findItem(seq: YAMLSeq, pred: (m: YAMLMap) => boolean): YAMLMap | undefined {
+  return seq.items.find((i): i is YAMLMap => isMap(i) && pred(i as YAMLMap));
+}
+
+function containerIndex(doc: Document): number {
+  const cs = doc.getIn(['spec', 'template', 'spec', 'containers'], true);
+  if (!isSeq(cs)) return 0;
+  const i = cs.items.findIndex((c) => isMap(c) && (c as YAMLMap).get('name') === CONTAINER);
+  return i < 0 ? 0 : i;
+}
+
+function renderDeployment(existing: string | null, d: DesiredState): string {
+  const doc = parseDocument(existing ?? baseTemplates().deployment);
+  const ci = containerIndex(doc);
+  const c = ['spec', 'template', 'spec', 'containers', ci];
+  setScalar(doc, ['metadata', 'name'], d.service);
+  for (const p of [['metadata', 'labels'], ['spec', 'selector', 'matchLabels'], ['spec', 'template', 'metadata', 'labels']]) {
+    setScalar(doc, [...p, 'app.kubernetes.io/name'], d.service);
+  }
+  setScalar(doc, [...c, 'ports', 0, 'containerPort'], d.port);
+  setScalar(doc, [...c, 'readinessProbe', 'tcpSocket', 'port'], d.port);
+  if (!existing) setScalar(doc, [...c, 'envFrom', 0, 'configMapRef', 'name'], `${d.service}-env`);
+  return doc.toString(YAML_OUT);
+}
+
+function renderService(existing: string | null, d: DesiredState): string {
+  const doc = parseDocument(existing ?? baseTemplates().service);
+  setScalar(doc, ['metadata', 'name'], d.service);
+  setScalar(doc, ['metadata', 'labels', 'app.kubernetes.io/name'], d.service);
+  setScalar(doc, ['spec', 'selector', 'app.kubernetes.io/name'], d.service);
+  setScalar(doc, ['spec', 'ports', 0, 'targetPort'], d.port);
+  return doc.toString(YAML_OUT);
+}
+
+function limitsPatch(d: DesiredState): string {
+  const envFrom: unknown[] = [{ configMapRef: { name: `${d.service}-env` } }];
+  if (d.secretName) envFrom.push({ secretRef: { name: d.secretName } });
+  const patch = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: d.service },
+    spec: { template: { spec: { containers: [{ name: CONTAINER, resources: { limits: { cpu: d.cpuLimit, memory: d.memoryLimit } }, envFrom }] } } },
+  };
+  return `${PATCH_MARKER}\n${new Document(patch).toString(YAML_OUT)}`;
+}
+
+function freshKustomization(d: DesiredState): Document {
+  const doc = new Document({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: ['deployment.yaml', 'service.yaml'],
+    labels: [{ pairs: { 'kubidu.io/project': d.project, 'kubidu.io/service': d.service } }],
+  });
+  doc.commentBefore = ` ${d.project}/${d.service} — written by Kubidu. Edit freely: comments survive,\n and a commit you push here is imported as a deployment of its own.`;
+  return doc;
+}
+
+function renderKustomization(existing: string | null, d: DesiredState): string {
+  const doc = existing ? parseDocument(existing) : freshKustomization(d);
+  if (doc.errors.length) throw new ManifestRenderError(`kustomization.yaml does not parse: ${doc.errors[0].message}`);
+  if (!isMap(doc.contents)) throw new ManifestRenderError('kustomization.yaml is not a mapping');
+
+  const resources = seqAt(doc, ['resources']);
+  for (const r of ['deployment.yaml', 'service.yaml']) {
+    if (!resources.items.some((i) => isScalar(i) && i.value === r)) resources.add(doc.createNode(r));
+  }
+
+  // images: name / newName / newTag or digest
+  const img = splitImage(d.image);
+  const images = seqAt(doc, ['images']);
+  let entry = findItem(images, (m) => m.get('name') === IMAGE_PLACEHOLDER);
+  if (!entry) {
+    entry = doc.createNode({ name: IMAGE_PLACEHOLDER }) as YAMLMap;
+    images.add(entry);
+  }
+  setMapScalar(entry, 'newName', img.newName);
+  if (img.newTag !== undefined) setMapScalar(entry, 'newTag', img.newTag, true);
+  else entry.delete('newTag');
+  if (img.digest !== undefined) setMapScalar(entry, 'digest', img.digest);
+  else entry.delete('digest');
+
+  // replicas
+  const replicas = seqAt(doc, ['replicas']);
+  let rep = findItem(replicas, (m) => m.get('name') === d.service);
+  if (!rep) {
+    rep = doc.createNode({ name: d.service }) as YAMLMap;
+    replicas.add(rep);
+  }
+  setMapScalar(rep, 'count', d.replicas);
+
+  // plain env
+  const gens = seqAt(doc, ['configMapGenerator']);
+  const cmName = `${d.service}-env`;
+  let gen = findItem(gens, (m) => m.get('name') === cmName);
+  if (!gen) {
+    gen = doc.createNode({ name: cmName }) as YAMLMap;
+    gens.add(gen);
+  }
+  const wanted = Object.keys(d.env)
+    .sort()
+    .map((k) => encodeLiteral(k, d.env[k]));
+  const current = gen.get('literals', true);
+  const currentEnv = isSeq(current) ? literalsToEnv(current) : null;
+  if (!currentEnv || !sameEnv(currentEnv, d.env)) {
+    const seq = doc.createNode(wanted) as YAMLSeq;
+    for (const it of seq.items) (it as Scalar).type = Scalar.QUOTE_DOUBLE;
+    gen.set('literals', seq);
+  }
+
+  // limits + env sources (ConfigMap and the Secret by name) as one strategic-merge patch
+  const patches = seqAt(doc, ['patches']);
+  const body = limitsPatch(d);
+  let patch = findItem(patches, (m) => String(m.get('patch') ?? '').startsWith(PATCH_MARKER));
+  if (!patch) {
+    patch = doc.createNode({ target: { kind: 'Deployment', name: d.service } }) as YAMLMap;
+    patches.add(patch);
+  }
+  if (patch.get('patch') !== body) {
+    const s = doc.createNode(body) as Scalar;
+    s.type = Scalar.BLOCK_LITERAL;
+    patch.set('patch', s);
+  }
+  return doc.toString(YAML_OUT);
+}
+
+function setMapScalar(m: YAMLMap, key: string, value: unknown, quote = false) {
+  const node = m.get(key, true);
+  if (isScalar(node)) {
+    if (node.value !== value) node.value = value;
+    return;
+  }
+  const s = new Scalar(value);
+  if (quote) s.type = Scalar.QUOTE_DOUBLE;
+  m.set(key, s);
+}
+
+function literalsToEnv(seq: YAMLSeq): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const it of seq.items) {
+    if (!isScalar(it) || typeof it.value !== 'string') return null;
+    const kv = decodeLiteral(it.value);
+    if (!kv) return null;
+    out[kv[0]] = kv[1];
+  }
+  return out;
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}
+
+/**
+ * Renders the service folder for a desired state. `existing` holds the current
+ * content of the service's files (null = absent); the result holds every file
+ * of the folder (unchanged ones included — the git adapter drops those).
+ */
+export function renderServiceFiles(existing: Map<string, string | null>, desired: DesiredState): Map<string, string> {
+  validate(desired);
+  const paths = serviceFilePaths(desired.project, desired.service);
+  const out = new Map<string, string>();
+  out.set(paths.kustomization, renderKustomization(existing.get(paths.kustomization) ?? null, desired));
+  out.set(paths.deployment, renderDeployment(existing.get(paths.deployment) ?? null, desired));
+  out.set(paths.service, renderService(existing.get(paths.service) ?? null, desired));
+  return out;
+}
+
+/** Result of reading a service folder back. */
+export type ReadResult = { ok: true; state: ObservedState } | { ok: false; error: string };
+
+function plain(node: unknown): unknown {
+  return node && typeof node === 'object' && 'toJSON' in (node as object) ? (node as Node).toJSON() : node;
+}
+
+/**
+ * Reads what a service folder asks for (image, replicas, port, limits, plain
+ * env, secret reference). `files` maps repo paths to contents; the folder is
+ * the one holding `apps/<project>/<service>/kustomization.yaml`.
+ */
+export function readDesiredState(files: Map<string, string | null>): ReadResult {
+  const kPath = [...files.keys()].find((p) => /^apps\/[^/]+\/[^/]+\/kustomization\.yaml$/.test(p) && files.get(p) != null);
+  if (!kPath) return { ok: false, error: 'no apps/<project>/<service>/kustomization.yaml among the files' };
+  const [, project, service] = kPath.split('/');
+  const kdoc = parseDocument(files.get(kPath)!);
+  if (kdoc.errors.length) return { ok: false, error: `${kPath}: ${kdoc.errors[0].message}` };
+  const k = kdoc.toJS() as Record<string, unknown> | null;
+  if (!k || typeof k !== 'object') return { ok: false, error: `${kPath}: not a mapping` };
+  const dPath = `apps/${project}/${service}/deployment.yaml`;
+  const dText = files.get(dPath);
+  if (dText == null) return { ok: false, error: `${dPath} is missing` };
+  const ddoc = parseDocument(dText);
+  if (ddoc.errors.length) return { ok: false, error: `${dPath}: ${ddoc.errors[0].message}` };
+  const dep = ddoc.toJS() as any;
+  const containers: any[] = dep?.spec?.template?.spec?.containers ?? [];
+  const container = containers.find((c) => c?.name === CONTAINER) ?? containers[0];
+  if (!container) return { ok: false, error: `${dPath}: no container` };
+
+  const images = (k.images as any[] | undefined) ?? [];
+  const baseImage = String(container.image ?? '');
+  const im = images.find((i) => i?.name === baseImage) ?? images.find((i) => i?.name === IMAGE_PLACEHOLDER);
+  let image = baseImage;
+  if (im) {
+    image = String(im.newName ?? im.name);
+    if (im.newTag !== undefined && im.newTag !== null) image += `:${im.newTag}`;
+    if (im.digest) image += `@${im.digest}`;
+  }
+
+  const reps = (k.replicas as any[] | undefined) ?? [];
+  const rep = reps.find((r) => r?.name === dep?.metadata?.name);
+  const replicas = Number(rep ? rep.count : (dep?.spec?.replicas ?? 1));
+
+  const port = Number(container.ports?.[0]?.containerPort);
+  if (!Number.isInteger(port)) return { ok: false, error: `${dPath}: no containerPort` };
+
+  let limits = container.resources?.limits ?? {};
+  let envFrom: any[] = container.envFrom ?? [];
+  const patches = (k.patches as any[] | undefined) ?? [];
+  for (const p of patches) {
+    if (typeof p?.patch !== 'string') continue;
+    const pd = parseDocument(p.patch);
+    if (pd.errors.length) return { ok: false, error: `${kPath}: a patch does not parse: ${pd.errors[0].message}` };
+    const pj = pd.toJS() as any;
+    const pc = (pj?.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === container.name);
+    if (!pc) continue;
+    if (pc.resources?.limits) limits = { ...limits, ...pc.resources.limits };
+    if (pc.envFrom) envFrom = pc.envFrom;
+  }
+  const secretName = envFrom.find((e) => e?.secretRef?.name)?.secretRef.name ?? null;
+
+  const env: Record<string, string> = {};
+  const cmName = envFrom.find((e) => e?.configMapRef?.name)?.configMapRef.name ?? `${service}-env`;
+  const gens = (k.configMapGenerator as any[] | undefined) ?? [];
+  const gen = gens.find((g) => g?.name === cmName);
+  const litNode = plain(gen?.literals) as unknown[] | undefined;
+  for (const lit of litNode ?? []) {
+    const kv = typeof lit === 'string' ? decodeLiteral(lit) : null;
+    if (!kv) return { ok: false, error: `${kPath}: literal ${JSON.stringify(lit)} is not key=value` };
+    env[kv[0]] = kv[1];
+  }
+
+  const lim = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    ok: true,
+    state: { project, service, image, port, replicas, cpuLimit: lim(limits.cpu), memoryLimit: lim(limits.memory), env, secretName },
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The write path against a real smart-HTTP remote (git http-backend) and the
+ * real git CLI: what Kubidu pushes is what a fresh `git clone` shows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { cloneFresh, gitCli, humanCommit } from '../support/git-cli.js';
+import {
+  createGitAdapter,
+  formatCommitMessage,
+  parseTrailers,
+  GitConflictError,
+  GitAuthError,
+  GitRemoteUnavailableError,
+  type ChangeBuilder,
+  type GitAdapter,
+} from '../../src/adapters/git/index.js';
+import { readDesiredState, renderServiceFiles, serviceFilePaths, type DesiredState } from '../../src/manifests/index.js';
+
+let srv: GitHttpServer;
+let n = 0;
+
+beforeAll(async () => {
+  srv = await startGitHttpServer();
+});
+afterAll(async () => {
+  await srv.stop();
+});
+
+function newRepo(): { url: string; bare: string } {
+  const name = `r${++n}`;
+  const bare = srv.createBareRepo(name, { withLayout: true });
+  return { url: srv.url(name), bare };
+}
+
+function adapter(url: string, extra: Partial<Parameters<typeof createGitAdapter>[0]> = {}): GitAdapter {
+  return createGitAdapter({ url, branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'kubidu-cache-')), ...extra });
+}
+
+function desired(over: Partial<DesiredState> = {}): DesiredState {
+  return {
+    project: 'acme',
+    service: 'web',
+    image: 'ghcr.io/acme/web:1.4.2',
+    port: 8080,
+    replicas: 2,
+    cpuLimit: '500m',
+    memoryLimit: '256Mi',
+    env: { GREETING: 'hello: "world" # not a comment', EMPTY: '' },
+    secretName: null,
+    deploymentId: 'dep-1',
+    ...over,
+  };
+}
+
+/** The builder the claim loop uses: read the service folder on the tip, render, commit. */
+function deployBuilder(d: DesiredState, message: string): ChangeBuilder {
+  return async (view) => {
+    const paths = Object.values(serviceFilePaths(d.project, d.service));
+    const existing = new Map<string, string | null>();
+    for (const p of paths) existing.set(p, await view.readFile(p));
+    const files = renderServiceFiles(existing, d);
+    return { files: [...files].map(([path, content]) => ({ path, content })), message };
+  };
+}
+
+describe('commitAndPush over smart HTTP', () => {
+  it('a deploy then a rollback show in git log of a fresh clone with subjects, trailers and files', async () => {
+    const { url } = newRepo();
+    const git = adapter(url);
+    const d1 = desired({ image: 'ghcr.io/acme/web:1.4.2', env: { A: 'one', QUOTED: '"x"' }, deploymentId: 'dep-aaaaaaaa-1' });
+    const m1 = formatCommitMessage({ kind: 'deploy', project: 'acme', service: 'web', image: d1.image, actor: 'alice@example.com', deploymentId: d1.deploymentId, reason: 'first release' });
+    const r1 = await git.commitAndPush(deployBuilder(d1, m1));
+    expect(r1).toMatchObject({ noop: false, pushed: true, attempts: 1 });
+
+    const d2 = desired({ image: 'ghcr.io/acme/web:1.5.0', env: { A: 'two' }, deploymentId: 'dep-bbbbbbbb-2' });
+    const r2 = await git.commitAndPush(deployBuilder(d2, formatCommitMessage({ kind: 'deploy', project: 'acme', service: 'web', image: d2.image, actor: 'alice@example.com', deploymentId: d2.deploymentId })));
+    const d3 = { ...d1, deploymentId: 'dep-cccccccc-3' };
+    const m3 = formatCommitMessage({ kind: 'rollback', project: 'acme', service: 'web', image: d3.image, actor: 'bob@example.com', deploymentId: d3.deploymentId, rollbackOfId: d1.deploymentId, reason: '1.5.0 crashes' });
+    const r3 = await git.commitAndPush(deployBuilder(d3, m3));
+    expect(r3.pushed).toBe(true);
+
+    const clone = await cloneFresh(url);
+    const subjects = (await gitCli(clone, 'log', '--format=%s')).trim().split('\n');
+    expect(subjects.slice(0, 3)).toEqual([
+      'rollback(acme/web): to dep-aaaa — ghcr.io/acme/web:1.4.2',
+      'deploy(acme/web): ghcr.io/acme/web:1.5.0',
+      'deploy(acme/web): ghcr.io/acme/web:1.4.2',
+    ]);
+    const body = await gitCli(clone, 'log', '-1', '--format=%B', r3.sha!);
+    expect(parseTrailers(body)).toEqual({ 'Kubidu-Deployment': ['dep-cccccccc-3'], 'Kubidu-Rollback-Of': ['dep-aaaaaaaa-1'], 'Kubidu-Actor': ['bob@example.com'] });
+    expect(body).toContain('1.5.0 crashes');
+    // git's own trailer parser agrees
+    const gitTrailers = await gitCli(clone, 'log', '-1', '--format=%(trailers:key=Kubidu-Deployment,valueonly)', r3.sha!);
+    expect(gitTrailers.trim()).toBe('dep-cccccccc-3');
+    expect((await gitCli(clone, 'log', '-1', '--format=%an <%ae>', r3.sha!)).trim()).toBe('Kubidu <bot@kubidu.local>');
+
+    const files = new Map<string, string | null>();
+    for (const p of Object.values(serviceFilePaths('acme', 'web'))) files.set(p, readFileSync(join(clone, p), 'utf8'));
+    const back = readDesiredState(files);
+    expect(back).toMatchObject({ ok: true, state: { image: 'ghcr.io/acme/web:1.4.2', env: { A: 'one', QUOTED: '"x"' } } });
+    expect(r2.sha).not.toBe(r3.sha);
+    await gitCli(join(srv.root, `r${n}.git`), 'fsck', '--strict');
+  });
+
+  it('a rendered state equal to the tip makes no commit', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    const d = desired();
+    const first = await git.commitAndPush(deployBuilder(d, 'deploy\n'));
+    const again = await git.commitAndPush(deployBuilder({ ...d, deploymentId: 'dep-2' }, 'deploy again\n'));
+    expect(again).toEqual({ sha: null, noop: true, attempts: 1, pushed: false });
+    const builderNull = await git.commitAndPush(async () => null);
+    expect(builderNull.noop).toBe(true);
+    expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(first.sha);
+  });
+
+  it('20 concurrent commits on 20 services from 4 replicas all land, fast-forward only', async () => {
+    const { url, bare } = newRepo();
+    await gitCli(bare, 'config', 'core.logAllRefUpdates', 'always');
+    await gitCli(bare, 'config', 'receive.denyNonFastForwards', 'true');
+    const before = (await gitCli(bare, 'rev-parse', 'main')).trim();
+    const replicas = [adapter(url), adapter(url), adapter(url), adapter(url)];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const d = desired({ service: `svc-${i}`, image: `ghcr.io/acme/svc-${i}:1.0.${i}`, deploymentId: `dep-${i}` });
+        return replicas[i % 4].commitAndPush(deployBuilder(d, formatCommitMessage({ kind: 'rollback', project: 'acme', service: d.service, image: d.image, actor: 'ci@example.com', deploymentId: d.deploymentId, rollbackOfId: `old-${i}` })), { maxAttempts: 30 });
+      }),
+    );
+    expect(results.every((r) => r.pushed)).toBe(true);
+    expect(results.some((r) => r.attempts > 1)).toBe(true); // replicas really raced
+    expect(Number((await gitCli(bare, 'rev-list', '--count', `${before}..main`)).trim())).toBe(20);
+    // Linear: every commit has one parent and the chain reaches the old tip.
+    const chain = (await gitCli(bare, 'rev-list', '--parents', `${before}..main`)).trim().split('\n');
+    for (const line of chain) expect(line.split(' ')).toHaveLength(2);
+    // The remote's reflog shows each update starting where the previous ended: no force.
+    const reflog = (await gitCli(bare, 'reflog', 'show', '--format=%H', 'refs/heads/main')).trim().split('\n');
+    expect(reflog).toHaveLength(20); // logging was switched on after the seed commit
+    const previous = [...reflog.slice(1), before];
+    for (let i = 0; i < reflog.length; i++) {
+      const parent = (await gitCli(bare, 'rev-parse', `${reflog[i]}^`)).trim();
+      expect(parent).toBe(previous[i]);
+    }
+    const clone = await cloneFresh(url);
+    for (let i = 0; i < 20; i++) {
+      const k = readFileSync(join(clone, `apps/acme/svc-${i}/kustomization.yaml`), 'utf8');
+      expect(k).toContain(`newName: ghcr.io/acme/svc-${i}`);
+      expect(k).toContain(`newTag: "1.0.${i}"`);
+    }
+    const shas = new Set(results.map((r) => r.sha));
+    expect(shas.size).toBe(20);
+  });
+
+  it('an outside push between fetch and push is kept and ours lands once on top', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    let theirs = '';
+    let calls = 0;
+    const res = await git.commitAndPush(deployBuilder(desired(), 'deploy(acme/web): x\n\nKubidu-Deployment: dep-x\n'), {
+      hooks: {
+        async afterCommitWritten() {
+          if (calls++ === 0) theirs = await humanCommit(url, { 'apps/other/api/notes.md': 'hand edit\n' }, 'hand edit of another service');
+        },
+      },
+    });
+    expect(res.attempts).toBe(2);
+    const log = (await gitCli(bare, 'log', '--format=%H %P', '-3')).trim().split('\n');
+    expect(log[0]).toBe(`${res.sha} ${theirs}`);
+    const clone = await cloneFresh(url);
+    expect(readFileSync(join(clone, 'apps/other/api/notes.md'), 'utf8')).toBe('hand edit\n');
+    expect((await gitCli(clone, 'log', '--format=%s', '--grep=Kubidu-Deployment: dep-x')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an outside change to the same file is a conflict naming that commit, and nothing is overwritten', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    await git.commitAndPush(deployBuilder(desired(), 'first\n'));
+    let theirs = '';
+    const p = git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:2.0.0' }), 'second\n'), {
+      hooks: {
+        async afterCommitWritten() {
+          if (!theirs) {
+            const clone = await cloneFresh(url);
+            const k = join(clone, 'apps/acme/web/kustomization.yaml');
+            const text = readFileSync(k, 'utf8').replace('count: 2', 'count: 5');
+            theirs = await humanCommit(url, { 'apps/acme/web/kustomization.yaml': text }, 'scale by hand');
+          }
+        },
+      },
+    });
+    const err = await p.catch((e) => e);
+    expect(err).toBeInstanceOf(GitConflictError);
+    expect(err.code).toBe('GIT_CONFLICT');
+    expect(err.otherCommit).toBe(theirs);
+    expect(err.message).toContain(theirs.slice(0, 12));
+    expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(theirs);
+  });
+
+  it('after a crash between push and bookkeeping, a restarted adapter finds the commit by trailer', async () => {
+    const { url } = newRepo();
+    const first = adapter(url);
+    const pushed = await first.commitAndPush(deployBuilder(desired(), formatCommitMessage({ kind: 'deploy', project: 'acme', service: 'web', image: 'ghcr.io/acme/web:1.4.2', actor: 'a@example.com', deploymentId: 'dep-crash' })));
+    // others keep committing on top
+    for (let i = 0; i < 5; i++) await first.commitAndPush(deployBuilder(desired({ service: `s${i}` }), `other ${i}\n`));
+    await humanCommit(url, { 'README.md': 'changed\n' }, 'human edit');
+    // "restart": new process state, empty cache dir (shallow depth-1 fetch, deepened on demand)
+    const restarted = adapter(url);
+    expect(await restarted.findCommitWithTrailer('Kubidu-Deployment', 'dep-crash')).toBe(pushed.sha);
+    expect(await restarted.findCommitWithTrailer('Kubidu-Deployment', 'never-made')).toBeNull();
+    expect(await restarted.findCommitWithTrailer('Kubidu-Deployment', 'dep-crash', { maxDepth: 3 })).toBeNull();
+  });
+
+  it('commitsSince lists outside commits oldest first with changed paths; isDescendant follows parents', async () => {
+    const { url } = newRepo();
+    const git = adapter(url);
+    const base = await git.fetchTip();
+    const a = await git.commitAndPush(deployBuilder(desired(), 'ours\n'));
+    const h = await humanCommit(url, { 'apps/acme/web/kustomization.yaml': 'x: 1\n', 'README.md': 'r\n' }, 'human');
+    const list = await git.commitsSince(base);
+    expect(list.map((c) => c.sha)).toEqual([a.sha, h]);
+    expect(list[1].changedPaths.sort()).toEqual(['README.md', 'apps/acme/web/kustomization.yaml']);
+    expect(list[1].author.email).toBe('human@example.com');
+    expect(list[0].changedPaths.sort()).toEqual(Object.values(serviceFilePaths('acme', 'web')).sort());
+    expect(await git.isDescendant(h, base!)).toBe(true);
+    expect(await git.isDescendant(base!, h)).toBe(false);
+    expect(await git.readFile(a.sha!, 'apps/acme/web/kustomization.yaml')).toContain('newTag: "1.4.2"');
+    expect(await git.readFile('main', 'apps/acme/web/kustomization.yaml')).toBe('x: 1\n');
+  });
+});
+
+describe('remote failures', () => {
+  it('wrong credentials are a GitAuthError and never echo the secret', async () => {
+    const authSrv = await startGitHttpServer({ basicAuth: { username: 'kubidu', password: 's3cr3t-pass' } });
+    try {
+      authSrv.createBareRepo('a', { withLayout: true });
+      const good = createGitAdapter({ url: authSrv.url('a'), branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'c-')), auth: { username: 'kubidu', password: 's3cr3t-pass' } });
+      expect((await good.commitAndPush(deployBuilder(desired(), 'ok\n'))).pushed).toBe(true);
+      const inUrl = authSrv.url('a').replace('http://', 'http://kubidu:s3cr3t-pass@');
+      const viaUrl = createGitAdapter({ url: inUrl, branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'c-')) });
+      expect(await viaUrl.fetchTip()).toMatch(/^[0-9a-f]{40}$/);
+
+      const bad = createGitAdapter({ url: authSrv.url('a').replace('http://', 'http://kubidu:wrong-pass-123@'), branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'c-')) });
+      const err = await bad.commitAndPush(deployBuilder(desired(), 'x\n')).catch((e) => e);
+      expect(err).toBeInstanceOf(GitAuthError);
+      expect(err.terminal).toBe(true);
+      expect(err.message).not.toContain('wrong-pass-123');
+      expect(String(err.stack)).not.toContain('wrong-pass-123');
+
+      authSrv.setDown(true);
+      const down = await viaUrl.commitAndPush(deployBuilder(desired(), 'x\n')).catch((e) => e);
+      expect(down).toBeInstanceOf(GitRemoteUnavailableError);
+      expect(down.message).toMatch(/unreachable/);
+      expect(down.message).not.toContain('s3cr3t-pass');
+      authSrv.setDown(false);
+    } finally {
+      await authSrv.stop();
+    }
+  });
+
+  it('a remote that refuses connections is GitRemoteUnavailableError (retryable)', async () => {
+    const gone = await startGitHttpServer();
+    const url = gone.url('x').replace('http://', 'http://u:tok-abcdef@');
+    await gone.stop();
+    const git = createGitAdapter({ url, branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'c-')), auth: { token: 'tok-zzz' } });
+    const err = await git.fetchTip().catch((e) => e);
+    expect(err).toBeInstanceOf(GitRemoteUnavailableError);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/unreachable/);
+    expect(err.message).not.toContain('tok-abcdef');
+  });
+});
