@@ -16,19 +16,28 @@ export const MAX_ENV_VALUE_LENGTH = 32 * 1024;
 /** Most env keys (plain + secret together) a deployment may carry. */
 export const MAX_ENV_KEYS = 200;
 
+/** Ids are uuids; a malformed one is a 400 naming the parameter. */
 export const Uuid = Type.String({ format: 'uuid', description: 'uuid' });
+/** `/:id` path parameters. */
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+/** RFC 3339 timestamps (Dates serialize to ISO strings). */
 export const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 /** Free text of bounded length that Postgres can store (no NUL, well-formed UTF-16). */
 export const Text = (maxLength: number, minLength = 0) => Type.String({ format: 'text', maxLength, minLength });
 
+/** Service names and project slugs: they become directories in the manifests repo. */
 export const DnsLabel = Type.String({ format: 'dns-label', minLength: 1, maxLength: 63 });
+/** Container port. */
 export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+/** Replica count (0 scales a service down). */
 export const Replicas = Type.Integer({ minimum: 0, maximum: 100 });
+/** Kubernetes CPU quantity. */
 export const CpuLimit = Type.String({ format: 'cpu-quantity', maxLength: 16 });
+/** Kubernetes memory quantity. */
 export const MemoryLimit = Type.String({ format: 'memory-quantity', maxLength: 16 });
+/** A pinned OCI image reference (tag or digest). */
 export const ImageRef = Type.String({ format: 'oci-image-reference', minLength: 1, maxLength: 512 });
 
 /** `{KEY: value}` with env-var keys and storable string values. */
@@ -37,6 +46,7 @@ export const EnvMap = Type.Record(Type.String(), Text(MAX_ENV_VALUE_LENGTH), {
   maxProperties: MAX_ENV_KEYS,
 });
 
+/** The contract's error body. */
 export const ErrorBody = Type.Object(
   {
     statusCode: Type.Integer(),
@@ -51,9 +61,12 @@ export const ErrorBody = Type.Object(
 /** Error responses every route may give (the handler shapes them all the same way). */
 export const ErrorResponses = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
+/** Deployment statuses, as the database CHECK allows them. */
 export const DeploymentStatus = Type.Unsafe<DeploymentStatusT>({ type: 'string', enum: [...DEPLOYMENT_STATUSES] });
+/** Where a deployment came from. */
 export const DeploymentSource = Type.Unsafe<DeploymentSourceT>({ type: 'string', enum: [...DEPLOYMENT_SOURCES] });
 
+/** A deployment as lists and single reads show it (contract "Deployment"). */
 export const DeploymentView = Type.Object({
   id: Uuid,
   serviceId: Uuid,
@@ -80,13 +93,17 @@ export const DeploymentView = Type.Object({
 });
 export type DeploymentView = Static<typeof DeploymentView>;
 
+/** One env entry of a deployment; secret values are always null. */
 export const EnvEntry = Type.Object({ key: Type.String(), value: Nullable(Type.String()), isSecret: Type.Boolean() });
+/** `GET /api/deployments/:id`: the deployment plus its env. */
 export const DeploymentDetail = Type.Object({ ...DeploymentView.properties, env: Type.Array(EnvEntry) });
 export type DeploymentDetail = Static<typeof DeploymentDetail>;
 
+/** Contract "Project". */
 export const ProjectView = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), ownerId: Uuid, createdAt: Timestamp });
 export type ProjectView = Static<typeof ProjectView>;
 
+/** Contract "Service" (with its project's slug, for manifests paths). */
 export const ServiceView = Type.Object({
   id: Uuid,
   projectId: Uuid,
@@ -97,6 +114,7 @@ export const ServiceView = Type.Object({
 });
 export type ServiceView = Static<typeof ServiceView>;
 
+/** Contract "Audit row". */
 export const AuditView = Type.Object({
   id: Uuid,
   createdAt: Timestamp,
@@ -113,6 +131,7 @@ export type AuditView = Static<typeof AuditView>;
 const DIFF_FIELDS = ['image', 'port', 'replicas', 'cpuLimit', 'memoryLimit'] as const;
 const DiffField = Type.Unsafe<(typeof DIFF_FIELDS)[number]>({ type: 'string', enum: [...DIFF_FIELDS] });
 const EnvKeyRef = Type.Object({ key: Type.String(), isSecret: Type.Boolean() });
+/** `GET /api/deployments/:id/diff`: what a rollback would change; never secret values. */
 export const DeploymentDiff = Type.Object({
   targetId: Uuid,
   currentId: Nullable(Uuid),
@@ -127,6 +146,7 @@ export const DeploymentDiff = Type.Object({
 });
 export type DeploymentDiff = Static<typeof DeploymentDiff>;
 
+/** `limit` + opaque keyset `cursor` query parameters. */
 export const Pagination = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ maxLength: 64 })),

@@ -16,6 +16,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What startServer listens with and what it stops afterwards. */
 export interface StartServerOptions {
   app: FastifyInstance;
   config: Pick<ApiConfig, 'host' | 'port'>;

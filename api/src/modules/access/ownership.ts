@@ -6,6 +6,7 @@
 import type { EntityManager } from 'typeorm';
 import { ForbiddenError, NotFoundError } from '../../errors.js';
 
+/** A projects row as the ownership queries select it. */
 export interface ProjectRow {
   id: string;
   name: string;
@@ -14,6 +15,7 @@ export interface ProjectRow {
   created_at: Date;
 }
 
+/** A services row joined with its project's slug and owner. */
 export interface ServiceRow {
   id: string;
   project_id: string;

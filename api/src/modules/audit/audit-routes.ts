@@ -4,6 +4,7 @@ import { AuditView, ErrorResponses, Pagination, Uuid } from '../../schemas.js';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { AuditRepository } from './audit-repository.js';
 
+/** `GET /api/audit`. */
 export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditRepository; authenticate: AuthenticateHook }> = async (
   app,
   { audit, authenticate },

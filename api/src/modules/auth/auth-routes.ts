@@ -22,12 +22,14 @@ const RegisterBody = Type.Object(
 const UserView = Type.Object({ id: Uuid, email: Type.String() });
 const IssuedToken = Type.Object({ token: Type.String(), expiresAt: Timestamp });
 
+/** What the auth routes need: the service, the auth hook, and the login rate limiter. */
 export interface AuthRoutesOptions {
   auth: AuthService;
   authenticate: AuthenticateHook;
   loginRateLimit: preHandlerHookHandler;
 }
 
+/** Register, login, me, tokens. */
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authenticate, loginRateLimit }) => {
   app.post(
     '/api/auth/register',

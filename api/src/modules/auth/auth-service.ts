@@ -43,6 +43,7 @@ export function generateApiToken(): string {
   return API_TOKEN_PREFIX + out;
 }
 
+/** AuthService's collaborators. */
 export interface AuthServiceDeps {
   ds: DataSource;
   audit: AuditWriter;

@@ -43,11 +43,13 @@ const DeployBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** What the deployment routes need. */
 export interface DeploymentRoutesOptions {
   deployments: DeploymentService;
   authenticate: AuthenticateHook;
 }
 
+/** Deploy, history, detail, diff, rollback. */
 export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { deployments, authenticate }) => {
   app.addHook('onRequest', authenticate);
 
@@ -135,6 +137,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
   );
 };
 
+/** What the event-stream route needs. */
 export interface EventRoutesOptions {
   deployments: DeploymentService;
   events: DeploymentEvents;

@@ -118,6 +118,7 @@ export function normalizeIdPrefix(prefix: string): string {
   return out;
 }
 
+/** DeploymentService's collaborators (the audit writer is the transaction-test seam). */
 export interface DeploymentServiceDeps {
   ds: DataSource;
   secretBox: SecretBox;

@@ -3,28 +3,10 @@
  * database answers within a second), for load balancers and Kubernetes probes.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { DataSource } from 'typeorm';
 import { DatabaseUnavailableError } from '../../errors.js';
 import { ErrorResponses } from '../../schemas.js';
 
-/** True when `SELECT 1` succeeds within `timeoutMs`. */
-export async function databaseReachable(ds: DataSource, timeoutMs = 1000): Promise<boolean> {
-  if (!ds.isInitialized) return false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      ds.query('SELECT 1').then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
+/** `/healthz` and `/readyz`; `ready` is the database check. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<boolean> }> = async (app, opts) => {
   app.get(
     '/healthz',

@@ -6,6 +6,7 @@ import type { ProjectService } from './project-service.js';
 
 const security = [{ bearerAuth: [] }];
 
+/** Projects and services. */
 export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService; authenticate: AuthenticateHook }> = async (
   app,
   { projects, authenticate },
