@@ -147,7 +147,11 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/upgrade-insecure-requests;?\s*/g, ''),
+  });
   if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html' });
 
   // 2. Repositories and services.

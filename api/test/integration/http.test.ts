@@ -81,7 +81,12 @@ describe('headers', () => {
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
       expect(res.headers['x-frame-options']).toBeDefined();
       expect(res.headers['strict-transport-security']).toBeDefined();
+      // Plain http on a LAN address must keep working (no forced https upgrade).
+      expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     }
+    const docs = await t.app.inject({ method: 'GET', url: '/docs/static/index.html' });
+    expect(docs.headers['content-security-policy']).toBeDefined();
+    expect(docs.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
   });
 
   it('CORS is closed by default (no allow-origin, preflight refused)', async () => {
