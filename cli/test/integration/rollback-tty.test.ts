@@ -46,10 +46,12 @@ async function waitForScreen(name: string, pattern: RegExp, timeoutMs = 30_000):
   throw new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${last}`);
 }
 
-/** Starts `kubidu <args>` in a detached 200x50 tmux session. */
-async function startInTerminal(name: string, args: string[]): Promise<void> {
-  const assignments = ['KUBIDU_API_URL', 'XDG_CONFIG_HOME', 'NO_COLOR', 'KUBIDU_POLL_INTERVAL_MS'].map((k) => `${k}=${q(env[k]!)}`).join(' ');
-  const cmd = `cd ${q(workDir)} && env ${assignments} ${q(process.execPath)} ${q(KUBIDU_BIN)} ${args.map(q).join(' ')}; echo EXIT=$?; sleep 300`;
+/** Starts `kubidu <args>` in a detached 200x50 tmux session (NO_COLOR set unless `color`). */
+async function startInTerminal(name: string, args: string[], opts: { color?: boolean } = {}): Promise<void> {
+  const keys = ['KUBIDU_API_URL', 'XDG_CONFIG_HOME', 'KUBIDU_POLL_INTERVAL_MS', ...(opts.color ? [] : ['NO_COLOR'])];
+  const assignments = keys.map((k) => `${k}=${q(env[k]!)}`).join(' ');
+  const unset = opts.color ? '-u NO_COLOR ' : '';
+  const cmd = `cd ${q(workDir)} && env ${unset}${assignments} ${q(process.execPath)} ${q(KUBIDU_BIN)} ${args.map(q).join(' ')}; echo EXIT=$?; sleep 300`;
   await tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', name, cmd);
 }
 
@@ -108,6 +110,8 @@ describe('rollback confirmation in a real terminal', () => {
       expect(envLine).toBeGreaterThan(imageLine);
       expect(question).toBeGreaterThan(envLine);
       expect(shown).not.toContain('Rollback queued');
+      // NO_COLOR is set: not one SGR (colour) sequence on the screen, prompt included.
+      expect(await tmux('capture-pane', '-p', '-e', '-t', name)).not.toContain('\u001b[');
       await tmux('send-keys', '-t', name, ...keys);
       const end = await waitForScreen(name, /EXIT=\d+/);
       expect(end).toContain('EXIT=2');
@@ -126,5 +130,12 @@ describe('rollback confirmation in a real terminal', () => {
     expect(newest).toMatchObject({ source: 'ROLLBACK', rollbackFromId: v1.id, status: 'RUNNING' });
     expect(end).toContain(`Rollback queued: deployment ${newest.id.slice(0, 8)}`);
     expect(end).toMatch(new RegExp(`Deployment ${newest.id.slice(0, 8)} is RUNNING`));
+  });
+
+  it('on a terminal without NO_COLOR the table is coloured', async () => {
+    await startInTerminal('color', ['ls', '--service', serviceId], { color: true });
+    await waitForScreen('color', /EXIT=0/);
+    const coloured = await tmux('capture-pane', '-p', '-e', '-t', 'color');
+    expect(coloured).toMatch(/\u001b\[[0-9;]*32m(\*|RUNNING)/); // green current marker / status
   });
 });
