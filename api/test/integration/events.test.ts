@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { createService, createTestApp, deploy, registerUser, setStatus, type TestApp, type TestUser } from '../support/app.js';
 
 let t: TestApp;
 let base: string;
+const logLines: string[] = [];
+const logStream = new Writable({
+  write(chunk, _enc, cb) {
+    logLines.push(String(chunk));
+    cb();
+  },
+});
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  t = await createTestApp({ eventsPollMs: 100, eventsPingMs: 200 });
+  t = await createTestApp({ eventsPollMs: 100, eventsPingMs: 200, logger: { level: 'info', stream: logStream } });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
   alice = await registerUser(t.app);
@@ -94,5 +102,18 @@ describe('GET /api/services/:id/events', () => {
   it('the query token is accepted only on the event stream', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/api/me?access_token=${alice.token}` });
     expect(res.statusCode).toBe(401);
+  });
+
+  it('keeps tokens out of the request log', async () => {
+    const { serviceId } = await createService(t.app, alice);
+    const ac = new AbortController();
+    const res = await fetch(`${base}/api/services/${serviceId}/events?access_token=${encodeURIComponent(alice.token)}`, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    ac.abort();
+    await waitFor(() => logLines.some((l) => l.includes('access_token=[redacted]')));
+    const all = logLines.join('');
+    expect(all).toContain(`/api/services/${serviceId}/events`);
+    expect(all).not.toContain(alice.token);
+    expect(all).not.toContain(alice.token.split('.')[2]);
   });
 });
