@@ -458,7 +458,9 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     let baseRoot: string | null = null;
     const ourPaths = new Set<string>();
     for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
       const tip = await remote.tip();
+      const tTip = performance.now();
       const tipRoot = await rootOf(tip);
       if (base === undefined) {
         base = tip;
@@ -497,6 +499,7 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
         serializeCommit({ tree: newRoot, parents: tip ? [tip] : [], author, committer: bot, timestamp: Math.floor(Date.now() / 1000), message: plan.message }),
       );
       objects.push(commit);
+      const tBuilt = performance.now();
       const written = remote.write(objects);
       if (hooks?.afterCommitWritten) {
         await written;
@@ -504,7 +507,11 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
       }
       try {
         await remote.publish(tip, commit.oid, objects, written);
-        logger.info({ sha: commit.oid, attempt, files: changes.size }, 'manifests commit pushed');
+        const tDone = performance.now();
+        logger.info(
+          { sha: commit.oid, attempt, files: changes.size, ms: { tip: Math.round(tTip - t0), build: Math.round(tBuilt - tTip), push: Math.round(tDone - tBuilt) } },
+          'manifests commit pushed',
+        );
         return { sha: commit.oid, noop: false, attempts: attempt, pushed: true };
       } catch (err) {
         if (!(err instanceof GitRejectedError)) throw err;

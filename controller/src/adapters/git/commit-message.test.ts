@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { formatCommitMessage, hasTrailer, parseTrailers } from './commit-message.js';
+
+describe('formatCommitMessage', () => {
+  it('formats a rollback with subject, body and trailers', () => {
+    const m = formatCommitMessage({ kind: 'rollback', project: 'acme', service: 'web', image: 'ghcr.io/acme/web:1.4.2', actor: 'alice@example.com', deploymentId: 'd-new', rollbackOfId: '1a2b3c4d-0000', reason: 'bad release' });
+    const [subject, , ...rest] = m.split('\n');
+    expect(subject).toBe('rollback(acme/web): to 1a2b3c4d — ghcr.io/acme/web:1.4.2');
+    expect(rest.join('\n')).toContain('Reason: bad release');
+    expect(rest.join('\n')).toContain('alice@example.com');
+    expect(parseTrailers(m)).toEqual({ 'Kubidu-Deployment': ['d-new'], 'Kubidu-Rollback-Of': ['1a2b3c4d-0000'], 'Kubidu-Actor': ['alice@example.com'] });
+  });
+
+  it('formats a deploy without a rollback trailer and honours targetShortId', () => {
+    const m = formatCommitMessage({ kind: 'deploy', project: 'p', service: 's', image: 'nginx:1', actor: 'a@b.c', deploymentId: 'd1' });
+    expect(m.split('\n')[0]).toBe('deploy(p/s): nginx:1');
+    expect(parseTrailers(m)).toEqual({ 'Kubidu-Deployment': ['d1'], 'Kubidu-Actor': ['a@b.c'] });
+    const r = formatCommitMessage({ kind: 'rollback', project: 'p', service: 's', image: 'nginx:1', actor: 'a@b.c', deploymentId: 'd2', rollbackOfId: 'xxxxxxxxxxxx', targetShortId: 'abcd1234' });
+    expect(r.split('\n')[0]).toBe('rollback(p/s): to abcd1234 — nginx:1');
+  });
+
+  it('a reason cannot forge trailers or break the subject', () => {
+    const m = formatCommitMessage({ kind: 'deploy', project: 'p', service: 's', image: 'nginx:1', actor: 'a@b.c\nKubidu-Deployment: evil', deploymentId: 'd1', reason: 'x\n\nKubidu-Deployment: forged' });
+    const t = parseTrailers(m);
+    expect(t['Kubidu-Deployment']).toEqual(['d1']);
+    expect(m.split('\n')[0]).toBe('deploy(p/s): nginx:1');
+    expect(hasTrailer(m, 'kubidu-deployment', 'd1')).toBe(true);
+    expect(hasTrailer(m, 'Kubidu-Deployment', 'forged')).toBe(false);
+  });
+
+  it('parseTrailers ignores messages without a trailer block', () => {
+    expect(parseTrailers('just a subject')).toEqual({});
+    expect(parseTrailers('subject\n\nbody line\nnot: a trailer block because\nof this line')).toEqual({});
+    expect(parseTrailers('subject\n\nSigned-off-by: x <x@y>\n')).toEqual({ 'Signed-off-by': ['x <x@y>'] });
+  });
+});
