@@ -66,6 +66,11 @@ describe('deployBody', () => {
     expect(deployBody({ apiUrl: 'x', image: 'a:1' })).toEqual({ image: 'a:1' });
   });
 
+  it('refuses numbers that are not whole (yargs gives NaN for --replicas abc)', () => {
+    expect(() => deployBody({ apiUrl: 'x', image: 'a:1', replicas: Number('abc') })).toThrow(/--replicas must be a whole number/);
+    expect(() => deployBody({ apiUrl: 'x', image: 'a:1', port: 80.5 })).toThrow(/--port/);
+  });
+
   it('refuses a key given as both env and secret', () => {
     expect(() => deployBody({ apiUrl: 'x', image: 'a:1', env: ['K=1'], secret: ['K=2'] })).toThrow(/both --env and --secret/);
   });

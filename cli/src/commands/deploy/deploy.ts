@@ -31,13 +31,19 @@ export function deployBody(args: DeployArgs): CreateDeploymentBody {
   const body: CreateDeploymentBody = { image: args.image };
   if (Object.keys(env).length) body.env = env;
   if (Object.keys(secrets).length) body.secrets = secrets;
-  if (args.port !== undefined) body.port = args.port;
-  if (args.replicas !== undefined) body.replicas = args.replicas;
+  if (args.port !== undefined) body.port = wholeNumber(args.port, 'port');
+  if (args.replicas !== undefined) body.replicas = wholeNumber(args.replicas, 'replicas');
   if (args.cpu) body.cpuLimit = args.cpu;
   if (args.memory) body.memoryLimit = args.memory;
   if (args.message) body.commitMessage = args.message;
   if (args.reason) body.reason = args.reason;
   return body;
+}
+
+/** yargs turns `--replicas abc` into NaN; say so instead of sending null. */
+export function wholeNumber(value: number, flag: string): number {
+  if (!Number.isInteger(value)) throw new UsageError(`--${flag} must be a whole number`);
+  return value;
 }
 
 /** Queues the deployment; with --wait follows it to the end. */

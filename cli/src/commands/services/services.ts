@@ -1,6 +1,7 @@
 /** `kubidu services` and `kubidu services create NAME [--port]`. */
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { printJson } from '../../lib/output.js';
+import { wholeNumber } from '../deploy/deploy.js';
 import { resolveProjectFromContext, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
 import { formatAge, formatTable } from '../../lib/table.js';
@@ -32,7 +33,7 @@ export interface CreateServiceArgs extends ServicesArgs {
 export async function runCreate(args: CreateServiceArgs, deps: Deps): Promise<void> {
   const { api } = await openSession(args, deps);
   const project = await resolveProjectFromContext(api, args, deps.cwd);
-  const service = await api.createService(project.id, { name: args.name, ...(args.port !== undefined ? { port: args.port } : {}) });
+  const service = await api.createService(project.id, { name: args.name, ...(args.port !== undefined ? { port: wholeNumber(args.port, 'port') } : {}) });
   if (args.json) return printJson(deps.stdout, service);
   deps.stdout.write(`Created service ${service.name} (port ${service.port}) in ${project.name}: ${service.id}\n`);
 }
