@@ -8,20 +8,10 @@ import type { SecretBox } from '@kubidu/api/crypto/secret-box';
 import type { DeploymentDetails, DeploymentStore } from '../store/deployment-store.js';
 import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../errors.js';
 import type { Logger } from '../start.js';
+import { formatCommitMessage } from '../adapters/git/commit-message.js';
+import type { DesiredState } from '../manifests/render.js';
 
-/** What a service directory should describe; rendered into files by the manifests module. */
-export interface DesiredState {
-  project: string;
-  service: string;
-  image: string;
-  port: number;
-  replicas: number;
-  cpuLimit: string | null;
-  memoryLimit: string | null;
-  env: Record<string, string>;
-  secretName: string | null;
-  deploymentId: string;
-}
+export type { DesiredState };
 
 /** Writes the commit for a desired state and pushes it; returns null sha only for an empty repo. */
 export interface ManifestsWriter {
@@ -77,23 +67,18 @@ export function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
-/** The commit message: conventional subject, reason and actor in the body, trailers last. */
+/** The commit message for a deployment row (subject, body with reason and actor, trailers). */
 export function commitMessageFor(d: DeploymentDetails): string {
-  const where = `${d.projectSlug}/${d.serviceName}`;
-  const subject = d.rollbackFromId
-    ? `rollback(${where}): to ${shortId(d.rollbackFromId)} — ${d.imageUrl}`
-    : `deploy(${where}): ${d.imageUrl}`;
-  const body: string[] = [];
-  if (d.reason) body.push(`Reason: ${oneLine(d.reason)}`);
-  body.push(d.rollbackFromId ? `Rolled back by ${d.actor} through Kubidu.` : `Deployed by ${d.actor} through Kubidu.`);
-  const trailers = [`Kubidu-Deployment: ${d.id}`];
-  if (d.rollbackFromId) trailers.push(`Kubidu-Rollback-Of: ${d.rollbackFromId}`);
-  trailers.push(`Kubidu-Actor: ${oneLine(d.actor)}`);
-  return `${subject}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
-}
-
-function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').trim();
+  return formatCommitMessage({
+    kind: d.rollbackFromId ? 'rollback' : 'deploy',
+    project: d.projectSlug,
+    service: d.serviceName,
+    image: d.imageUrl,
+    reason: d.reason,
+    actor: d.actor,
+    deploymentId: d.id,
+    rollbackOfId: d.rollbackFromId,
+  });
 }
 
 /** The Secret name for a deployment's secret env: service name + keyed content hash. */

@@ -1,0 +1,42 @@
+/**
+ * Opens the manifests repo the controller writes to: creates the default local
+ * bare repo on first start (embedded mode), builds the git adapter, and pairs it
+ * with the renderer that turns a desired state into a service directory.
+ */
+import { createGitAdapter, ensureBareRepo } from '../adapters/git/index.js';
+import type { FileChange, GitAdapter } from '../adapters/git/types.js';
+import { renderServiceFiles, serviceFilePaths } from '../manifests/render.js';
+import type { ControllerConfig } from '../config.js';
+import type { Logger } from '../start.js';
+import type { ServiceRenderer } from './manifests-writer.js';
+
+export interface ManifestsRepo {
+  git: GitAdapter;
+  render: ServiceRenderer;
+}
+
+/** Reads a service's current files through `read`, renders the desired state over them. */
+export const renderService: ServiceRenderer = async (desired, read) => {
+  const paths = Object.values(serviceFilePaths(desired.project, desired.service));
+  const existing = new Map<string, string | null>();
+  for (const p of paths) existing.set(p, await read(p));
+  const files: FileChange[] = [];
+  for (const [path, content] of renderServiceFiles(existing, desired)) files.push({ path, content });
+  return files;
+};
+
+export async function openManifestsRepo(config: ControllerConfig, logger: Logger): Promise<ManifestsRepo> {
+  if (config.manifestsIsLocal) {
+    const created = await ensureBareRepo(config.manifestsUrl, config.branch, config.bot);
+    if (created) logger.info({ path: config.manifestsUrl }, 'created the local manifests repo');
+  }
+  const git = createGitAdapter({
+    url: config.manifestsUrl,
+    branch: config.branch,
+    cacheDir: config.cacheDir,
+    auth: config.auth,
+    logger,
+    bot: config.bot,
+  });
+  return { git, render: renderService };
+}

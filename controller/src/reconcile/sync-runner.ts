@@ -1,0 +1,56 @@
+/**
+ * Chooses how a pushed commit reaches the cluster (KUBIDU_SYNC): Argo CD's API,
+ * the Application object through Kubernetes, or nothing (null: deploys end at the
+ * commit). Either trigger feeds the same sync step, which watches to RUNNING/FAILED.
+ */
+import { loadArgoConfig } from '../adapters/argocd/config.js';
+import { ArgoClient } from '../adapters/argocd/client.js';
+import { appNameFor, createSyncStep } from '../steps/sync-step.js';
+import type { GitAdapter } from '../adapters/git/types.js';
+import type { SyncRunner } from './deploy-one.js';
+import type { Logger } from '../start.js';
+import type { ArgoApi } from '../adapters/argocd/client.js';
+
+export async function createSyncRunnerFromEnv(
+  env: NodeJS.ProcessEnv,
+  git: Pick<GitAdapter, 'isDescendant'>,
+  logger: Logger,
+): Promise<SyncRunner | null> {
+  const cfg = loadArgoConfig(env);
+  if (cfg.syncMode === 'none') return null;
+  let argo: ArgoApi;
+  if (cfg.syncMode === 'argocd-api') {
+    argo = new ArgoClient({
+      url: cfg.url!,
+      token: cfg.token,
+      username: cfg.username,
+      password: cfg.password,
+      insecure: cfg.insecure,
+    });
+    logger.info({ argocd: cfg.url, appTemplate: cfg.appTemplate }, 'syncing through the Argo CD API');
+  } else {
+    const { KubernetesApplicationSync, defaultKubeConfig } = await import('../adapters/kubernetes/application-sync.js');
+    argo = new KubernetesApplicationSync({ kubeConfig: defaultKubeConfig(), namespace: cfg.namespace });
+    logger.info({ namespace: cfg.namespace, appTemplate: cfg.appTemplate }, 'syncing by patching Argo CD Applications');
+  }
+  return createSyncRunner(argo, git, cfg.appTemplate, cfg.deadlineMs);
+}
+
+/** A SyncRunner over any ArgoApi (the test server's client, in tests). */
+export function createSyncRunner(
+  argo: ArgoApi,
+  git: Pick<GitAdapter, 'isDescendant'>,
+  appTemplate: string,
+  deadlineMs: number,
+): SyncRunner {
+  const step = createSyncStep({ argo });
+  return {
+    appNameFor: (project, service) => appNameFor(appTemplate, { project, service }),
+    run: (input) =>
+      step.run({
+        ...input,
+        isDescendant: (descendant, ancestor) => git.isDescendant(descendant, ancestor),
+        deadlineMs,
+      }),
+  };
+}
