@@ -231,6 +231,36 @@ describe('commitAndPush over smart HTTP', () => {
   });
 });
 
+describe('store lifecycle', () => {
+  it('commits into an empty remote (no branch yet) as a root commit', async () => {
+    const name = `empty${++n}`;
+    const bare = srv.createBareRepo(name);
+    const git = adapter(srv.url(name));
+    expect(await git.fetchTip()).toBeNull();
+    const r = await git.commitAndPush(deployBuilder(desired(), 'first\n'));
+    expect(r.pushed).toBe(true);
+    expect((await gitCli(bare, 'rev-list', '--parents', 'main')).trim()).toBe(r.sha);
+  });
+
+  it('maintain() compacts the cache into one pack and later commits still work', async () => {
+    const { url, bare } = newRepo();
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kubidu-cache-'));
+    const git = createGitAdapter({ url, branch: 'main', cacheDir, maintainEvery: 3 });
+    for (let i = 0; i < 4; i++) {
+      await git.commitAndPush(deployBuilder(desired({ service: `m${i}` }), `c${i}\n`));
+      await humanCommit(url, { [`notes/${i}.md`]: `${i}\n` }, `h${i}`);
+    }
+    await git.maintain();
+    const count = await gitCli(cacheDir, 'count-objects', '-v');
+    expect(count).toMatch(/^count: 0$/m);
+    expect(count).toMatch(/^packs: 1$/m);
+    const r = await git.commitAndPush(deployBuilder(desired({ service: 'after' }), 'after\n'));
+    expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(r.sha);
+    expect(await git.readFile('main', 'notes/3.md')).toBe('3\n');
+    await gitCli(cacheDir, 'fsck', '--connectivity-only');
+  });
+});
+
 describe('remote failures', () => {
   it('wrong credentials are a GitAuthError and never echo the secret', async () => {
     const authSrv = await startGitHttpServer({ basicAuth: { username: 'kubidu', password: 's3cr3t-pass' } });

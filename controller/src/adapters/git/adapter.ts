@@ -572,10 +572,12 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
         const tip = await remote.tip();
         if (!tip || tip === since) return [];
         // Collect commits reachable from tip and not from `since` (first parents for `since`'s side).
+        // `since` and a few of its first-parent ancestors bound the walk (enough for
+        // linear history and short-lived merges, without deepening a shallow store far).
         const stop = new Set<string>();
         if (since) {
           let cur: string | null = since;
-          for (let i = 0; cur && i < max * 2; i++) {
+          for (let i = 0; cur && i < 50; i++) {
             stop.add(cur);
             cur = (await parentsOf(cur))[0] ?? null;
           }
@@ -603,13 +605,13 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
       });
     },
 
-    isDescendant(descendant, ancestor) {
+    isDescendant(descendant, ancestor, o: { maxDepth?: number } = {}) {
       return mutex.run(async () => {
         if (descendant === ancestor) return true;
         await remote.tip();
         const seen = new Set<string>();
         const queue = [descendant];
-        while (queue.length && seen.size < 10_000) {
+        while (queue.length && seen.size < (o.maxDepth ?? 1000)) {
           const oid = queue.shift()!;
           if (oid === ancestor) return true;
           if (seen.has(oid)) continue;
