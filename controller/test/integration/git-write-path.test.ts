@@ -3,7 +3,7 @@
  * real git CLI: what Kubidu pushes is what a fresh `git clone` shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
@@ -240,6 +240,30 @@ describe('store lifecycle', () => {
     const r = await git.commitAndPush(deployBuilder(desired(), 'first\n'));
     expect(r.pushed).toBe(true);
     expect((await gitCli(bare, 'rev-list', '--parents', 'main')).trim()).toBe(r.sha);
+  });
+
+  it('a big folder tree goes as a thin delta the remote accepts (fsck, clone)', async () => {
+    const name = `big${++n}`;
+    const bare = srv.createBareRepo(name, {
+      seed: (wt) => {
+        for (let i = 0; i < 400; i++) {
+          mkdirSync(join(wt, `apps/acme/svc-${String(i).padStart(4, '0')}`), { recursive: true });
+          writeFileSync(join(wt, `apps/acme/svc-${String(i).padStart(4, '0')}/kustomization.yaml`), `# ${i}\nresources: []\n`);
+        }
+      },
+    });
+    const git = adapter(srv.url(name));
+    for (const svc of ['svc-0007', 'svc-0399', 'aaa-new', 'zzz-new']) {
+      await git.commitAndPush(deployBuilder(desired({ service: svc }), `deploy ${svc}\n`));
+    }
+    await git.commitAndPush(async () => ({ files: [{ path: 'apps/acme/svc-0100/kustomization.yaml', content: null }], message: 'remove one\n' }));
+    await gitCli(bare, 'fsck', '--strict');
+    const clone = await cloneFresh(srv.url(name));
+    const ls = (await gitCli(clone, 'ls-tree', '--name-only', 'HEAD', 'apps/acme/')).trim().split('\n');
+    expect(ls).toHaveLength(400 + 2 - 1);
+    expect(ls[0]).toBe('apps/acme/aaa-new');
+    expect(ls).not.toContain('apps/acme/svc-0100');
+    expect(readFileSync(join(clone, 'apps/acme/svc-0399/kustomization.yaml'), 'utf8')).toContain('svc-0399');
   });
 
   it('maintain() compacts the cache into one pack and later commits still work', async () => {

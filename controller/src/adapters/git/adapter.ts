@@ -447,7 +447,8 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     if (edits.size === 0) return treeOid;
     const raw = editTree(tree, edits);
     if (raw.length === 0) return null;
-    const obj = makeObject('tree', raw);
+    const obj: RawObject = makeObject('tree', raw);
+    if (tree && treeOid) obj.deltaBase = { oid: treeOid, content: tree.raw };
     store.remember(obj);
     out.push(obj);
     return obj.oid;

@@ -58,3 +58,19 @@ describe('tree splicing', () => {
     expect(inflateSync(pack.subarray(14)).toString()).toBe('x'.repeat(1000));
   });
 });
+
+describe('deltas', () => {
+  it('encodeDelta + applyDelta reproduce the target (property)', async () => {
+    const { encodeDelta, applyDelta } = await import('./objects.js');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (a, mid, x, y) => {
+        const base = Buffer.from(a);
+        const i = base.length ? x % base.length : 0;
+        const j = base.length ? i + (y % (base.length - i + 1)) : 0;
+        const target = Buffer.concat([base.subarray(0, i), Buffer.from(mid), base.subarray(j)]);
+        expect(applyDelta(base, encodeDelta(base, target)).equals(target)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

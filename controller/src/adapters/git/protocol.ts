@@ -49,7 +49,7 @@ async function request(remote: HttpRemote, path: string, init: { method: string;
         'user-agent': 'git/kubidu',
         ...(init.contentType ? { 'content-type': init.contentType } : {}),
       },
-      body: init.body,
+      body: init.body as unknown as BodyInit | undefined,
       redirect: 'follow',
     });
   } catch (err) {
