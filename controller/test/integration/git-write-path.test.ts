@@ -15,6 +15,7 @@ import {
   GitConflictError,
   GitAuthError,
   GitRemoteUnavailableError,
+  GitInvalidChangeError,
   type ChangeBuilder,
   type GitAdapter,
 } from '../../src/adapters/git/index.js';
@@ -264,6 +265,18 @@ describe('store lifecycle', () => {
     expect(ls[0]).toBe('apps/acme/aaa-new');
     expect(ls).not.toContain('apps/acme/svc-0100');
     expect(readFileSync(join(clone, 'apps/acme/svc-0399/kustomization.yaml'), 'utf8')).toContain('svc-0399');
+  });
+
+  it('an invalid planned path is a terminal error and pushes nothing', async () => {
+    const { url, bare } = newRepo();
+    const before = (await gitCli(bare, 'rev-parse', 'main')).trim();
+    const git = adapter(url);
+    for (const path of ['../escape.yaml', 'apps/../x', '.git/config', 'README.md/child']) {
+      const err = await git.commitAndPush(async () => ({ files: [{ path, content: 'x' }], message: 'bad\n' })).catch((e) => e);
+      expect(err).toBeInstanceOf(GitInvalidChangeError);
+      expect(err.terminal).toBe(true);
+    }
+    expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(before);
   });
 
   it('maintain() compacts the cache into one pack and later commits still work', async () => {

@@ -36,7 +36,9 @@ export async function seedDeployment(
     reason?: string;
   } = {},
 ): Promise<string> {
-  const [{ id }] = await ds.query(
+  // One transaction, as the API does: the controller must never see a row without its env.
+  return ds.transaction(async (m) => {
+  const [{ id }] = await m.query(
     `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, rollback_from_id, reason)
      VALUES ($1, $2, $3, $4, 8080, 1, $5, $6, $7) RETURNING id`,
     [
@@ -56,10 +58,11 @@ export async function seedDeployment(
   for (const [k, v, isSecret] of rows) {
     if (!opts.box) throw new Error('seedDeployment: env needs a SecretBox');
     const s = opts.box.seal(v);
-    await ds.query(
+    await m.query(
       `INSERT INTO environment_variables(deployment_id, key, value_encrypted, value_iv, is_secret) VALUES ($1,$2,$3,$4,$5)`,
       [id, k, s.valueEncrypted, s.valueIv, isSecret],
     );
   }
-  return id;
+  return id as string;
+  });
 }

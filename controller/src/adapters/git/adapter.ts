@@ -21,7 +21,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { Logger } from '../../start.js';
 import type { ChangeBuilder, CommitInfo, CommitResult, FileChange, GitAdapter, GitAdapterOptions, TreeView } from './types.js';
-import { GitAuthError, GitConflictError, GitError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
+import { GitAuthError, GitConflictError, GitError, GitInvalidChangeError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
 import { hasTrailer } from './commit-message.js';
 import {
   MODE_FILE,
@@ -141,7 +141,7 @@ function normPath(p: string): string {
   const clean = p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
   const parts = clean.split('/');
   if (!clean || parts.some((s) => s === '' || s === '.' || s === '..' || s === '.git')) {
-    throw new GitRepositoryError(`invalid path in planned commit: ${JSON.stringify(p)}`);
+    throw new GitInvalidChangeError(`invalid path in planned commit: ${JSON.stringify(p)}`);
   }
   return clean;
 }
@@ -430,7 +430,7 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     for (const [name, oid] of files) {
       const idx = tree?.byName.get(name);
       const existing = idx === undefined ? null : tree!.entries[idx];
-      if (existing?.mode === MODE_TREE) throw new GitRepositoryError(`cannot write file ${name}: a folder has that name`);
+      if (existing?.mode === MODE_TREE) throw new GitInvalidChangeError(`cannot write file ${name}: a folder has that name`);
       if (oid === null) {
         if (existing) edits.set(name, null);
       } else edits.set(name, { mode: existing?.mode ?? MODE_FILE, oid });
@@ -438,7 +438,7 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     for (const [name, sub] of dirs) {
       const idx = tree?.byName.get(name);
       const existing = idx === undefined ? null : tree!.entries[idx];
-      if (existing && existing.mode !== MODE_TREE) throw new GitRepositoryError(`cannot write into ${name}/: a file has that name`);
+      if (existing && existing.mode !== MODE_TREE) throw new GitInvalidChangeError(`cannot write into ${name}/: a file has that name`);
       const newSub = await buildTree(existing?.oid ?? null, sub, out);
       if (newSub === null) {
         if (existing) edits.set(name, null);

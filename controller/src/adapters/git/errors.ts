@@ -60,6 +60,17 @@ export class GitRepositoryError extends GitError {
   }
 }
 
+/** The planned change itself is invalid (bad path, file/folder clash): retrying cannot help. */
+export class GitInvalidChangeError extends GitError {
+  override readonly code = 'GIT_INVALID_CHANGE';
+  override readonly terminal = true;
+  override readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitInvalidChangeError';
+  }
+}
+
 /** Removes `user:pass@` from URLs and known secret strings from a message. */
 export function redact(text: string, secrets: Array<string | undefined> = []): string {
   let out = text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1');

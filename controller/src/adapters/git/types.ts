@@ -20,6 +20,7 @@ export interface CommitInfo { sha: string; parents: string[]; author: {name: str
 export interface GitAdapter {
   /** Build on the remote tip, write only the changed objects, push exactly those (no force). On non-fast-forward: fetch, re-run build on the new tip, retry with jitter (bounded). If commits that arrived since our base touched any of our paths → throw GitConflictError naming that commit (terminal). Empty change (rendered state equals tip) → noop, no commit. */
   commitAndPush(build: ChangeBuilder, opts?: { maxAttempts?: number; hooks?: { afterCommitWritten?(sha: string): Promise<void> } }): Promise<CommitResult>;
+  // Note: calls on one adapter are queued (one writer per store), so `build` and hooks must not call back into the adapter.
   /** Newest commit reachable from the remote tip whose message has trailer `key: value` (walk at most maxDepth commits, default 500). Used for crash recovery. */
   findCommitWithTrailer(key: string, value: string, opts?: { maxDepth?: number }): Promise<string | null>;
   readFile(ref: string, path: string): Promise<string | null>;
