@@ -156,12 +156,13 @@ export function createGitImporter(deps: GitImporterDeps): GitImporter {
 
   /** Moves the bookmark from `from` to `to` inside `m`'s transaction, or throws BookmarkMovedError. */
   async function advance(m: EntityManager | DataSource, from: string | null, to: string) {
-    const rows: unknown[] = await m.query(
-      `UPDATE manifests_import_state SET last_sha = $2, failing_sha = NULL, failures = 0, updated_at = now()
-       WHERE branch = $1 AND last_sha IS NOT DISTINCT FROM $3 RETURNING 1`,
+    // A CTE, because TypeORM answers a bare UPDATE … RETURNING with [rows, count] rather than rows.
+    const [{ n }] = await m.query(
+      `WITH u AS (UPDATE manifests_import_state SET last_sha = $2, failing_sha = NULL, failures = 0, updated_at = now()
+       WHERE branch = $1 AND last_sha IS NOT DISTINCT FROM $3 RETURNING 1) SELECT count(*)::int AS n FROM u`,
       [branch, to, from],
     );
-    if (rows.length !== 1) throw new BookmarkMovedError(`the import bookmark of ${branch} moved (another replica is importing)`);
+    if (n !== 1) throw new BookmarkMovedError(`the import bookmark of ${branch} moved (another replica is importing)`);
   }
 
   async function findService(project: string, name: string): Promise<ServiceRow | null> {
@@ -430,9 +431,9 @@ export function createGitImporter(deps: GitImporterDeps): GitImporter {
   /** Counts an unexpected failure on `sha`; after maxFailures, skips it with a warning. Returns true when skipped. */
   async function noteFailure(prev: string | null, sha: string, err: unknown): Promise<boolean> {
     const [r] = await ds.query(
-      `UPDATE manifests_import_state
+      `WITH u AS (UPDATE manifests_import_state
          SET failures = CASE WHEN failing_sha = $2 THEN failures + 1 ELSE 1 END, failing_sha = $2, updated_at = now()
-       WHERE branch = $1 RETURNING failures`,
+       WHERE branch = $1 RETURNING failures) SELECT failures FROM u`,
       [branch, sha],
     );
     if (!r || r.failures < maxFailures) return false;
