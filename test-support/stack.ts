@@ -90,6 +90,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     jwtSecret,
     config,
     wakeController: controller ? controller.wake : undefined,
+    triggerGitImport: controller ? controller.triggerImport : undefined,
     webDistDir: opts.webDistDir ? resolve(opts.webDistDir) : undefined,
     logger: opts.verbose ? true : false,
   });

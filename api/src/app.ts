@@ -32,6 +32,8 @@ import { authRoutes } from './modules/auth/auth-routes.js';
 import { projectRoutes } from './modules/projects/project-routes.js';
 import { deploymentRoutes, eventRoutes } from './modules/deployments/deployment-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
+import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
+import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
 
 /**
  * Everything the API needs from outside. Stable: main.ts, the CLI's and web's
@@ -47,6 +49,8 @@ export interface BuildAppDeps {
   config: ApiConfig;
   /** Called after a deploy/rollback commits (in-process controller shortcut; the DB trigger NOTIFYs too). */
   wakeController?: () => void;
+  /** Called when a valid push webhook arrives (in-process git importer; a NOTIFY reaches controllers elsewhere). */
+  triggerGitImport?: () => void;
   /** Built web app to serve at `/` with an SPA fallback; ignored when missing. */
   webDistDir?: string;
   /** fastify logger option (false in tests). */
@@ -189,6 +193,11 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       pingMs: deps.eventsPingMs,
     });
     app.register(auditRoutes, { audit: auditRepo, authenticate });
+    app.register(webhookRoutes, {
+      secret: config.webhookSecret,
+      branch: config.manifestsBranch,
+      triggerImport: createGitPushNotifier(ds, deps.triggerGitImport),
+    });
   });
 
   return app as unknown as FastifyInstance;

@@ -23,6 +23,10 @@ export interface ApiConfig {
   /** Run the controller in the same process (the `npm start` default). */
   runController: boolean;
   logLevel: string;
+  /** KUBIDU_WEBHOOK_SECRET: shared secret of the manifests repo's push webhook; unset → the webhook route answers 503. */
+  webhookSecret: string | undefined;
+  /** MANIFESTS_BRANCH: pushes to other branches are ignored by the webhook. */
+  manifestsBranch: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -51,5 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     corsOrigins: (env.KUBIDU_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
     runController: (env.KUBIDU_CONTROLLER ?? 'inline') !== 'off',
     logLevel: env.LOG_LEVEL || 'info',
+    webhookSecret: env.KUBIDU_WEBHOOK_SECRET || undefined,
+    manifestsBranch: env.MANIFESTS_BRANCH?.trim() || 'main',
   };
 }

@@ -62,13 +62,14 @@ export async function main(
   const secretBox = new SecretBox(loadOrCreateKey(config.encryptionKey, config.dataDir));
   const jwtSecret = config.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir);
 
-  let controller: { wake(): void; stop(): Promise<void> } | undefined;
+  let controller: { wake(): void; triggerImport(): void; stop(): Promise<void> } | undefined;
   const app = buildApp({
     ds,
     secretBox,
     jwtSecret,
     config,
     wakeController: () => controller?.wake(),
+    triggerGitImport: () => controller?.triggerImport(),
     webDistDir: WEB_DIST_DIR,
     logger: opts.logger ?? { level: config.logLevel },
   });

@@ -80,6 +80,10 @@ export const DeploymentView = Type.Object({
   cpuLimit: Nullable(Type.String()),
   memoryLimit: Nullable(Type.String()),
   rollbackFromId: Nullable(Uuid),
+  /** GIT rows: the deployment whose commit this one reverted (`git revert`). */
+  revertsDeploymentId: Nullable(Uuid),
+  /** What the git importer could not carry over (unknown secret reference, unreadable commit). */
+  warning: Nullable(Type.String()),
   createdById: Nullable(Uuid),
   actor: Type.String(),
   manifestsCommitSha: Nullable(Type.String()),

@@ -27,6 +27,10 @@ export interface ControllerConfig {
   /** How many queued rows one claim may take. */
   claimBatch: number;
   bot: { name: string; email: string };
+  /** How often the git importer polls the manifests branch for commits made outside Kubidu (KUBIDU_GIT_POLL_SECONDS). */
+  gitPollMs: number;
+  /** Where the git importer keeps its own object store, apart from the write path's. */
+  importCacheDir: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -76,5 +80,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv, dataDir: string, em
     retryMaxMs: int(env, 'KUBIDU_RETRY_MAX_MS', 15_000, 10, 600_000),
     claimBatch: int(env, 'KUBIDU_CLAIM_BATCH', 20, 1, 500),
     bot: { name: env.KUBIDU_BOT_NAME || 'Kubidu', email: env.KUBIDU_BOT_EMAIL || 'bot@kubidu.local' },
+    gitPollMs: int(env, 'KUBIDU_GIT_POLL_SECONDS', 15, 1, 3600) * 1000,
+    importCacheDir: join(resolve(dataDir), 'import-cache'),
   };
 }

@@ -15,6 +15,8 @@ import { listenForDeployments } from './reconcile/listener.js';
 import { openManifestsRepo } from './reconcile/manifests-repo.js';
 import { createSyncRunnerFromEnv } from './reconcile/sync-runner.js';
 import { createSecretsWriterFromEnv } from './adapters/kubernetes/secrets.js';
+import { createGitAdapter } from './adapters/git/index.js';
+import { startGitImporter } from './importer/importer.js';
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -38,6 +40,8 @@ export interface ControllerOptions {
 export interface ControllerHandle {
   /** Wake the claim loop now (in-process shortcut for NOTIFY). */
   wake(): void;
+  /** Run the git importer now (in-process shortcut for NOTIFY kubidu_git_push, used by the webhook route). */
+  triggerImport(): void;
   stop(): Promise<void>;
   config: ControllerConfig;
   /** Deployments being worked on by this process right now. */
@@ -78,6 +82,17 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const url = (ds.options as PostgresConnectionOptions).url;
   const listener = !opts.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;
+  // The git door: its own object store, so reading people's commits never queues behind a rollback's push.
+  const importer = startGitImporter({
+    ds,
+    git: createGitAdapter({ url: config.manifestsUrl, branch: config.branch, cacheDir: config.importCacheDir, auth: config.auth, logger, bot: config.bot }),
+    secretBox,
+    logger,
+    branch: config.branch,
+    intervalMs: config.gitPollMs,
+    listenUrl: !opts.embedded && url ? url : undefined,
+    onQueued: loop.wake,
+  });
   logger.info(
     {
       worker: config.workerId,
@@ -85,6 +100,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       branch: config.branch,
       sync: sync ? 'argocd' : 'none',
       secrets: secrets ? 'kubernetes' : 'none',
+      gitPollSeconds: config.gitPollMs / 1000,
     },
     config.manifestsIsLocal
       ? `controller started; manifests repo ${config.manifestsUrl} (clone it with: git clone ${config.manifestsUrl})`
@@ -93,8 +109,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   return {
     config,
     wake: loop.wake,
+    triggerImport: importer.trigger,
     inFlight: loop.inFlight,
     async stop() {
+      await importer.stop();
       await listener?.stop();
       await loop.stop();
     },

@@ -5,7 +5,9 @@
  * data lives, and keep data and login tokens across a restart.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -93,6 +95,66 @@ describe('embedded PGlite mode', () => {
       await server.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start defaults: deploy, roll back, and a plain `git revert` pushed to the local manifests repo shows in the history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubidu-main-door-'));
+    const wt = mkdtempSync(join(tmpdir(), 'kubidu-main-door-wt-'));
+    const env = { KUBIDU_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', KUBIDU_GIT_POLL_SECONDS: '1', KUBIDU_KUBERNETES: 'off' };
+    const git = (...args: string[]) =>
+      promisify(execFile)('git', args, {
+        cwd: wt,
+        env: { ...process.env, GIT_AUTHOR_NAME: 'Ops', GIT_AUTHOR_EMAIL: 'ops@example.com', GIT_COMMITTER_NAME: 'Ops', GIT_COMMITTER_EMAIL: 'ops@example.com' },
+      }).then((r) => r.stdout.trim());
+    const server = await main(env, { print: () => undefined, logger: false });
+    try {
+      const call = async (method: string, path: string, token: string, body?: unknown) => {
+        const res = await fetch(server.url + path, {
+          method,
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const { token } = (await call('POST', '/api/auth/register', '', { email: 'door@example.com', password: 'a long password' })).body;
+      const project = (await call('POST', '/api/projects', token, { name: 'Local' })).body;
+      const service = (await call('POST', `/api/projects/${project.id}/services`, token, { name: 'web' })).body;
+      const running = async (id: string) => {
+        for (let i = 0; i < 400; i++) {
+          const d = (await call('GET', `/api/deployments/${id}`, token)).body;
+          if (d.status === 'RUNNING') return d;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`deployment ${id} never reached RUNNING`);
+      };
+      const v1 = (await call('POST', `/api/services/${service.id}/deployments`, token, { image: 'nginx:1.25', env: { A: 'one' } })).body;
+      await running(v1.id);
+      const v2 = (await call('POST', `/api/services/${service.id}/deployments`, token, { image: 'nginx:1.26', env: { A: 'two' } })).body;
+      await running(v2.id);
+      const rb = (await call('POST', `/api/deployments/${v1.id}/rollback`, token, {})).body;
+      const rbRow = await running(rb.id);
+      expect(rbRow.statusMessage).toMatch(/no sync engine is configured/);
+
+      // Plain git against the bare repo in the data dir, as the README tells people.
+      await git('clone', '-q', join(dir, 'manifests.git'), '.');
+      expect(await git('log', '-1', '--format=%H')).toBe(rbRow.manifestsCommitSha);
+      expect(readFileSync(join(wt, 'apps/local/web/kustomization.yaml'), 'utf8')).toContain('1.25');
+      await git('revert', '--no-edit', 'HEAD');
+      await git('push', '-q', 'origin', 'HEAD:main');
+      const revert = await git('rev-parse', 'HEAD');
+      let row: any;
+      const t0 = Date.now();
+      while (!row && Date.now() - t0 < 1000 + 2000) {
+        row = (await call('GET', `/api/services/${service.id}/deployments`, token, undefined)).body.items.find((d: any) => d.source === 'GIT');
+        if (!row) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(row).toMatchObject({ manifestsCommitSha: revert, imageUrl: 'nginx:1.26', rollbackFromId: v2.id, revertsDeploymentId: rb.id, actor: 'Ops <ops@example.com>' });
+      expect((await running(row.id)).isCurrent).toBe(true);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(wt, { recursive: true, force: true });
     }
   });
 });

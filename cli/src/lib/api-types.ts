@@ -20,6 +20,10 @@ export interface Deployment {
   cpuLimit: string | null;
   memoryLimit: string | null;
   rollbackFromId: string | null;
+  /** GIT rows: the deployment whose commit this one reverted. */
+  revertsDeploymentId: string | null;
+  /** What the git importer could not carry over. */
+  warning: string | null;
   createdById: string | null;
   actor: string;
   manifestsCommitSha: string | null;

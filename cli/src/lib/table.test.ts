@@ -20,6 +20,8 @@ function dep(over: Partial<Deployment>): Deployment {
     cpuLimit: null,
     memoryLimit: null,
     rollbackFromId: null,
+    revertsDeploymentId: null,
+    warning: null,
     createdById: 'u',
     actor: 'ana@example.com',
     manifestsCommitSha: null,

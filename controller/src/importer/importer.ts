@@ -614,14 +614,3 @@ export function startGitImporter(opts: StartGitImporterOptions): GitImporterHand
     },
   };
 }
-
-/** KUBIDU_GIT_POLL_SECONDS (default 15, 1..3600) as milliseconds; throws a clear message when invalid. */
-export function gitPollIntervalMs(env: NodeJS.ProcessEnv): number {
-  const raw = env.KUBIDU_GIT_POLL_SECONDS;
-  if (raw === undefined || raw === '') return 15_000;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 1 || n > 3600) {
-    throw new Error(`KUBIDU_GIT_POLL_SECONDS must be a number of seconds between 1 and 3600, got "${raw}"`);
-  }
-  return Math.round(n * 1000);
-}

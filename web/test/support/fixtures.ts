@@ -24,6 +24,8 @@ export function deployment(over: Partial<Deployment> = {}): Deployment {
     cpuLimit: null,
     memoryLimit: null,
     rollbackFromId: null,
+    revertsDeploymentId: null,
+    warning: null,
     createdById: 'user-1',
     actor: 'ada@example.com',
     manifestsCommitSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',

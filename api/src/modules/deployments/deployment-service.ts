@@ -38,6 +38,8 @@ export interface DeploymentRow {
   cpuLimit: string | null;
   memoryLimit: string | null;
   rollbackFromId: string | null;
+  revertsDeploymentId: string | null;
+  warning: string | null;
   createdById: string | null;
   actor: string;
   manifestsCommitSha: string | null;
@@ -52,6 +54,7 @@ export interface DeploymentRow {
 const DEPLOYMENT_COLUMNS = `d.id, d.seq::text AS seq, d.service_id AS "serviceId", d.status, d.source,
   d.image_url AS "imageUrl", d.commit_sha AS "commitSha", d.commit_message AS "commitMessage", d.port, d.replicas,
   d.cpu_limit AS "cpuLimit", d.memory_limit AS "memoryLimit", d.rollback_from_id AS "rollbackFromId",
+  d.reverts_deployment_id AS "revertsDeploymentId", d.warning,
   d.created_by_id AS "createdById", d.actor, d.manifests_commit_sha AS "manifestsCommitSha",
   d.status_message AS "statusMessage", d.reason, d.idempotency_key AS "idempotencyKey",
   d.created_at AS "createdAt", d.started_at AS "startedAt", d.finished_at AS "finishedAt"`;
@@ -93,6 +96,8 @@ export function toDeploymentView(r: DeploymentRow, currentId: string | null): De
     cpuLimit: r.cpuLimit,
     memoryLimit: r.memoryLimit,
     rollbackFromId: r.rollbackFromId,
+    revertsDeploymentId: r.revertsDeploymentId,
+    warning: r.warning,
     createdById: r.createdById,
     actor: r.actor,
     manifestsCommitSha: r.manifestsCommitSha,

@@ -18,6 +18,8 @@ describe('formatStatus', () => {
         cpuLimit: '500m',
         memoryLimit: null,
         rollbackFromId: '9a8b7c6d-0000-4000-8000-000000000002',
+        revertsDeploymentId: null,
+        warning: null,
         createdById: 'u',
         actor: 'ana@example.com',
         manifestsCommitSha: 'abc123',
