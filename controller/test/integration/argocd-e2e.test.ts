@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
+import { cloneFresh, gitCli } from '../support/git-cli.js';
 
 interface Row {
   id: string;
@@ -112,6 +113,29 @@ describe('Argo CD end to end through the API and the controller', () => {
     expect((await stack.request<Row>('GET', `/api/deployments/${v1.id}`, token)).body.status).toBe('SUCCESS');
     // Auto-sync on a branch: no revision pinned in any sync request.
     for (const r of argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync'))) expect(r.body).not.toHaveProperty('revision');
+  });
+
+  it('a git revert pushed by a person is imported and watched through Argo CD to RUNNING, with no commit of Kubidu’s own', async () => {
+    const wt = await cloneFresh(git.url('manifests'));
+    await gitCli(wt, 'revert', '--no-edit', 'HEAD'); // undoes the rollback: back to 2.0.0
+    await gitCli(wt, 'push', '-q', 'origin', 'HEAD:main');
+    const revert = (await gitCli(wt, 'rev-parse', 'HEAD')).trim();
+    const syncsBefore = argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync')).length;
+    stack.controller!.triggerImport();
+    let row: (Row & { source: string }) | undefined;
+    for (let i = 0; i < 200 && !row; i++) {
+      const items = (await stack.request<{ items: Array<Row & { source: string }> }>('GET', `/api/services/${serviceId}/deployments`, token)).body.items;
+      row = items.find((d) => d.source === 'GIT');
+      if (!row) await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(row).toMatchObject({ manifestsCommitSha: revert, imageUrl: 'ghcr.io/acme/web:2.0.0' });
+    const done = await until(row!.id, ['RUNNING', 'FAILED']);
+    expect(done).toMatchObject({ status: 'RUNNING', manifestsCommitSha: revert });
+    expect(argo.renderedFor('shop-web')).toMatchObject({ revision: revert, images: ['ghcr.io/acme/web:2.0.0'] });
+    expect(argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync')).length).toBe(syncsBefore + 1);
+    expect(argo.apps.get('shop-web')!.status!.operationState!.operation?.info).toContainEqual({ name: 'Kubidu-Deployment', value: row!.id });
+    await gitCli(wt, 'fetch', '-q', 'origin');
+    expect((await gitCli(wt, 'rev-parse', 'origin/main')).trim()).toBe(revert);
   });
 
   it.each([
