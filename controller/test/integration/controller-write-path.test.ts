@@ -14,6 +14,7 @@ import { createTestDatabase } from '../../../api/test/support/database.js';
 import { SecretBox } from '../../../api/src/crypto/secret-box.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { seedDeployment, seedService } from '../support/seed.js';
+import { waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 
 const silent = { info() {}, warn: (o: unknown, m?: string) => console.error('WARN', m, o), error: (o: unknown, m?: string) => console.error(m, o), debug() {} };
@@ -37,15 +38,7 @@ async function freshClone(): Promise<string> {
   return dir;
 }
 
-async function waitFor(id: string, statuses: string[], timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await ds.query(`SELECT * FROM deployments WHERE id = $1`, [id]);
-    if (statuses.includes(row.status)) return row;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${row.status}: ${row.status_message}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (id: string, statuses: string[]) => waitForStatus(ds, id, statuses);
 
 beforeAll(async () => {
   ({ ds } = await createTestDatabase());

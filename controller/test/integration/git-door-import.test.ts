@@ -15,6 +15,7 @@ import { createTestDatabase } from '../../../api/test/support/database.js';
 import { SecretBox } from '../../../api/src/crypto/secret-box.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { seedDeployment, seedService } from '../support/seed.js';
+import { queueRollbackRow, waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { createGitAdapter } from '../../src/adapters/git/index.js';
 import { createGitImporter, type GitImporter } from '../../src/importer/importer.js';
@@ -50,15 +51,7 @@ async function freshClone(): Promise<string> {
   return dir;
 }
 
-async function waitFor(id: string, statuses: string[], timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await ds.query(`SELECT * FROM deployments WHERE id = $1`, [id]);
-    if (statuses.includes(row.status)) return row;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${row.status}: ${row.status_message}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (id: string, statuses: string[]) => waitForStatus(ds, id, statuses);
 
 async function envOf(id: string) {
   const rows = await ds.query(`SELECT key, value_encrypted, value_iv, is_secret FROM environment_variables WHERE deployment_id = $1 ORDER BY key`, [id]);
@@ -112,16 +105,7 @@ beforeAll(async () => {
   controller.wake();
   await waitFor(d2, ['RUNNING']);
   // A rollback to d1, the way the API makes it: same image, d1's env rows copied as stored.
-  [{ id: rb }] = await ds.query(
-    `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, rollback_from_id, reason)
-     VALUES ($1, 'QUEUED', 'ROLLBACK', 'ghcr.io/acme/web:1.0.0', 8080, 1, 'dev@example.com', $2, 'bad release') RETURNING id`,
-    [svc.serviceId, d1],
-  );
-  await ds.query(
-    `INSERT INTO environment_variables(deployment_id, key, value_encrypted, value_iv, is_secret)
-     SELECT $1, key, value_encrypted, value_iv, is_secret FROM environment_variables WHERE deployment_id = $2`,
-    [rb, d1],
-  );
+  rb = await queueRollbackRow(ds, d1, { reason: 'bad release' });
   controller.wake();
   await waitFor(rb, ['RUNNING']);
 }, 120_000);
@@ -256,16 +240,7 @@ describe('git door: importing commits made outside Kubidu', () => {
     await waitFor(fixed.id, ['RUNNING']);
 
     // A Kubidu rollback after all that is committed normally and skipped by the importer.
-    const [{ id: rb2 }] = await ds.query(
-      `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, rollback_from_id)
-       VALUES ($1, 'QUEUED', 'ROLLBACK', 'ghcr.io/acme/web:1.0.0', 8080, 1, 'dev@example.com', $2) RETURNING id`,
-      [svc.serviceId, d1],
-    );
-    await ds.query(
-      `INSERT INTO environment_variables(deployment_id, key, value_encrypted, value_iv, is_secret)
-       SELECT $1, key, value_encrypted, value_iv, is_secret FROM environment_variables WHERE deployment_id = $2`,
-      [rb2, d1],
-    );
+    const rb2 = await queueRollbackRow(ds, d1);
     controller.wake();
     const done = await waitFor(rb2, ['RUNNING', 'FAILED']);
     expect(done.status).toBe('RUNNING');
