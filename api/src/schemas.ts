@@ -66,6 +66,15 @@ export const DeploymentStatus = Type.Unsafe<DeploymentStatusT>({ type: 'string',
 /** Where a deployment came from. */
 export const DeploymentSource = Type.Unsafe<DeploymentSourceT>({ type: 'string', enum: [...DEPLOYMENT_SOURCES] });
 
+/** What a rollback restores: `image` (keep the current env and settings) or `config` (keep the current image). */
+export const RollbackOnly = Type.Unsafe<'image' | 'config'>({ type: 'string', enum: ['image', 'config'] });
+/** The client that made an API row (request header `X-Kubidu-Client`). */
+export const ClientName = Type.Unsafe<'api' | 'cli' | 'web'>({ type: 'string', enum: ['api', 'cli', 'web'] });
+/** Which door a history row came through: a plain deploy by API or CLI, a rollback, or a commit in the manifests repo. */
+export const Door = Type.Unsafe<'api' | 'cli' | 'web' | 'rollback' | 'git'>({ type: 'string', enum: ['api', 'cli', 'web', 'rollback', 'git'] });
+/** A bad mark on a deployment. */
+export const BadMark = Type.Object({ reason: Type.String(), by: Type.String(), at: Timestamp });
+
 /** A deployment as lists and single reads show it (contract "Deployment"). */
 export const DeploymentView = Type.Object({
   id: Uuid,
@@ -94,8 +103,30 @@ export const DeploymentView = Type.Object({
   finishedAt: Nullable(Timestamp),
   isCurrent: Type.Boolean(),
   canRollback: Type.Boolean(),
+  /** Set while a person has marked it bad: no rollback target, its image not deployable. */
+  bad: Nullable(BadMark),
+  /** ROLLBACK rows: `image` or `config` when only that part was restored; null = everything. */
+  rollbackOnly: Nullable(RollbackOnly),
+  /** The client that made it (`X-Kubidu-Client`); null for GIT rows and rows from before issue 10. */
+  via: Nullable(ClientName),
+  /** The door: `api`/`cli`/`web` (a deploy, by client), `rollback`, `git` (a commit made outside Kubidu). */
+  door: Door,
+  /** This deploy went through a deploy hold on purpose. */
+  holdOverridden: Type.Boolean(),
+  /** GIT rows that reverted something: the source of the reverted row (`ROLLBACK` → "reverted rollback 1a2b3c4d"). */
+  revertsSource: Nullable(DeploymentSource),
 });
 export type DeploymentView = Static<typeof DeploymentView>;
+
+/** A deploy hold in force on a service (set by a rollback, released by a person). */
+export const DeployHoldView = Type.Object({
+  serviceId: Uuid,
+  rollbackId: Uuid,
+  heldBy: Type.String(),
+  reason: Nullable(Type.String()),
+  createdAt: Timestamp,
+});
+export type DeployHoldView = Static<typeof DeployHoldView>;
 
 /** One env entry of a deployment; secret values are always null. */
 export const EnvEntry = Type.Object({ key: Type.String(), value: Nullable(Type.String()), isSecret: Type.Boolean() });
@@ -139,6 +170,8 @@ const EnvKeyRef = Type.Object({ key: Type.String(), isSecret: Type.Boolean() });
 export const DeploymentDiff = Type.Object({
   targetId: Uuid,
   currentId: Nullable(Uuid),
+  /** The part a rollback with `only` would restore; null = everything. */
+  only: Nullable(RollbackOnly),
   fields: Type.Array(
     Type.Object({
       field: DiffField,

@@ -7,8 +7,9 @@ import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { Initial1732000000000 } from './migrations/1732000000000-initial.js';
 import { GitDoor1732000001000 } from './migrations/1732000001000-git-door.js';
+import { RollbackControls1732000002000 } from './migrations/1732000002000-rollback-controls.js';
 
-export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000];
+export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000];
 
 export interface DataSourceOptions {
   url: string;

@@ -81,6 +81,16 @@ export interface Deployment {
   revertsDeploymentId?: string | null;
   /** What the git importer could not carry over (unknown secret reference, unreadable commit); never overwritten by the controller. */
   warning?: string | null;
+  /** Set while a person has marked this deployment bad (migration 1732000002000): no rollback target, image not deployable. */
+  badReason?: string | null;
+  markedBadAt?: Date | null;
+  markedBadBy?: string | null;
+  /** ROLLBACK rows: what was restored (`image` or `config`); null means everything. */
+  rollbackOnly?: 'image' | 'config' | null;
+  /** Which client made an API row (`X-Kubidu-Client`); null for GIT rows. */
+  via?: 'api' | 'cli' | 'web' | null;
+  /** This deploy went through a deploy hold on purpose (`override: true`). */
+  holdOverridden?: boolean;
 }
 
 export interface EnvironmentVariable {
@@ -189,6 +199,39 @@ export const DeploymentEntity = new EntitySchema<Deployment>({
     finishedAt: { type: 'timestamptz', name: 'finished_at', nullable: true },
     revertsDeploymentId: { type: 'uuid', name: 'reverts_deployment_id', nullable: true },
     warning: { type: 'text', nullable: true },
+    badReason: { type: 'text', name: 'bad_reason', nullable: true },
+    markedBadAt: { type: 'timestamptz', name: 'marked_bad_at', nullable: true },
+    markedBadBy: { type: 'text', name: 'marked_bad_by', nullable: true },
+    rollbackOnly: { type: 'text', name: 'rollback_only', nullable: true },
+    via: { type: 'text', nullable: true },
+    holdOverridden: { type: 'boolean', name: 'hold_overridden', default: false },
+  },
+});
+
+/**
+ * A deploy hold: while a service has one, new deploys answer 409 `DEPLOY_HELD`
+ * unless they override it. A rollback sets it; only a person releases it.
+ */
+export interface DeployHold {
+  serviceId: string;
+  /** The rollback deployment that put the hold in force. */
+  rollbackId: string;
+  heldById: string | null;
+  heldBy: string;
+  reason: string | null;
+  createdAt: Date;
+}
+
+export const DeployHoldEntity = new EntitySchema<DeployHold>({
+  name: 'DeployHold',
+  tableName: 'deploy_holds',
+  columns: {
+    serviceId: { type: 'uuid', name: 'service_id', primary: true },
+    rollbackId: { type: 'uuid', name: 'rollback_id' },
+    heldById: { type: 'uuid', name: 'held_by_id', nullable: true },
+    heldBy: { type: 'text', name: 'held_by' },
+    reason: { type: 'text', nullable: true },
+    createdAt,
   },
 });
 
@@ -252,4 +295,5 @@ export const ENTITIES = [
   EnvironmentVariableEntity,
   AuditLogEntity,
   ManifestsImportStateEntity,
+  DeployHoldEntity,
 ];

@@ -222,6 +222,7 @@ describe('GET /api/deployments/:id and /diff', () => {
     expect(res.json()).toEqual({
       targetId: target.json().id,
       currentId: current.json().id,
+      only: null,
       fields: [
         { field: 'image', from: 'nginx:2', to: 'nginx:1' },
         { field: 'cpuLimit', from: null, to: '250m' },

@@ -5,6 +5,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CpuLimit,
+  ClientName,
+  DeployHoldView,
   DeploymentDetail,
   DeploymentDiff,
   DeploymentView,
@@ -16,6 +18,7 @@ import {
   Pagination,
   Port,
   Replicas,
+  RollbackOnly,
   Text,
 } from '../../schemas.js';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
@@ -23,8 +26,14 @@ import type { DeploymentService } from './deployment-service.js';
 import type { DeploymentEvents } from './deployment-events.js';
 
 const security = [{ bearerAuth: [] }];
+const clientHeader = {
+  'x-kubidu-client': Type.Optional(
+    Type.Unsafe<'api' | 'cli' | 'web'>({ ...ClientName, description: 'Which client sends this (recorded on the row as `via`; default `api`).' }),
+  ),
+};
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ format: 'idempotency-key', description: 'Repeat a request safely: the same key returns the same row.' })),
+  ...clientHeader,
 });
 
 const DeployBody = Type.Object(
@@ -39,6 +48,7 @@ const DeployBody = Type.Object(
     commitSha: Type.Optional(Type.String({ format: 'commit-sha', maxLength: 64 })),
     commitMessage: Type.Optional(Text(10_000)),
     reason: Type.Optional(Text(1000)),
+    override: Type.Optional(Type.Boolean({ description: 'Deploy even though a rollback holds deploys of this service (the hold stays in force).' })),
   },
   { additionalProperties: false },
 );
@@ -67,7 +77,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
       },
     },
     async (req, reply) => {
-      const r = await deployments.deploy(currentUser(req), req.params.id, req.body, req.headers['idempotency-key']);
+      const r = await deployments.deploy(currentUser(req), req.params.id, req.body, req.headers['idempotency-key'], req.headers['x-kubidu-client']);
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send(r.deployment);
     },
@@ -85,7 +95,14 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
           { ...Pagination, idPrefix: Type.Optional(Type.String({ format: 'uuid-prefix', minLength: 8, maxLength: 36 })) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(DeploymentView), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...ErrorResponses },
+        response: {
+          200: Type.Object({
+            items: Type.Array(DeploymentView),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+            hold: Type.Union([DeployHoldView, Type.Null()], { description: 'The deploy hold in force, if a rollback set one' }),
+          }),
+          ...ErrorResponses,
+        },
       },
     },
     async (req) =>
@@ -106,10 +123,11 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'What a rollback to this deployment would change against the current one',
         security,
         params: IdParams,
+        querystring: Type.Object({ only: Type.Optional(RollbackOnly) }, { additionalProperties: false }),
         response: { 200: DeploymentDiff, ...ErrorResponses },
       },
     },
-    async (req) => deployments.diff(currentUser(req), req.params.id),
+    async (req) => deployments.diff(currentUser(req), req.params.id, req.query.only),
   );
 
   app.post(
@@ -125,15 +143,70 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         security,
         params: IdParams,
         headers: IdempotencyHeaders,
-        body: Type.Object({ reason: Type.Optional(Text(1000)) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            reason: Type.Optional(Text(1000)),
+            only: Type.Optional(Type.Unsafe<'image' | 'config'>({ ...RollbackOnly, description: '`image`: keep the current env and settings; `config`: keep the current image' })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 202: DeploymentView, ...ErrorResponses },
       },
     },
     async (req, reply) => {
-      const r = await deployments.rollback(currentUser(req), req.params.id, req.body.reason, req.headers['idempotency-key']);
+      const r = await deployments.rollback(
+        currentUser(req),
+        req.params.id,
+        { reason: req.body.reason, only: req.body.only },
+        req.headers['idempotency-key'],
+        req.headers['x-kubidu-client'],
+      );
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send(r.deployment);
     },
+  );
+
+  app.post(
+    '/api/services/:id/release',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Release the deploy hold a rollback put on this service',
+        security,
+        params: IdParams,
+        response: { 200: Type.Object({ released: DeployHoldView }), ...ErrorResponses },
+      },
+    },
+    async (req) => deployments.release(currentUser(req), req.params.id),
+  );
+
+  app.post(
+    '/api/deployments/:id/bad',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Mark a deployment bad: no rollback target, its image not deployable, until unmarked',
+        security,
+        params: IdParams,
+        body: Type.Object({ reason: Text(1000, 1) }, { additionalProperties: false }),
+        response: { 200: DeploymentView, ...ErrorResponses },
+      },
+    },
+    async (req) => deployments.markBad(currentUser(req), req.params.id, req.body.reason),
+  );
+
+  app.delete(
+    '/api/deployments/:id/bad',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Remove the bad mark of a deployment',
+        security,
+        params: IdParams,
+        response: { 200: DeploymentView, ...ErrorResponses },
+      },
+    },
+    async (req) => deployments.unmarkBad(currentUser(req), req.params.id),
   );
 };
 

@@ -1,0 +1,61 @@
+/**
+ * The errors of issue 10's rollback controls (deploy hold, bad marks, partial
+ * rollbacks). They are KubiduErrors like the rest, so the one error handler maps
+ * them; clients and tests match on `code`.
+ */
+import { KubiduError } from '../../errors.js';
+
+/** 409: a rollback put a deploy hold on the service; the message says how to release or override it. */
+export class DeployHeldError extends KubiduError {
+  constructor(hold: { rollbackId: string; heldBy: string; reason: string | null; createdAt: string }, serviceId: string) {
+    super(
+      'DEPLOY_HELD',
+      409,
+      `Deploys of this service are held: rollback ${hold.rollbackId.slice(0, 8)} by ${hold.heldBy} is in force` +
+        (hold.reason ? ` (${hold.reason.slice(0, 200)})` : '') +
+        `. Release the hold with \`kubidu release\` (POST /api/services/${serviceId}/release, or the Release button),` +
+        ` or deploy anyway with \`kubidu deploy --override-hold\` (body "override": true).`,
+      { rollbackId: hold.rollbackId, heldBy: hold.heldBy, heldSince: hold.createdAt },
+    );
+  }
+}
+
+/** 409: release asked for a service that has no hold. */
+export class NotHeldError extends KubiduError {
+  constructor() {
+    super('DEPLOY_NOT_HELD', 409, 'Deploys of this service are not held');
+  }
+}
+
+/** 400: the rollback target was marked bad. */
+export class RollbackTargetBadError extends KubiduError {
+  constructor(reason: string) {
+    super('ROLLBACK_TARGET_BAD', 400, `Cannot rollback to a deployment marked bad (${reason.slice(0, 200)}); unmark it first`, { reason });
+  }
+}
+
+/** 409: the image a deploy or rollback would run is the exact image of a deployment marked bad. */
+export class ImageMarkedBadError extends KubiduError {
+  constructor(deploymentId: string, reason: string) {
+    super(
+      'IMAGE_MARKED_BAD',
+      409,
+      `This image is the image of deployment ${deploymentId.slice(0, 8)}, marked bad (${reason.slice(0, 200)}); unmark it to deploy it again`,
+      { deploymentId, reason },
+    );
+  }
+}
+
+/** 409: unmark asked for a deployment that is not marked bad. */
+export class NotMarkedBadError extends KubiduError {
+  constructor() {
+    super('DEPLOYMENT_NOT_BAD', 409, 'This deployment is not marked bad');
+  }
+}
+
+/** 409: an image-only or config-only rollback needs a current deployment to keep the other half from. */
+export class NoCurrentDeploymentError extends KubiduError {
+  constructor(only: string) {
+    super('NO_CURRENT_DEPLOYMENT', 409, `A ${only}-only rollback keeps the rest of the current deployment, and this service has none running`, { only });
+  }
+}
