@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { openDatabase } from '@kubidu/api/db/data-source';
 import { startController, type Logger } from './start.js';
 import { errorMessage } from './errors.js';
+import { checkFaultConfig } from './reconcile/fault-pause.js';
 
 function consoleLogger(): Logger {
   const line = (level: string) => (obj: unknown, msg?: string) => {
@@ -25,6 +26,7 @@ async function main() {
     );
     process.exit(2);
   }
+  checkFaultConfig(process.env);
   const logger = consoleLogger();
   const ds = await openDatabase({ url, poolMax: Number(process.env.KUBIDU_DB_POOL ?? 5) });
   const dataDir = resolve(process.env.KUBIDU_DATA_DIR || '.kubidu');

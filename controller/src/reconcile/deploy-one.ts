@@ -10,6 +10,7 @@ import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../erro
 import type { Logger } from '../start.js';
 import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
+import { faultPause } from './fault-pause.js';
 
 export type { DesiredState };
 
@@ -118,6 +119,7 @@ export function createDeployStep(deps: DeployDeps) {
     }, Math.max(250, Math.floor(deps.leaseMs / 3)));
     heartbeat.unref?.();
     try {
+      await faultPause('after-claim', id);
       const notes: string[] = [];
       // 1. Env: plain values go to Git; secret values become an immutable Secret named by keyed hash.
       const plain: Record<string, string> = {};
@@ -162,6 +164,7 @@ export function createDeployStep(deps: DeployDeps) {
         const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message));
         sha = res.sha;
         noop = res.noop;
+        await faultPause('after-push', id);
         await deps.store.recordCommit(
           id,
           deps.workerId,

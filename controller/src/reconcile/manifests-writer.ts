@@ -6,6 +6,7 @@
  */
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
 import type { DesiredState, ManifestsWriter } from './deploy-one.js';
+import { faultPause, faultPauseEnabled } from './fault-pause.js';
 
 /** Renders a service directory: given how to read the current files, returns every file it should hold. */
 export type ServiceRenderer = (desired: DesiredState, read: (path: string) => Promise<string | null>) => Promise<FileChange[]>;
@@ -38,7 +39,9 @@ export function createManifestsWriter(
             if (current !== f.content) changed.push(f);
           }
           return changed.length === 0 ? null : { files: changed, message };
-        });
+        }, faultPauseEnabled('after-commit-written')
+          ? { hooks: { afterCommitWritten: () => faultPause('after-commit-written', desired.deploymentId) } }
+          : undefined);
         const sha = res.sha ?? tip;
         if (!sha) throw new Error('the manifests repo has no commits and nothing was written');
         return { sha, noop: res.noop, attempts: res.attempts };

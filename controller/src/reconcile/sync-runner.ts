@@ -10,6 +10,8 @@ import type { GitAdapter } from '../adapters/git/types.js';
 import type { SyncRunner } from './deploy-one.js';
 import type { Logger } from '../start.js';
 import type { ArgoApi } from '../adapters/argocd/client.js';
+import { faultPause, faultPauseEnabled } from './fault-pause.js';
+import { INFO_DEPLOYMENT } from '../steps/sync-decide.js';
 
 export async function createSyncRunnerFromEnv(
   env: NodeJS.ProcessEnv,
@@ -43,7 +45,7 @@ export function createSyncRunner(
   appTemplate: string,
   deadlineMs: number,
 ): SyncRunner {
-  const step = createSyncStep({ argo });
+  const step = createSyncStep({ argo: faultPauseEnabled('watching-sync') ? pauseAfterSync(argo) : argo });
   return {
     appNameFor: (project, service) => appNameFor(appTemplate, { project, service }),
     run: (input) =>
@@ -52,5 +54,18 @@ export function createSyncRunner(
         isDescendant: (descendant, ancestor) => git.isDescendant(descendant, ancestor),
         deadlineMs,
       }),
+  };
+}
+
+/** The fault tests' 'watching-sync' point: the sync was requested, the watch has not ended. */
+function pauseAfterSync(argo: ArgoApi): ArgoApi {
+  return {
+    getApplication: (name, opts) => argo.getApplication(name, opts),
+    terminateOperation: argo.terminateOperation ? (name) => argo.terminateOperation!(name) : undefined,
+    async sync(name, req) {
+      const app = await argo.sync(name, req);
+      await faultPause('watching-sync', req.infos?.find((i) => i.name === INFO_DEPLOYMENT)?.value ?? name);
+      return app;
+    },
   };
 }
