@@ -26,8 +26,9 @@ import { startGitHttpServer } from '../controller/test/support/git-http-server.j
 import { createGitAdapter, formatCommitMessage, type GitAdapter } from '../controller/src/adapters/git/index.js';
 import { renderServiceFiles, serviceFilePaths, type DesiredState } from '../controller/src/manifests/index.js';
 
-const BENCH_DIR = process.env.KUBIDU_BENCH_DIR ?? '/tmp/kubidu-bench';
-const PROJECT = 'bench';
+/** Where generated repos and clones are cached (read on each call, so callers can set it first). */
+export const benchDir = () => process.env.KUBIDU_BENCH_DIR ?? '/tmp/kubidu-bench';
+export const PROJECT = 'bench';
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 20_000);
 
 /** Timing summary of one series. */
@@ -102,8 +103,8 @@ function run(cwd: string, cmd: string, args: string[], input?: string): Promise<
 }
 
 /** Generates (once) a bare repo with `services` service folders and HISTORY commits, via git fast-import. */
-export async function ensureBenchRepo(root: string, services: number): Promise<string> {
-  const name = `s${services}-h${HISTORY}.git`;
+export async function ensureBenchRepo(root: string, services: number, history = HISTORY): Promise<string> {
+  const name = `s${services}-h${history}.git`;
   const dir = join(root, name);
   if (existsSync(join(dir, 'kubidu-bench-ready'))) return name;
   rmSync(dir, { recursive: true, force: true });
@@ -133,7 +134,7 @@ export async function ensureBenchRepo(root: string, services: number): Promise<s
   await write(chunk);
   const kTemplate = proto.get(serviceFilePaths(PROJECT, token).kustomization)!;
   chunk = '';
-  for (let c = 2; c <= HISTORY; c++) {
+  for (let c = 2; c <= history; c++) {
     const i = Math.floor(Math.random() * services);
     const svc = serviceName(i);
     time += 60;
@@ -158,8 +159,8 @@ export async function ensureBenchRepo(root: string, services: number): Promise<s
   return name;
 }
 
-async function persistentClone(root: string, services: number, url: string, kind: string): Promise<string> {
-  const dir = join(root, `clone-${kind}-s${services}-h${HISTORY}`);
+async function persistentClone(root: string, services: number, history: number, url: string, kind: string): Promise<string> {
+  const dir = join(root, `clone-${kind}-s${services}-h${history}`);
   if (!existsSync(join(dir, '.git'))) {
     rmSync(dir, { recursive: true, force: true });
     await run(root, 'git', ['clone', '-q', url, dir]);
@@ -179,11 +180,14 @@ function bumpFile(dir: string, services: number, k: number): string {
   return path;
 }
 
-interface Row { services: number; ours: Stats; push: Stats; porcelain: Stats; iso: Stats | null }
+/** One size's write-path figures (ms). */
+export interface Row { services: number; ours: Stats; push: Stats; porcelain: Stats; iso: Stats | null }
 
-async function benchSize(services: number, samples: number): Promise<Row> {
+/** Measures one repo size: Kubidu's commitAndPush, the native push floor, native and isomorphic-git porcelain. */
+export async function benchSize(services: number, samples: number, history = HISTORY): Promise<Row> {
+  const BENCH_DIR = benchDir();
   const root = join(BENCH_DIR, 'repos');
-  const name = await ensureBenchRepo(root, services);
+  const name = await ensureBenchRepo(root, services, history);
   const bare = join(root, name);
   const original = (await run(bare, 'git', ['rev-parse', 'main'])).trim();
   const srv = await startGitHttpServer({ root });
@@ -198,7 +202,7 @@ async function benchSize(services: number, samples: number): Promise<Row> {
     const ours = await measure(commitStep(git, services), { samples, warmup: 3 });
 
     // Native: a persistent clone; the floor is `git push` of a one-file commit prepared untimed.
-    const clone = await persistentClone(BENCH_DIR, services, url, 'native');
+    const clone = await persistentClone(BENCH_DIR, services, history, url, 'native');
     let k = 0;
     const push: number[] = [];
     for (let i = 0; i <= Math.min(samples, 20); i++) {
@@ -223,7 +227,7 @@ async function benchSize(services: number, samples: number): Promise<Row> {
     // isomorphic-git porcelain: add + commit in a checkout (its index), no push.
     let iso: Stats | null = null;
     if (process.env.BENCH_SKIP_ISO !== '1') {
-      const isoDir = join(BENCH_DIR, `clone-iso-s${services}-h${HISTORY}`);
+      const isoDir = join(BENCH_DIR, `clone-iso-s${services}-h${history}`);
       rmSync(isoDir, { recursive: true, force: true });
       await run(BENCH_DIR, 'git', ['clone', '-q', '--local', clone, isoDir]);
       const ig = (await import('isomorphic-git')).default;
@@ -235,7 +239,7 @@ async function benchSize(services: number, samples: number): Promise<Row> {
             await ig.add({ fs, dir: isoDir, filepath: p });
             await ig.commit({ fs, dir: isoDir, message: 'iso porcelain', author: { name: 'Bench', email: 'bench@example.com' } });
           },
-          { samples: services >= 10_000 ? 5 : 10, warmup: 1 },
+          { samples: services >= 10_000 ? 5 : Math.min(10, samples), warmup: 1 },
         ),
       );
       rmSync(isoDir, { recursive: true, force: true });
