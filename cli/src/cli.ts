@@ -9,6 +9,8 @@ import { auditCommand } from './commands/audit/command-object.js';
 import { deployCommand } from './commands/deploy/command-object.js';
 import { deploymentsCommand } from './commands/deployments/command-object.js';
 import { linkCommand } from './commands/link/command-object.js';
+import { markBadCommand, unmarkBadCommand } from './commands/mark-bad/command-object.js';
+import { releaseCommand } from './commands/release/command-object.js';
 import { loginCommand } from './commands/login/command-object.js';
 import { logoutCommand } from './commands/logout/command-object.js';
 import { projectsCommand } from './commands/projects/command-object.js';
@@ -32,6 +34,9 @@ const COMMANDS = [
   deployCommand,
   deploymentsCommand,
   rollbackCommand,
+  releaseCommand,
+  markBadCommand,
+  unmarkBadCommand,
   statusCommand,
   auditCommand,
 ] as CommandModule<any, any>[];

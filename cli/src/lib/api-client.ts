@@ -10,7 +10,10 @@ import type {
   Deployment,
   DeploymentDetail,
   DeploymentDiff,
+  DeploymentPage,
+  DeployHold,
   Page,
+  RollbackOnly,
   Project,
   Service,
 } from './api-types.js';
@@ -41,7 +44,8 @@ export class ApiClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    // The API records the client on the rows it makes, so history can say "via CLI".
+    const headers: Record<string, string> = { accept: 'application/json', 'x-kubidu-client': 'cli', ...opts.headers };
     if (opts.auth !== false) {
       if (!this.token) throw new NotLoggedInError(this.baseUrl);
       headers.authorization = `Bearer ${this.token}`;
@@ -111,7 +115,7 @@ export class ApiClient {
     return this.request('POST', `/api/services/${encodeURIComponent(serviceId)}/deployments`, { body });
   }
 
-  listDeployments(serviceId: string, query: { limit?: number; cursor?: string; idPrefix?: string } = {}): Promise<Page<Deployment>> {
+  listDeployments(serviceId: string, query: { limit?: number; cursor?: string; idPrefix?: string } = {}): Promise<DeploymentPage> {
     return this.request('GET', `/api/services/${encodeURIComponent(serviceId)}/deployments`, { query });
   }
 
@@ -119,11 +123,23 @@ export class ApiClient {
     return this.request('GET', `/api/deployments/${encodeURIComponent(id)}`);
   }
 
-  getDiff(id: string): Promise<DeploymentDiff> {
-    return this.request('GET', `/api/deployments/${encodeURIComponent(id)}/diff`);
+  getDiff(id: string, only?: RollbackOnly): Promise<DeploymentDiff> {
+    return this.request('GET', `/api/deployments/${encodeURIComponent(id)}/diff`, { query: { only } });
   }
 
-  rollback(id: string, body: { reason?: string }, idempotencyKey: string): Promise<Deployment> {
+  release(serviceId: string): Promise<{ released: DeployHold }> {
+    return this.request('POST', `/api/services/${encodeURIComponent(serviceId)}/release`);
+  }
+
+  markBad(id: string, reason: string): Promise<Deployment> {
+    return this.request('POST', `/api/deployments/${encodeURIComponent(id)}/bad`, { body: { reason } });
+  }
+
+  unmarkBad(id: string): Promise<Deployment> {
+    return this.request('DELETE', `/api/deployments/${encodeURIComponent(id)}/bad`);
+  }
+
+  rollback(id: string, body: { reason?: string; only?: RollbackOnly }, idempotencyKey: string): Promise<Deployment> {
     return this.request('POST', `/api/deployments/${encodeURIComponent(id)}/rollback`, {
       body,
       headers: { 'idempotency-key': idempotencyKey },

@@ -34,6 +34,35 @@ export interface Deployment {
   finishedAt: string | null;
   isCurrent: boolean;
   canRollback: boolean;
+  /** Set while a person has marked it bad: no rollback target, its image not deployable. */
+  bad: { reason: string; by: string; at: string } | null;
+  /** ROLLBACK rows: what was restored (`image` or `config`); null = everything. */
+  rollbackOnly: RollbackOnly | null;
+  /** The client that made it (`X-Kubidu-Client`); null for GIT rows. */
+  via: 'api' | 'cli' | 'web' | null;
+  /** The door: a deploy by client (`api`, `cli`, `web`), a `rollback`, or a `git` commit made outside Kubidu. */
+  door: 'api' | 'cli' | 'web' | 'rollback' | 'git';
+  /** This deploy went through a deploy hold on purpose. */
+  holdOverridden: boolean;
+  /** GIT rows that reverted something: the reverted row's source. */
+  revertsSource: 'API' | 'ROLLBACK' | 'GIT' | null;
+}
+
+/** What a rollback restores: the image only (keep the current env) or the config only (keep the current image). */
+export type RollbackOnly = 'image' | 'config';
+
+/** The deploy hold a rollback put on a service. */
+export interface DeployHold {
+  serviceId: string;
+  rollbackId: string;
+  heldBy: string;
+  reason: string | null;
+  createdAt: string;
+}
+
+/** `GET /api/services/:id/deployments`. */
+export interface DeploymentPage extends Page<Deployment> {
+  hold: DeployHold | null;
 }
 
 /** One env entry of `GET /api/deployments/:id`; secret values are always null. */
@@ -52,6 +81,7 @@ export interface DeploymentDetail extends Deployment {
 export interface DeploymentDiff {
   targetId: string;
   currentId: string | null;
+  only: RollbackOnly | null;
   fields: { field: 'image' | 'port' | 'replicas' | 'cpuLimit' | 'memoryLimit'; from: unknown; to: unknown }[];
   env: {
     added: { key: string; isSecret: boolean }[];
@@ -107,4 +137,6 @@ export interface CreateDeploymentBody {
   commitSha?: string;
   commitMessage?: string;
   reason?: string;
+  /** Deploy through a deploy hold (`--override-hold`). */
+  override?: boolean;
 }

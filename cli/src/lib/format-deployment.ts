@@ -3,7 +3,7 @@
  * image, message, author, age, `↩ <target>` marker), a status colour, and the
  * rollback diff printed before the confirmation question.
  */
-import type { Deployment, DeploymentDiff, DeploymentStatus, EnvEntry } from './api-types.js';
+import type { DeployHold, Deployment, DeploymentDiff, DeploymentStatus, EnvEntry } from './api-types.js';
 import { createStyle, type Style } from './output.js';
 import { shortId } from './resolve.js';
 import { formatAge, formatTable, truncate } from './table.js';
@@ -25,27 +25,74 @@ export function colorStatus(status: DeploymentStatus, style: Style): string {
   }
 }
 
-/** The text in the MESSAGE column: commit message, else reason, else what a rollback did. */
+/**
+ * The text in the MESSAGE column: commit message, else what a rollback did; the
+ * reason follows after " — " (a rollback's reason is part of the story).
+ */
 export function deploymentMessage(d: Deployment): string {
-  if (d.commitMessage) return d.commitMessage;
-  if (d.reason) return d.reason;
-  if (d.source === 'ROLLBACK' && d.rollbackFromId) return `Rollback to ${shortId(d.rollbackFromId)}`;
-  return '';
+  let msg = d.commitMessage ?? '';
+  if (!msg && d.source === 'ROLLBACK' && d.rollbackFromId) msg = `Rollback to ${shortId(d.rollbackFromId)}`;
+  if (d.reason && d.reason !== msg && d.source !== 'GIT') return msg ? `${msg} — ${d.reason}` : d.reason;
+  return msg || (d.reason ?? '');
+}
+
+/** The DOOR column: how the row came in (API, CLI, web, rollback + its client, git). Same words as the web history. */
+export function doorLabel(d: Pick<Deployment, 'door' | 'via'>): string {
+  switch (d.door) {
+    case 'api':
+      return 'API';
+    case 'cli':
+      return 'CLI';
+    case 'web':
+      return 'web';
+    case 'git':
+      return 'git';
+    case 'rollback':
+      return d.via ? `rollback (${d.via === 'web' ? 'web' : d.via.toUpperCase()})` : 'rollback';
+  }
+}
+
+/** GIT rows: "reverted rollback 1a2b3c4d" / "reverted deploy 1a2b3c4d"; null otherwise. */
+export function revertLabel(d: Pick<Deployment, 'revertsDeploymentId' | 'revertsSource'>): string | null {
+  if (!d.revertsDeploymentId) return null;
+  const what = d.revertsSource === 'ROLLBACK' ? 'rollback' : d.revertsSource === 'GIT' ? 'git change' : 'deploy';
+  return `reverted ${what} ${shortId(d.revertsDeploymentId)}`;
+}
+
+/** The NOTES column: rollback marker (with what it restored), revert, bad mark, hold override, importer warning. */
+export function deploymentNotes(d: Deployment, style: Style): string {
+  const notes: string[] = [];
+  if (d.rollbackFromId && d.source === 'ROLLBACK') notes.push(style.yellow(`↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` (${d.rollbackOnly} only)` : ''}`));
+  const revert = revertLabel(d);
+  if (revert) notes.push(style.yellow(revert));
+  if (d.bad) notes.push(style.red(`✗ BAD: ${truncate(d.bad.reason, 40)}`));
+  if (d.holdOverridden) notes.push(style.yellow('overrode hold'));
+  if (d.warning) notes.push(style.red(`⚠ ${truncate(d.warning, 60)}`));
+  return notes.join('  ');
+}
+
+/** The line above the history while a rollback holds deploys. */
+export function formatHold(hold: DeployHold, now: Date, style: Style = createStyle(false)): string {
+  return (
+    `${style.yellow('⏸ Deploys held')} since rollback ${style.cyan(shortId(hold.rollbackId))} by ${hold.heldBy} (${formatAge(hold.createdAt, now)})` +
+    `${hold.reason ? ` — ${hold.reason}` : ''}. Release with: kubidu release\n`
+  );
 }
 
 /** The history table of `kubidu deployments`; `*` marks the current deployment. */
 export function formatDeploymentsTable(rows: readonly Deployment[], now: Date, style: Style = createStyle(false)): string {
   return formatTable(
-    ['', 'ID', 'STATUS', 'IMAGE', 'MESSAGE', 'AUTHOR', 'AGE', ''],
+    ['', 'ID', 'STATUS', 'IMAGE', 'MESSAGE', 'AUTHOR', 'AGE', 'DOOR', ''],
     rows.map((d) => [
       d.isCurrent ? style.green('*') : '',
       style.cyan(shortId(d.id)),
       colorStatus(d.status, style),
       truncate(d.imageUrl, 48),
-      truncate(deploymentMessage(d), 40),
+      truncate(deploymentMessage(d), 60),
       truncate(d.actor, 32),
       formatAge(d.createdAt, now),
-      d.rollbackFromId ? style.yellow(`↩ ${shortId(d.rollbackFromId)}`) : '',
+      doorLabel(d),
+      deploymentNotes(d, style),
     ]),
   );
 }

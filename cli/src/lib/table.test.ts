@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from './api-types.js';
-import { formatDeploymentsTable } from './format-deployment.js';
+import { deploymentMessage, formatDeploymentsTable, formatHold } from './format-deployment.js';
 import { createStyle, visibleLength } from './output.js';
 import { formatAge, formatTable, truncate } from './table.js';
 
@@ -32,6 +32,12 @@ function dep(over: Partial<Deployment>): Deployment {
     finishedAt: null,
     isCurrent: false,
     canRollback: false,
+    bad: null,
+    rollbackOnly: null,
+    via: 'api',
+    door: 'api',
+    holdOverridden: false,
+    revertsSource: null,
     ...over,
   };
 }
@@ -67,6 +73,8 @@ describe('formatDeploymentsTable', () => {
         id: 'aaaaaaaa-0000-4000-8000-000000000003',
         source: 'ROLLBACK',
         rollbackFromId: '3f2a9c1d-0000-4000-8000-000000000001',
+        door: 'rollback',
+        via: 'cli',
         isCurrent: true,
         createdAt: '2026-11-25T11:59:00Z',
       }),
@@ -75,13 +83,59 @@ describe('formatDeploymentsTable', () => {
     ];
     const text = formatDeploymentsTable(rows, now);
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^\s+ID\s+STATUS\s+IMAGE\s+MESSAGE\s+AUTHOR\s+AGE$/);
-    expect(lines[1]).toMatch(/^\*\s+aaaaaaaa\s+RUNNING\s+acme\/api:1\.0\s+Rollback to 3f2a9c1d\s+ana@example\.com\s+1m ago\s+↩ 3f2a9c1d$/);
-    expect(lines[2]).toMatch(/^\s+bbbbbbbb\s+FAILED\s+acme\/api:2\.0\s+new checkout second line\s+ana@example\.com\s+2h ago$/);
-    expect(lines[3]).toMatch(/^\s+3f2a9c1d\s+SUCCESS\s+acme\/api:1\.0\s+first\s+ana@example\.com\s+5m ago$/);
+    expect(lines[0]).toMatch(/^\s+ID\s+STATUS\s+IMAGE\s+MESSAGE\s+AUTHOR\s+AGE\s+DOOR$/);
+    expect(lines[1]).toMatch(/^\*\s+aaaaaaaa\s+RUNNING\s+acme\/api:1\.0\s+Rollback to 3f2a9c1d\s+ana@example\.com\s+1m ago\s+rollback \(CLI\)\s+↩ 3f2a9c1d$/);
+    expect(lines[2]).toMatch(/^\s+bbbbbbbb\s+FAILED\s+acme\/api:2\.0\s+new checkout second line\s+ana@example\.com\s+2h ago\s+API$/);
+    expect(lines[3]).toMatch(/^\s+3f2a9c1d\s+SUCCESS\s+acme\/api:1\.0\s+first\s+ana@example\.com\s+5m ago\s+API$/);
     expect(text).not.toContain('\u001b[');
     // every row's status column starts at the same offset
     const col = lines[0].indexOf('STATUS');
     for (const l of lines.slice(1)) expect(l.slice(col)).toMatch(/^(RUNNING|FAILED|SUCCESS)/);
+  });
+});
+
+describe('issue 10 in the history table', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+  it('labels each door, a GIT revert of a rollback, its warning, bad marks, partial rollbacks and hold overrides', () => {
+    const rows = [
+      dep({
+        id: 'cccccccc-0000-4000-8000-000000000004',
+        source: 'GIT',
+        door: 'git',
+        via: null,
+        actor: 'Ops <ops@example.com>',
+        commitMessage: 'Revert "rollback(shop/api): to 3f2a9c1d"',
+        revertsDeploymentId: '1a2b3c4d-0000-4000-8000-000000000009',
+        revertsSource: 'ROLLBACK',
+        warning: 'secret S could not be matched',
+      }),
+      dep({ id: 'dddddddd-0000-4000-8000-000000000005', door: 'cli', via: 'cli', holdOverridden: true, reason: 'hotfix' }),
+      dep({
+        id: '1a2b3c4d-0000-4000-8000-000000000009',
+        source: 'ROLLBACK',
+        door: 'rollback',
+        via: 'web',
+        rollbackFromId: '3f2a9c1d-0000-4000-8000-000000000001',
+        rollbackOnly: 'image',
+        commitMessage: 'Rollback to 3f2a9c1d (image only)',
+        reason: 'checkout 500s',
+      }),
+      dep({ bad: { reason: 'leaks memory', by: 'ana@example.com', at: '2026-11-25T11:58:00Z' } }),
+    ];
+    const lines = formatDeploymentsTable(rows, now).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/cccccccc .*Ops <ops@example\.com>.*\bgit\s+reverted rollback 1a2b3c4d\s+⚠ secret S could not be matched$/);
+    expect(lines[2]).toMatch(/dddddddd .*hotfix.*\bCLI\s+overrode hold$/);
+    expect(lines[3]).toMatch(/1a2b3c4d .*Rollback to 3f2a9c1d \(image only\) — checkout 500s.*rollback \(web\)\s+↩ 3f2a9c1d \(image only\)$/);
+    expect(lines[4]).toMatch(/3f2a9c1d .*\bAPI\s+✗ BAD: leaks memory$/);
+  });
+
+  it('joins a rollback reason to its message, and prints the hold line with how to release it', () => {
+    expect(deploymentMessage(dep({ source: 'ROLLBACK', rollbackFromId: '3f2a9c1d-0000-4000-8000-000000000001', reason: 'why' }))).toBe('Rollback to 3f2a9c1d — why');
+    expect(deploymentMessage(dep({ reason: 'only a reason' }))).toBe('only a reason');
+    const line = formatHold(
+      { serviceId: 's', rollbackId: '1a2b3c4d-0000-4000-8000-000000000009', heldBy: 'ana@example.com', reason: 'v2 broke', createdAt: '2026-11-25T11:50:00Z' },
+      now,
+    );
+    expect(line).toBe('⏸ Deploys held since rollback 1a2b3c4d by ana@example.com (10m ago) — v2 broke. Release with: kubidu release\n');
   });
 });

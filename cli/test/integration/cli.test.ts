@@ -173,7 +173,8 @@ describe('kubidu CLI against the live stack', () => {
   });
 
   it('a failing deploy with --wait exits 1 with the message; rolling back to it exits 1 with the API message', async () => {
-    const d = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:3.0-broken', '--reason', 'FAIL_SYNC', '--wait']);
+    // The rollbacks above hold new deploys (issue 10): this one goes through on purpose.
+    const d = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:3.0-broken', '--reason', 'FAIL_SYNC', '--override-hold', '--wait']);
     expect(d.code).toBe(1);
     expect(d.stderr).toContain(`Error [DEPLOYMENT_FAILED]`);
     expect(d.stderr).toContain(FAIL_MESSAGE);

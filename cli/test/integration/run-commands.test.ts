@@ -103,6 +103,8 @@ describe('run(args, deps) against the live API', () => {
     expect(newest).toMatchObject({ source: 'ROLLBACK', rollbackFromId: v1.id, status: 'RUNNING' });
     const table = fakeDeps({ cwd, configDir });
     await deployments({ ...g(), limit: 5 }, table);
-    expect(table.out().split('\n')[1]).toMatch(new RegExp(`^\\*\\s+${newest.id.slice(0, 8)}\\s+RUNNING.*↩ ${v1.id.slice(0, 8)}$`));
+    // The rollback holds deploys (issue 10): the table starts with that, then the header.
+    expect(table.out().split('\n')[0]).toMatch(new RegExp(`^⏸ Deploys held since rollback ${newest.id.slice(0, 8)} .*kubidu release$`));
+    expect(table.out().split('\n')[2]).toMatch(new RegExp(`^\\*\\s+${newest.id.slice(0, 8)}\\s+RUNNING.*↩ ${v1.id.slice(0, 8)}$`));
   });
 });

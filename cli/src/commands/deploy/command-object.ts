@@ -20,8 +20,14 @@ export const deployCommand: CommandModule<GlobalArgs, DeployArgs> = {
       .option('memory', { type: 'string', describe: 'Memory limit, e.g. 256Mi' })
       .option('message', { alias: 'm', type: 'string', describe: 'Message shown in the history' })
       .option('reason', { type: 'string', describe: 'Why (recorded in the audit log)' })
+      .option('override-hold', {
+        type: 'boolean',
+        default: false,
+        describe: 'Deploy even though a rollback holds deploys of this service (the hold stays; see `kubidu release`)',
+      })
       .example('$0 deploy --image ghcr.io/acme/api:1.4.2', 'Deploy an image to the linked service')
       .example('$0 deploy -i acme/api:1.5 -e LOG_LEVEL=info --secret DB_URL=postgres://u:p@db/app?ssl=true --wait', 'With env, a secret, and wait for RUNNING')
-      .example('$0 deploy -i acme/api:1.5 --project shop --service api --replicas 3', 'Pick the service by name'),
+      .example('$0 deploy -i acme/api:1.5 --project shop --service api --replicas 3', 'Pick the service by name')
+      .example('$0 deploy -i acme/api:1.5.1 --override-hold --reason "hotfix over the rollback"', 'Deploy through a rollback\'s hold, on purpose'),
   handler: (args) => runCommand(args, run),
 };

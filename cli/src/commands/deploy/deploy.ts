@@ -18,6 +18,7 @@ export interface DeployArgs extends GlobalArgs, ServiceFlags {
   memory?: string;
   message?: string;
   reason?: string;
+  overrideHold?: boolean;
   wait?: boolean;
   timeout?: number;
 }
@@ -37,6 +38,7 @@ export function deployBody(args: DeployArgs): CreateDeploymentBody {
   if (args.memory) body.memoryLimit = args.memory;
   if (args.message) body.commitMessage = args.message;
   if (args.reason) body.reason = args.reason;
+  if (args.overrideHold) body.override = true;
   return body;
 }
 
@@ -52,7 +54,10 @@ export async function run(args: DeployArgs, deps: Deps): Promise<void> {
   const { api } = await openSession(args, deps);
   const service = await resolveService(api, args, deps.cwd);
   let row = await api.createDeployment(service.id, body);
-  if (!args.json) deps.stdout.write(`Queued deployment ${shortId(row.id)} of ${service.name}: ${row.imageUrl}\n`);
+  if (!args.json) {
+    deps.stdout.write(`Queued deployment ${shortId(row.id)} of ${service.name}: ${row.imageUrl}\n`);
+    if (row.holdOverridden) deps.stdout.write(`Deployed through the deploy hold; it stays in force for other deploys (release it with: kubidu release)\n`);
+  }
   if (args.wait) {
     try {
       row = await followDeployment(api, row.id, deps, args.timeout ?? 600);

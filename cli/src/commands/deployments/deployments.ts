@@ -1,7 +1,7 @@
 /** `kubidu deployments` (alias `ls`): the service's history, newest first. */
-import type { Deployment } from '../../lib/api-types.js';
+import type { DeployHold, Deployment } from '../../lib/api-types.js';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
-import { formatDeploymentsTable } from '../../lib/format-deployment.js';
+import { formatDeploymentsTable, formatHold } from '../../lib/format-deployment.js';
 import { printJson } from '../../lib/output.js';
 import { resolveService, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
@@ -17,13 +17,16 @@ export async function run(args: DeploymentsArgs, deps: Deps): Promise<void> {
   const limit = Math.max(1, args.limit ?? 20);
   const rows: Deployment[] = [];
   let cursor: string | undefined;
+  let hold: DeployHold | null = null;
   while (rows.length < limit) {
     const page = await api.listDeployments(service.id, { limit: Math.min(100, limit - rows.length), cursor });
     rows.push(...page.items);
+    hold ??= page.hold;
     if (!page.nextCursor || page.items.length === 0) break;
     cursor = page.nextCursor;
   }
   if (args.json) return printJson(deps.stdout, rows);
+  if (hold) deps.stdout.write(formatHold(hold, deps.now(), out));
   if (rows.length === 0) {
     deps.stdout.write(`No deployments of ${service.name} yet. Deploy with: kubidu deploy --image REF\n`);
     return;

@@ -13,10 +13,16 @@ export const rollbackCommand: CommandModule<GlobalArgs, RollbackArgs> = {
     withWaitOptions(withServiceOptions(y))
       .positional('deployment-id', { type: 'string', describe: 'Full id, or a unique prefix of at least 8 characters' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation (needed without a terminal)' })
-      .option('reason', { alias: 'r', type: 'string', describe: 'Why (recorded on the deployment and in the audit log)' })
+      .option('reason', { alias: 'r', type: 'string', describe: 'Why (recorded on the deployment, the commit, the Argo CD sync and the audit log)' })
+      .option('only', {
+        type: 'string',
+        choices: ['image', 'config'] as const,
+        describe: 'Roll back only the image (keep the current env and settings) or only the config (keep the current image)',
+      })
       .example('$0 rollback', 'Back to the previous successful deployment, after a confirmation')
       .example('$0 rollback 3f2a9c1d', 'Back to the deployment whose id starts with 3f2a9c1d')
       .example('$0 rollback 3f2a9c1d --yes --wait --reason "500s after 1.5"', 'No question; follow it until RUNNING or FAILED')
-      .example('$0 rollback 3f2a9c1d -y --json', 'Print the new deployment row as JSON'),
+      .example('$0 rollback 3f2a9c1d -y --json', 'Print the new deployment row as JSON')
+      .example('$0 rollback 3f2a9c1d --only image', 'Back to that image, keeping the current env and settings'),
   handler: (args) => runCommand(args, run),
 };

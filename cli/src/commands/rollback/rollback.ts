@@ -5,7 +5,7 @@
  * roll back and optionally follows the new deployment.
  */
 import { randomUUID } from 'node:crypto';
-import type { Deployment, DeploymentDetail, Service } from '../../lib/api-types.js';
+import type { Deployment, DeploymentDetail, RollbackOnly, Service } from '../../lib/api-types.js';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError, RefusedError } from '../../lib/errors.js';
 import { followDeployment } from '../../lib/follow.js';
@@ -19,13 +19,15 @@ export interface RollbackArgs extends GlobalArgs, ServiceFlags {
   deploymentId?: string;
   yes?: boolean;
   reason?: string;
+  only?: RollbackOnly;
   wait?: boolean;
   timeout?: number;
 }
 
 /** Why a target cannot be rolled back to, judged from its row (before asking a pointless question). */
-export function rollbackBlocker(target: Pick<Deployment, 'status' | 'isCurrent' | 'canRollback'>): CliError | undefined {
+export function rollbackBlocker(target: Pick<Deployment, 'status' | 'isCurrent' | 'canRollback' | 'bad'>): CliError | undefined {
   if (target.canRollback) return undefined;
+  if (target.bad) return new CliError('ROLLBACK_TARGET_BAD', `Cannot rollback to a deployment marked bad (${target.bad.reason}); unmark it first`);
   if (target.isCurrent) return new CliError('ROLLBACK_TARGET_CURRENT', 'This deployment is already the current one');
   if (target.status === 'FAILED') return new CliError('ROLLBACK_TARGET_INVALID', 'Cannot rollback to a failed deployment');
   return new CliError('ROLLBACK_TARGET_INVALID', `Cannot rollback to a deployment that is ${target.status}`);
@@ -46,7 +48,7 @@ export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
     target = found;
   }
 
-  const [diff, targetDetail] = await Promise.all([api.getDiff(target.id), api.getDeployment(target.id)]);
+  const [diff, targetDetail] = await Promise.all([api.getDiff(target.id, args.only), api.getDeployment(target.id)]);
   const currentDetail: DeploymentDetail | undefined = diff.currentId ? await api.getDeployment(diff.currentId) : undefined;
   const svc = servicePromise ? await servicePromise : await api.getService(targetDetail.serviceId);
 
@@ -55,10 +57,12 @@ export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
   const style = createStyle(colorEnabled(info, deps.env));
   const now = deps.now();
   info.write(
-    `Roll back ${style.bold(svc.name)} to ${style.cyan(shortId(target.id))} ` +
+    `Roll back ${args.only ? `the ${args.only} of ` : ''}${style.bold(svc.name)} to ${style.cyan(shortId(target.id))} ` +
       `(${target.imageUrl}, ${target.status}, deployed ${formatAge(target.createdAt, now)} by ${target.actor})\n`,
   );
   if (currentDetail) info.write(`Current:  ${style.cyan(shortId(currentDetail.id))} ${currentDetail.imageUrl}\n`);
+  if (args.only === 'image') info.write(`Only the image: the current env, port, replicas and limits stay.\n`);
+  if (args.only === 'config') info.write(`Only the config: the current image stays.\n`);
   info.write(`\nWhat will change:\n`);
   info.write(formatDiff(diff, { style, targetEnv: targetDetail.env, currentEnv: currentDetail?.env }));
   info.write('\n');
@@ -76,8 +80,14 @@ export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
     if (!ok) throw new RefusedError('CANCELLED', 'Rollback cancelled; nothing was changed');
   }
 
-  let row = await api.rollback(target.id, args.reason ? { reason: args.reason } : {}, randomUUID());
-  if (!args.json) deps.stdout.write(`Rollback queued: deployment ${style.cyan(shortId(row.id))} ↩ ${shortId(target.id)}\n`);
+  const body: { reason?: string; only?: RollbackOnly } = {};
+  if (args.reason) body.reason = args.reason;
+  if (args.only) body.only = args.only;
+  let row = await api.rollback(target.id, body, randomUUID());
+  if (!args.json) {
+    deps.stdout.write(`Rollback queued: deployment ${style.cyan(shortId(row.id))} ↩ ${shortId(target.id)}${args.only ? ` (${args.only} only)` : ''}\n`);
+    deps.stdout.write(`New deploys of ${svc.name} are held until released: kubidu release (or deploy with --override-hold)\n`);
+  }
   if (args.wait) {
     try {
       row = await followDeployment(api, row.id, deps, args.timeout ?? 600);

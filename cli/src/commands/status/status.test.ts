@@ -30,6 +30,12 @@ describe('formatStatus', () => {
         finishedAt: '2026-11-25T11:01:00Z',
         isCurrent: false,
         canRollback: true,
+        bad: null,
+        rollbackOnly: 'config',
+        via: 'cli',
+        door: 'rollback',
+        holdOverridden: false,
+        revertsSource: null,
         env: [
           { key: 'Z', value: '1', isSecret: false },
           { key: 'DB_PASSWORD', value: null, isSecret: true },
@@ -39,7 +45,9 @@ describe('formatStatus', () => {
       createStyle(false),
     );
     expect(text).toContain('Status      SUCCESS — replaced by 1b2c3d4e');
-    expect(text).toContain('Source      ROLLBACK ↩ 9a8b7c6d');
+    expect(text).toContain('Source      ROLLBACK ↩ 9a8b7c6d (config only)');
+    expect(text).toContain('Door        rollback (CLI)');
+    expect(text).toContain('Message     Rollback to 9a8b7c6d\n');
     expect(text).toContain('Limits      cpu 500m, memory -');
     expect(text).toContain('Created     2026-11-25T11:00:00Z (1h ago)');
     expect(text).toContain('Reason      bad release');

@@ -2,7 +2,7 @@
 import type { DeploymentDetail } from '../../lib/api-types.js';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError } from '../../lib/errors.js';
-import { colorStatus, deploymentMessage } from '../../lib/format-deployment.js';
+import { colorStatus, deploymentMessage, doorLabel, revertLabel } from '../../lib/format-deployment.js';
 import { printJson, type Style } from '../../lib/output.js';
 import { resolveDeployment, resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
@@ -35,17 +35,22 @@ export function formatStatus(d: DeploymentDetail, now: Date, style: Style): stri
     ['Deployment', `${style.cyan(d.id)}${d.isCurrent ? style.green(' (current)') : ''}`],
     ['Status', `${colorStatus(d.status, style)}${d.statusMessage ? ` — ${d.statusMessage}` : ''}`],
     ['Image', d.imageUrl],
-    ['Source', `${d.source}${d.rollbackFromId ? ` ↩ ${shortId(d.rollbackFromId)}` : ''}`],
+    ['Source', `${d.source}${d.source === 'ROLLBACK' && d.rollbackFromId ? ` ↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` (${d.rollbackOnly} only)` : ''}` : ''}`],
+    ['Door', doorLabel(d) + (revertLabel(d) ? `, ${revertLabel(d)}` : '')],
     ['Replicas', String(d.replicas)],
     ['Port', String(d.port)],
   ];
   if (d.cpuLimit || d.memoryLimit) rows.push(['Limits', `cpu ${d.cpuLimit ?? '-'}, memory ${d.memoryLimit ?? '-'}`]);
   rows.push(['Author', d.actor], ['Created', `${d.createdAt} (${formatAge(d.createdAt, now)})`]);
   if (d.finishedAt) rows.push(['Finished', d.finishedAt]);
-  const msg = deploymentMessage(d);
+  // Message and reason on lines of their own here (the table joins them).
+  const msg = d.commitMessage ?? (d.reason ? '' : deploymentMessage(d));
   if (msg) rows.push(['Message', msg]);
   if (d.reason && d.reason !== msg) rows.push(['Reason', d.reason]);
   if (d.manifestsCommitSha) rows.push(['Commit', d.manifestsCommitSha]);
+  if (d.bad) rows.push(['Bad', style.red(`${d.bad.reason} (marked by ${d.bad.by}, ${formatAge(d.bad.at, now)}; kubidu unmark-bad ${shortId(d.id)})`)]);
+  if (d.warning) rows.push(['Warning', style.red(d.warning)]);
+  if (d.holdOverridden) rows.push(['Hold', 'deployed through a deploy hold (--override-hold)']);
   if (d.canRollback) rows.push(['Rollback', `kubidu rollback ${shortId(d.id)}`]);
   const env = [...(d.env ?? [])].sort((a, b) => a.key.localeCompare(b.key));
   rows.push(['Env', env.length ? env.map((e) => (e.isSecret ? `${e.key}=${style.dim('(secret)')}` : `${e.key}=${e.value ?? ''}`)).join('\n') : '(none)']);
