@@ -9,7 +9,9 @@ import type {
   Deployment,
   DeploymentDiff,
   DeploymentPage,
+  DeployHold,
   Me,
+  RollbackOnly,
   Project,
   Service,
   WebConfig,
@@ -96,8 +98,11 @@ export interface ApiClient {
   listServices(projectId: string): Promise<Service[]>;
   getService(id: string): Promise<Service>;
   listDeployments(serviceId: string, opts?: { limit?: number; cursor?: string | null }): Promise<DeploymentPage>;
-  getDiff(deploymentId: string): Promise<DeploymentDiff>;
-  rollback(deploymentId: string, opts: { reason?: string; idempotencyKey: string }): Promise<Deployment>;
+  getDiff(deploymentId: string, only?: RollbackOnly | null): Promise<DeploymentDiff>;
+  rollback(deploymentId: string, opts: { reason?: string; only?: RollbackOnly | null; idempotencyKey: string }): Promise<Deployment>;
+  release(serviceId: string): Promise<{ released: DeployHold }>;
+  markBad(deploymentId: string, reason: string): Promise<Deployment>;
+  unmarkBad(deploymentId: string): Promise<Deployment>;
   listAudit(opts: { projectId?: string; serviceId?: string; limit?: number; cursor?: string | null }): Promise<AuditPage>;
   /** URL of the service's event stream; EventSource cannot send headers, so the token rides in the query. */
   eventsUrl(serviceId: string): string;
@@ -116,7 +121,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
 
   async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    // The API records the client on the rows it makes ("rollback (web)" in every history).
+    const headers: Record<string, string> = { accept: 'application/json', 'x-kubidu-client': 'web', ...opts.headers };
     const token = options.getToken();
     if (token) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
@@ -161,13 +167,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     getService: (id) => request(`/api/services/${enc(id)}`),
     listDeployments: (serviceId, o = {}) =>
       request(`/api/services/${enc(serviceId)}/deployments${query({ limit: o.limit, cursor: o.cursor })}`),
-    getDiff: (id) => request(`/api/deployments/${enc(id)}/diff`),
+    getDiff: (id, only) => request(`/api/deployments/${enc(id)}/diff${query({ only })}`),
     rollback: (id, o) =>
       request(`/api/deployments/${enc(id)}/rollback`, {
         method: 'POST',
-        body: o.reason ? { reason: o.reason } : {},
+        body: { ...(o.reason ? { reason: o.reason } : {}), ...(o.only ? { only: o.only } : {}) },
         headers: { 'idempotency-key': o.idempotencyKey },
       }),
+    release: (serviceId) => request(`/api/services/${enc(serviceId)}/release`, { method: 'POST' }),
+    markBad: (id, reason) => request(`/api/deployments/${enc(id)}/bad`, { method: 'POST', body: { reason } }),
+    unmarkBad: (id) => request(`/api/deployments/${enc(id)}/bad`, { method: 'DELETE' }),
     listAudit: (o) =>
       request(
         `/api/audit${query({ projectId: o.projectId, serviceId: o.serviceId, limit: o.limit, cursor: o.cursor })}`,

@@ -36,12 +36,37 @@ export interface Deployment {
   finishedAt: string | null;
   isCurrent: boolean;
   canRollback: boolean;
+  /** Set while a person has marked it bad: no rollback target, its image not deployable. */
+  bad: { reason: string; by: string; at: string } | null;
+  /** ROLLBACK rows: what was restored; null = everything. */
+  rollbackOnly: RollbackOnly | null;
+  /** The client that made it (`X-Kubidu-Client`); null for GIT rows. */
+  via: 'api' | 'cli' | 'web' | null;
+  /** The door: a deploy by client (`api`, `cli`, `web`), a `rollback`, or a `git` commit made outside Kubidu. */
+  door: 'api' | 'cli' | 'web' | 'rollback' | 'git';
+  /** This deploy went through a deploy hold on purpose. */
+  holdOverridden: boolean;
+  /** GIT rows that reverted something: the reverted row's source. */
+  revertsSource: DeploymentSource | null;
 }
 
-/** A page of history, newest first. */
+/** What a rollback restores: the image only (keep the current env) or the config only (keep the current image). */
+export type RollbackOnly = 'image' | 'config';
+
+/** The deploy hold a rollback put on a service: new deploys answer 409 until a person releases it. */
+export interface DeployHold {
+  serviceId: string;
+  rollbackId: string;
+  heldBy: string;
+  reason: string | null;
+  createdAt: string;
+}
+
+/** A page of history, newest first, with the hold in force. */
 export interface DeploymentPage {
   items: Deployment[];
   nextCursor: string | null;
+  hold: DeployHold | null;
 }
 
 export interface Project {
@@ -77,6 +102,7 @@ export interface DiffEnvKey {
 export interface DeploymentDiff {
   targetId: string;
   currentId: string | null;
+  only: RollbackOnly | null;
   fields: DiffField[];
   env: { added: DiffEnvKey[]; removed: DiffEnvKey[]; changed: DiffEnvKey[] };
 }

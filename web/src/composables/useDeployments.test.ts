@@ -62,6 +62,15 @@ describe('reconcileCurrent', () => {
     expect(out.map((d) => d.isCurrent)).toEqual([false, true, false, false, false]);
     expect(out.map((d) => d.canRollback)).toEqual([false, false, false, true, false]);
   });
+
+  it('never offers rollback to a row marked bad', () => {
+    const rows = [
+      deployment({ status: 'RUNNING', createdAt: at(3) }),
+      deployment({ status: 'SUCCESS', createdAt: at(2), canRollback: true, bad: { reason: 'leaks', by: 'a', at: at(2) } }),
+      deployment({ status: 'SUCCESS', createdAt: at(1) }),
+    ];
+    expect(reconcileCurrent(rows).map((d) => d.canRollback)).toEqual([false, false, true]);
+  });
 });
 
 describe('applyDeploymentEvent (SSE merge)', () => {

@@ -6,7 +6,7 @@
  */
 import { computed, onScopeDispose, ref, shallowRef, type Ref } from 'vue';
 import { ApiError, type ApiClient } from '../api/client.js';
-import type { Deployment, DeploymentStatus } from '../api/types.js';
+import type { DeployHold, Deployment, DeploymentStatus } from '../api/types.js';
 
 /** How far along its lifecycle a status is; a merge never moves a row backwards. */
 const STATUS_RANK: Record<DeploymentStatus, number> = {
@@ -55,7 +55,8 @@ export function reconcileCurrent(rows: Deployment[]): Deployment[] {
   const current = rows.find((r) => r.status === 'RUNNING');
   return rows.map((r) => {
     const isCurrent = current ? r.id === current.id : false;
-    const canRollback = ROLLBACKABLE.includes(r.status) && !isCurrent;
+    // A row marked bad is never a rollback target (the API refuses it with ROLLBACK_TARGET_BAD).
+    const canRollback = ROLLBACKABLE.includes(r.status) && !isCurrent && !r.bad;
     return r.isCurrent === isCurrent && r.canRollback === canRollback ? r : { ...r, isCurrent, canRollback };
   });
 }
@@ -146,6 +147,8 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
   const loading = ref(false);
   const error = shallowRef<ApiError | null>(null);
   const live = ref<LiveState>('off');
+  /** The deploy hold in force (from the first page; refreshed with it). */
+  const hold = shallowRef<DeployHold | null>(null);
   const hasMore = computed(() => loaded.value && nextCursor.value !== null);
   const current = computed(() => items.value.find((d) => d.isCurrent) ?? null);
 
@@ -165,6 +168,7 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
       const page = await api.listDeployments(id(), { limit: pageSize });
       if (gen !== generation) return;
       items.value = mergeDeployments(items.value, page.items, 'newer');
+      hold.value = page.hold ?? null;
       if (!loaded.value) nextCursor.value = page.nextCursor;
       loaded.value = true;
       error.value = null;
@@ -196,6 +200,14 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
   /** Puts a row the page already has (e.g. the rollback's 202 answer) at its place at once. */
   function upsert(d: Deployment): void {
     items.value = mergeDeployments(items.value, [d], 'newer');
+  }
+
+  /**
+   * Replaces one known row as the server now has it, whatever its status (a bad
+   * mark or its removal changes no status, so mergeRow's lifecycle rule does not apply).
+   */
+  function replace(d: Deployment): void {
+    items.value = reconcileCurrent(items.value.map((r) => (r.id === d.id ? { ...r, ...d } : r)));
   }
 
   function startPolling() {
@@ -264,5 +276,5 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
     stopLive();
   });
 
-  return { items, nextCursor, hasMore, loaded, loading, error, live, current, start, refresh, loadMore, upsert, stop: stopLive };
+  return { items, nextCursor, hasMore, loaded, loading, error, live, current, hold, start, refresh, loadMore, upsert, replace, stop: stopLive };
 }

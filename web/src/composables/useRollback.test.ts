@@ -8,6 +8,7 @@ import { ApiError } from '../api/client.js';
 const diff: DeploymentDiff = {
   targetId: 't',
   currentId: 'c',
+  only: null,
   fields: [
     { field: 'image', from: 'shop/web:2.0', to: 'shop/web:1.9' },
     { field: 'cpuLimit', from: '500m', to: null },

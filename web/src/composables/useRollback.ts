@@ -5,7 +5,7 @@
  */
 import { ref, shallowRef } from 'vue';
 import { ApiError, type ApiClient } from '../api/client.js';
-import type { Deployment, DeploymentDiff, DiffField } from '../api/types.js';
+import type { Deployment, DeploymentDiff, DiffField, RollbackOnly } from '../api/types.js';
 
 /** One line of the "what will change" list, already in words. */
 export type DiffLine =
@@ -55,9 +55,17 @@ export function formatDiff(diff: DeploymentDiff): DiffLine[] {
 export function summarizeDiff(diff: DeploymentDiff): string {
   if (!diff.currentId) return 'There is no current deployment; this will deploy the target as it was.';
   const n = formatDiff(diff).length;
-  if (n === 0) return 'Nothing differs from the current deployment; it will be redeployed as it was.';
-  return `${n} ${n === 1 ? 'change' : 'changes'} against the current deployment:`;
+  const part = diff.only === 'image' ? ' in the image' : diff.only === 'config' ? ' in the config' : '';
+  if (n === 0) return `Nothing differs${part} from the current deployment; it will be redeployed as it was.`;
+  return `${n} ${n === 1 ? 'change' : 'changes'}${part} against the current deployment:`;
 }
+
+/** The dialog's three choices: everything, the image only, the config only. */
+export const ROLLBACK_CHOICES: readonly { value: 'all' | RollbackOnly; label: string; hint: string }[] = [
+  { value: 'all', label: 'Everything', hint: 'image, env and settings as they were' },
+  { value: 'image', label: 'Image only', hint: 'keep the current env and settings' },
+  { value: 'config', label: 'Config only', hint: 'env and settings as they were; keep the current image' },
+];
 
 /** The first 8 characters of an id, as shown everywhere (pure). */
 export function shortId(id: string | null | undefined): string {
@@ -86,6 +94,12 @@ export function rollbackErrorText(err: ApiError): string {
       return err.message || 'This deployment cannot be rolled back to.';
     case 'ROLLBACK_TARGET_CURRENT':
       return 'This deployment is already the current one; there is nothing to roll back.';
+    case 'ROLLBACK_TARGET_BAD':
+      return err.message || 'This deployment is marked bad; unmark it to roll back to it.';
+    case 'IMAGE_MARKED_BAD':
+      return err.message || 'That image is marked bad; unmark it first.';
+    case 'NO_CURRENT_DEPLOYMENT':
+      return 'There is no current deployment to keep the rest from; roll back everything instead.';
     case 'DEPLOYMENT_NOT_FOUND':
     case 'NOT_FOUND':
       return 'This deployment no longer exists.';
@@ -100,22 +114,30 @@ export function rollbackErrorText(err: ApiError): string {
 export function useRollback(target: Deployment, opts: { api: ApiClient }) {
   const { api } = opts;
   const idempotencyKey = newIdempotencyKey();
+  // One key per choice: a retry of the same choice replays, another choice is another request.
+  const keys = new Map<string, string>([['all', idempotencyKey]]);
+  const idempotencyKeyFor = (choice: string) => keys.get(choice) ?? keys.set(choice, newIdempotencyKey()).get(choice)!;
   const diff = shallowRef<DeploymentDiff | null>(null);
   const diffError = ref<string | null>(null);
   const diffLoading = ref(false);
   const reason = ref('');
+  /** What to roll back; the diff follows it. */
+  const only = ref<'all' | RollbackOnly>('all');
   const submitting = ref(false);
   const error = shallowRef<{ code: string; message: string } | null>(null);
 
   async function loadDiff(): Promise<void> {
+    const choice = only.value;
     diffLoading.value = true;
     diffError.value = null;
     try {
-      diff.value = await api.getDiff(target.id);
+      const d = await api.getDiff(target.id, choice === 'all' ? null : choice);
+      // A slower answer for an earlier choice must not replace the one now chosen.
+      if (choice === only.value) diff.value = d;
     } catch (err) {
-      diffError.value = err instanceof ApiError ? err.message : 'Could not load the changes.';
+      if (choice === only.value) diffError.value = err instanceof ApiError ? err.message : 'Could not load the changes.';
     } finally {
-      diffLoading.value = false;
+      if (choice === only.value) diffLoading.value = false;
     }
   }
 
@@ -125,7 +147,11 @@ export function useRollback(target: Deployment, opts: { api: ApiClient }) {
     submitting.value = true;
     error.value = null;
     try {
-      const created = await api.rollback(target.id, { reason: reason.value.trim() || undefined, idempotencyKey });
+      const created = await api.rollback(target.id, {
+        reason: reason.value.trim() || undefined,
+        only: only.value === 'all' ? null : only.value,
+        idempotencyKey: idempotencyKeyFor(only.value),
+      });
       return created;
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError('INTERNAL', 'Something went wrong.', 0);
@@ -136,5 +162,5 @@ export function useRollback(target: Deployment, opts: { api: ApiClient }) {
     }
   }
 
-  return { idempotencyKey, diff, diffError, diffLoading, reason, submitting, error, loadDiff, confirm };
+  return { idempotencyKey, diff, diffError, diffLoading, reason, only, submitting, error, loadDiff, confirm };
 }

@@ -36,6 +36,12 @@ export function deployment(over: Partial<Deployment> = {}): Deployment {
     finishedAt: null,
     isCurrent: false,
     canRollback: false,
+    bad: null,
+    rollbackOnly: null,
+    via: 'api',
+    door: 'api',
+    holdOverridden: false,
+    revertsSource: null,
     ...over,
   };
 }

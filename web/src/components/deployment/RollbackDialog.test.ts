@@ -11,6 +11,7 @@ const target = deployment({ status: 'SUCCESS', canRollback: true, imageUrl: 'sho
 const diff: DeploymentDiff = {
   targetId: target.id,
   currentId: 'cur',
+  only: null,
   fields: [{ field: 'image', from: 'shop/web:2.0', to: 'shop/web:1.9' }],
   env: { added: [], removed: [], changed: [{ key: 'DB_PASSWORD', isSecret: true }] },
 };
@@ -89,5 +90,55 @@ describe('RollbackDialog', () => {
     expect(w.get('[role="alert"]').attributes('data-code')).toBe(code);
     expect(w.emitted('close')).toBeUndefined();
     expect(w.emitted('rolled-back')).toBeUndefined();
+  });
+
+  it('the choice of what to roll back reloads the diff with ?only= and is sent with the rollback', async () => {
+    const imageDiff: DeploymentDiff = { ...diff, only: 'image', env: { added: [], removed: [], changed: [] } };
+    const configDiff: DeploymentDiff = { ...diff, only: 'config', fields: [{ field: 'replicas', from: 1, to: 3 }] };
+    const created = deployment({ status: 'QUEUED', source: 'ROLLBACK', rollbackFromId: target.id, rollbackOnly: 'config' });
+    const { fetch, calls } = fakeFetch({
+      [`GET /api/deployments/${target.id}/diff`]: (c) => {
+        const only = new URL(c.url, 'http://x').searchParams.get('only');
+        return { status: 200, body: only === 'image' ? imageDiff : only === 'config' ? configDiff : diff };
+      },
+      [`POST /api/deployments/${target.id}/rollback`]: () => ({ status: 202, body: created }),
+    });
+    const api = createApiClient({ fetch, getToken: () => 'tok' });
+    wrapper = mount(RollbackDialog, { props: { target, serviceName: 'web' }, global: { provide: { [apiKey as symbol]: api } }, attachTo: document.body });
+    const w = wrapper;
+    await flushPromises();
+    const radios = w.findAll('input[name="rollback-only"]');
+    expect(radios.map((r) => (r.element as HTMLInputElement).value)).toEqual(['all', 'image', 'config']);
+    expect((radios[0].element as HTMLInputElement).checked).toBe(true);
+    expect(w.text()).toContain('Secret DB_PASSWORD changed');
+
+    await radios[1].setValue(true);
+    await flushPromises();
+    expect(calls.at(-1)!.url).toContain('/diff?only=image');
+    expect(w.text()).toContain('shop/web:2.0');
+    expect(w.text()).not.toContain('DB_PASSWORD');
+    expect(w.text()).toContain('in the image');
+
+    await radios[2].setValue(true);
+    await flushPromises();
+    expect(calls.at(-1)!.url).toContain('/diff?only=config');
+    expect(w.text()).not.toContain('shop/web:2.0');
+    expect(w.text()).toContain('Replicas');
+
+    await w.get('button[data-action="confirm"]').trigger('click');
+    await flushPromises();
+    const post = calls.find((c) => c.method === 'POST')!;
+    expect(post.body).toEqual({ only: 'config' });
+    expect(post.headers['x-kubidu-client']).toBe('web');
+    expect(w.emitted('rolled-back')).toEqual([[created]]);
+  });
+
+  it('shows ROLLBACK_TARGET_BAD in words', async () => {
+    const { w } = mountDialog(() => ({ status: 400, body: { statusCode: 400, code: 'ROLLBACK_TARGET_BAD', message: 'Cannot rollback to a deployment marked bad (leaks); unmark it first' } }));
+    await flushPromises();
+    await w.get('button[data-action="confirm"]').trigger('click');
+    await flushPromises();
+    expect(w.get('[role="alert"]').attributes('data-code')).toBe('ROLLBACK_TARGET_BAD');
+    expect(w.get('[role="alert"]').text()).toContain('marked bad');
   });
 });
