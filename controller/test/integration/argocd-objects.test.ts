@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { appNameFor } from '../../src/steps/sync-step.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
@@ -28,6 +29,9 @@ function crdValidator(file: string) {
   const crd = load(`contracts/argocd/${file}`);
   const version = crd.spec.versions.find((v: any) => v.name === 'v1alpha1');
   const ajv = new Ajv({ strict: false, allErrors: true });
+  // The CRDs use OpenAPI formats (date-time, int64…): check the standard ones, accept Kubernetes' integer widths.
+  addFormats(ajv);
+  for (const f of ['int32', 'int64']) ajv.addFormat(f, { type: 'number', validate: Number.isInteger });
   const validate = ajv.compile(closed(version.schema.openAPIV3Schema));
   return (obj: unknown) => {
     const ok = validate(obj);
