@@ -45,6 +45,8 @@ import { buildPack } from './objects.js';
 const execFileAsync = promisify(execFile);
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const DEFAULT_BOT = { name: 'Kubidu', email: 'bot@kubidu.local' };
+/** Raw bytes of trees each tree cache may hold (parsed trees cost several times more in memory). */
+const TREE_CACHE_BYTES = 4 * 1024 * 1024;
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -53,9 +55,15 @@ class ObjectStore {
   igCache: object = {};
   private trees = new Map<string, ParsedTree>();
   private rawTrees = new Map<string, Buffer>();
+  private rawBytes = 0;
+  private treeBytes = 0;
+  /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
+  readonly pending = new Map<string, RawObject>();
   constructor(readonly gitdir: string) {}
 
   async read(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    const p = this.pending.get(oid);
+    if (p) return { type: p.type, content: p.content };
     const loose = await readLoose(this.gitdir, oid);
     if (loose) return loose;
     if (oid === EMPTY_TREE) return { type: 'tree', content: Buffer.alloc(0) };
@@ -84,8 +92,15 @@ class ObjectStore {
 
   /** Remembers a tree we created so the next commit on top of it needs no read. */
   remember(obj: RawObject) {
-    if (obj.type === 'tree') this.rawTrees.set(obj.oid, obj.content);
-    if (this.rawTrees.size > 64) this.rawTrees.delete(this.rawTrees.keys().next().value as string);
+    if (obj.type !== 'tree') return;
+    this.rawTrees.set(obj.oid, obj.content);
+    this.rawBytes += obj.content.length;
+    // Bounded by count and by bytes: a 10,000-entry folder is ~360 KB per version.
+    while (this.rawTrees.size > 64 || (this.rawBytes > TREE_CACHE_BYTES && this.rawTrees.size > 1)) {
+      const k = this.rawTrees.keys().next().value as string;
+      this.rawBytes -= this.rawTrees.get(k)!.length;
+      this.rawTrees.delete(k);
+    }
   }
 
   async tree(oid: string): Promise<ParsedTree> {
@@ -101,9 +116,22 @@ class ObjectStore {
       if (o.type !== 'tree') throw new GitRepositoryError(`object ${oid} is a ${o.type}, expected a tree`);
       raw = o.content;
     }
-    const t = parseTree(raw);
+    return this.keepParsed(oid, parseTree(raw));
+  }
+
+  /** Adds a parsed tree to the LRU (also used for trees derived from their parent version without a parse). */
+  keepParsed(oid: string, t: ParsedTree): ParsedTree {
+    if (this.trees.has(oid)) return this.trees.get(oid)!;
     this.trees.set(oid, t);
-    if (this.trees.size > 256) this.trees.delete(this.trees.keys().next().value as string);
+    this.treeBytes += t.raw.length;
+    // A parsed tree costs several times its raw size (an object and strings per entry), so
+    // the LRU is bounded by bytes as well as by count: every commit makes a new version of
+    // the folder it touches, and at 10,000 services each version is a 10,000-entry tree.
+    while (this.trees.size > 256 || (this.treeBytes > TREE_CACHE_BYTES && this.trees.size > 1)) {
+      const k = this.trees.keys().next().value as string;
+      this.treeBytes -= this.trees.get(k)!.raw.length;
+      this.trees.delete(k);
+    }
     return t;
   }
 
@@ -134,6 +162,24 @@ class MissingObjectError extends GitRepositoryError {
   constructor(readonly oid: string) {
     super(`object ${oid} is missing from the local object store`);
   }
+}
+
+/**
+ * The parsed form of `raw` = `tree` with `edits` applied, when every edit only
+ * replaces the oid of an existing entry (same name, same mode: same offsets) —
+ * the usual case of a service folder changing inside a 10,000-entry folder.
+ * Shares the name index and entry objects with the parent version, so the next
+ * commit needs no 10,000-entry parse and a cached version costs one array.
+ */
+function deriveParsed(tree: ParsedTree, edits: Map<string, TreeEdit>, raw: Buffer): ParsedTree | null {
+  if (raw.length !== tree.raw.length) return null;
+  const entries = tree.entries.slice();
+  for (const [name, edit] of edits) {
+    const idx = tree.byName.get(name);
+    if (idx === undefined || !edit || edit.mode !== entries[idx].mode) return null;
+    entries[idx] = { ...entries[idx], oid: edit.oid };
+  }
+  return { raw, entries, byName: tree.byName };
 }
 
 /** Validates and normalises a repo-relative path. */
@@ -448,7 +494,11 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     const raw = editTree(tree, edits);
     if (raw.length === 0) return null;
     const obj: RawObject = makeObject('tree', raw);
-    if (tree && treeOid) obj.deltaBase = { oid: treeOid, content: tree.raw };
+    if (tree && treeOid) {
+      obj.deltaBase = { oid: treeOid, content: tree.raw };
+      const derived = deriveParsed(tree, edits, raw);
+      if (derived) store.keepParsed(obj.oid, derived);
+    }
     store.remember(obj);
     out.push(obj);
     return obj.oid;
@@ -523,15 +573,193 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     }
   }
 
+  interface Queued {
+    build: ChangeBuilder;
+    maxAttempts: number;
+    resolve(r: CommitResult): void;
+    reject(err: unknown): void;
+  }
+
+  /**
+   * Several queued changes as one push: each keeps its own commit (message,
+   * trailers), chained one on the other in arrival order, and the chain goes in
+   * one receive-pack request (one compare-and-swap of the branch). Same rules as
+   * attemptLoop per change: conflict with outside commits → that change fails;
+   * rejected → everything is rebuilt on the new tip; nothing is reported before
+   * the push that carries it succeeded.
+   */
+  async function attemptChain(items: Queued[]): Promise<number> {
+    let base: string | null | undefined;
+    let baseRoot: string | null = null;
+    const ourPaths = items.map(() => new Set<string>());
+    let live = items.map((_, i) => i);
+    for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
+      const tip = await remote.tip();
+      const tTip = performance.now();
+      const tipRoot = await rootOf(tip);
+      if (base === undefined) {
+        base = tip;
+        baseRoot = tipRoot;
+      } else if (tip !== base) {
+        const still: number[] = [];
+        for (const i of live) {
+          let conflict: GitConflictError | null = null;
+          for (const p of ourPaths[i]) {
+            if ((await oidAt(baseRoot, p)) !== (await oidAt(tipRoot, p))) {
+              conflict = new GitConflictError(await findCulprit(base, tip!, p), p);
+              break;
+            }
+          }
+          if (conflict) items[i].reject(conflict);
+          else still.push(i);
+        }
+        live = still;
+        if (live.length === 0) return 0;
+      }
+      let parent = tip;
+      let parentRoot = tipRoot;
+      const objects: RawObject[] = [];
+      const chain: Array<{ i: number; sha: string; files: number }> = [];
+      const noops: number[] = [];
+      const failed = new Set<number>();
+      store.pending.clear();
+      try {
+        for (const i of live) {
+          const at = parent;
+          const view: TreeView = { tip: at, readFile: (path) => readAt(at, path) };
+          let commit: RawObject | null = null;
+          let files = 0;
+          try {
+            const plan = await items[i].build(view);
+            if (plan) {
+              const changes = new Map<string, string | null>();
+              const mine: RawObject[] = [];
+              for (const f of plan.files as FileChange[]) {
+                const p = normPath(f.path);
+                ourPaths[i].add(p);
+                const current = await oidAt(parentRoot, p);
+                if (f.content === null) {
+                  if (current !== null) changes.set(p, null);
+                  continue;
+                }
+                const blob = makeObject('blob', Buffer.from(f.content, 'utf8'));
+                if (blob.oid === current) continue;
+                changes.set(p, blob.oid);
+                mine.push(blob);
+              }
+              if (changes.size > 0) {
+                const newRoot = (await buildTree(parentRoot, changes, mine)) ?? EMPTY_TREE;
+                if (newRoot === EMPTY_TREE) mine.push(makeObject('tree', Buffer.alloc(0)));
+                commit = makeObject(
+                  'commit',
+                  serializeCommit({ tree: newRoot, parents: parent ? [parent] : [], author: plan.author ?? bot, committer: bot, timestamp: Math.floor(Date.now() / 1000), message: plan.message }),
+                );
+                mine.push(commit);
+                for (const o of mine) store.pending.set(o.oid, o);
+                objects.push(...mine);
+                files = changes.size;
+                parent = commit.oid;
+                parentRoot = newRoot;
+              }
+            }
+          } catch (err) {
+            items[i].reject(err);
+            failed.add(i);
+            continue;
+          }
+          if (commit) chain.push({ i, sha: commit.oid, files });
+          else noops.push(i);
+        }
+        live = live.filter((i) => !failed.has(i));
+        if (chain.length === 0) {
+          for (const i of noops) items[i].resolve({ sha: null, noop: true, attempts: attempt, pushed: false });
+          return 0;
+        }
+        const tBuilt = performance.now();
+        const written = remote.write(objects);
+        try {
+          await remote.publish(tip, parent!, objects, written);
+        } catch (err) {
+          if (!(err instanceof GitRejectedError)) {
+            for (const i of live) items[i].reject(err);
+            return 0;
+          }
+          logger.info({ attempt, reason: err.reason, batch: chain.length }, 'push rejected; rebuilding on the new tip');
+          const still: number[] = [];
+          for (const i of live) {
+            if (attempt >= items[i].maxAttempts) items[i].reject(err);
+            else still.push(i);
+          }
+          live = still;
+          if (live.length === 0) return 0;
+          await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
+          continue;
+        }
+        const tDone = performance.now();
+        const ms = { tip: Math.round(tTip - t0), build: Math.round(tBuilt - tTip), push: Math.round(tDone - tBuilt) };
+        for (const c of chain) {
+          logger.info({ sha: c.sha, attempt, files: c.files, batch: chain.length, ms }, 'manifests commit pushed');
+          items[c.i].resolve({ sha: c.sha, noop: false, attempts: attempt, pushed: true });
+        }
+        for (const i of noops) items[i].resolve({ sha: null, noop: true, attempts: attempt, pushed: false });
+        return chain.length;
+      } finally {
+        store.pending.clear();
+      }
+    }
+  }
+
+  async function afterPushed(n: number) {
+    if (n > 0 && maintainEvery > 0 && (sinceMaintain += n) >= maintainEvery) {
+      sinceMaintain = 0;
+      await remote.maintain().catch((err) => logger.warn({ err: (err as Error).message }, 'manifests cache maintenance failed'));
+    }
+  }
+
+  const maxBatch = Math.max(1, opts.maxBatch ?? 1);
+  const queued: Queued[] = [];
+  let draining = false;
+
+  /** Takes what is queued (up to maxBatch) as one push; runs again while more is queued. */
+  function drain() {
+    draining = true;
+    void mutex.run(async () => {
+      const batch = queued.splice(0, maxBatch);
+      try {
+        if (batch.length === 1) {
+          const [q] = batch;
+          try {
+            const res = await attemptLoop(q.build, q.maxAttempts);
+            q.resolve(res);
+            await afterPushed(res.pushed ? 1 : 0);
+          } catch (err) {
+            q.reject(err);
+          }
+        } else if (batch.length > 1) {
+          await afterPushed(await attemptChain(batch));
+        }
+      } catch (err) {
+        for (const q of batch) q.reject(err);
+      } finally {
+        if (queued.length > 0) drain();
+        else draining = false;
+      }
+    });
+  }
+
   const adapter: GitAdapter = {
     commitAndPush(build, o = {}) {
-      return mutex.run(async () => {
-        const res = await attemptLoop(build, o.maxAttempts ?? 10, o.hooks);
-        if (res.pushed && maintainEvery > 0 && ++sinceMaintain >= maintainEvery) {
-          sinceMaintain = 0;
-          await remote.maintain().catch((err) => logger.warn({ err: (err as Error).message }, 'manifests cache maintenance failed'));
-        }
-        return res;
+      if (maxBatch === 1 || o.hooks) {
+        return mutex.run(async () => {
+          const res = await attemptLoop(build, o.maxAttempts ?? 10, o.hooks);
+          await afterPushed(res.pushed ? 1 : 0);
+          return res;
+        });
+      }
+      return new Promise<CommitResult>((resolve, reject) => {
+        queued.push({ build, maxAttempts: o.maxAttempts ?? 10, resolve, reject });
+        if (!draining) drain();
       });
     },
 

@@ -47,4 +47,10 @@ export interface GitAdapterOptions {
   bot?: { name: string; email: string };
   /** Run `maintain()` after this many pushed commits (default 200; 0 = never). */
   maintainEvery?: number;
+  /**
+   * Up to this many commitAndPush calls waiting on this adapter go out as one push:
+   * each keeps its own commit (message, trailers), chained in arrival order, and the
+   * chain moves the branch in one compare-and-swap (default 1 = one push per commit).
+   */
+  maxBatch?: number;
 }
