@@ -24,7 +24,7 @@
  *        BENCH_OUT (where to write the markdown; default BENCHMARKS.md, "-" = do not write)
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -509,6 +509,7 @@ async function benchBurst(o: BenchOptions, services: number, log: (m: string) =>
 
 interface Child {
   name: string;
+  dataDir: string;
   proc: ChildProcess;
   pushes: Set<string>;
   ready: Promise<void>;
@@ -558,6 +559,7 @@ function spawnController(s: Stack, name: string): Child {
   proc.on('exit', (code) => readyReject(new Error(`controller ${name} exited ${code}: ${stderr.slice(-2000)}`)));
   return {
     name,
+    dataDir,
     proc,
     pushes,
     ready,
@@ -610,6 +612,31 @@ interface RssResult {
   rssMb: number;
   hwmMb: number;
   wallMs: number;
+  /** The controller's local object store after the run: bytes, packs, loose objects. */
+  cache: { mb: number; packs: number; loose: number };
+}
+
+function storeSize(gitdir: string): { mb: number; packs: number; loose: number } {
+  let bytes = 0;
+  let packs = 0;
+  let loose = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        bytes += statSync(p).size;
+        if (e.name.endsWith('.pack')) packs++;
+        else if (/\/objects\/[0-9a-f]{2}$/.test(d)) loose++;
+      }
+    }
+  };
+  try {
+    walk(gitdir);
+  } catch {
+    /* no store */
+  }
+  return { mb: bytes / 2 ** 20, packs, loose };
 }
 
 async function benchRss(o: BenchOptions, services: number, log: (m: string) => void): Promise<RssResult> {
@@ -631,8 +658,9 @@ async function benchRss(o: BenchOptions, services: number, log: (m: string) => v
     }
     const wallMs = now() - t0;
     const m = child.rss();
-    log(`  RSS after ${done} rollbacks at ${services} services: ${m.rssMb.toFixed(0)} MB (peak ${m.hwmMb.toFixed(0)} MB)`);
-    return { services, rollbacks: done, rssMb: m.rssMb, hwmMb: m.hwmMb, wallMs };
+    const cache = storeSize(join(child.dataDir, 'controller-cache'));
+    log(`  RSS after ${done} rollbacks at ${services} services: ${m.rssMb.toFixed(0)} MB (peak ${m.hwmMb.toFixed(0)} MB); object store ${cache.mb.toFixed(1)} MB in ${cache.packs} packs + ${cache.loose} loose`);
+    return { services, rollbacks: done, rssMb: m.rssMb, hwmMb: m.hwmMb, wallMs, cache };
   } finally {
     await child.stop();
     await s.stop();
@@ -767,7 +795,7 @@ export function renderTable(r: Omit<BenchResult, 'table' | 'markdown' | 'facts'>
   row('5', `GET /api/services/:id/deployments, first page (${pg.rows} rows)`, '1', String(pg.first.n), ms(pg.first.p50), ms(pg.first.p95), ms(pg.first.p99), '-', 'p99 ≤ 20', verdict(pg.first.p99 <= 20));
   row('5', `same, cursor page ${pg.deepOffset} rows deep`, '1', String(pg.deep.n), ms(pg.deep.p50), ms(pg.deep.p95), ms(pg.deep.p99), '-', 'p99 ≤ 20', verdict(pg.deep.p99 <= 20));
   const rs = r.rss;
-  row('6', `controller RSS (child process) after ${rs.rollbacks} rollbacks`, String(rs.services), String(rs.rollbacks), '-', '-', '-', `${rs.rssMb.toFixed(0)} MB now, ${rs.hwmMb.toFixed(0)} MB peak; ${rs.rollbacks} rollbacks took ${(rs.wallMs / 1000).toFixed(1)} s`, '≤ 300 MB', verdict(rs.hwmMb <= 300));
+  row('6', `controller RSS (child process) after ${rs.rollbacks} rollbacks`, String(rs.services), String(rs.rollbacks), '-', '-', '-', `${rs.rssMb.toFixed(0)} MB now, ${rs.hwmMb.toFixed(0)} MB peak; ${rs.rollbacks} rollbacks took ${(rs.wallMs / 1000).toFixed(1)} s; local object store ${rs.cache.mb.toFixed(1)} MB (${rs.cache.packs} packs, ${rs.cache.loose} loose objects)`, '≤ 300 MB', verdict(rs.hwmMb <= 300));
   return L.join('\n');
 }
 
