@@ -16,7 +16,8 @@ import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
-import type { Deployment } from '../../src/api/types.js';
+import type { DeployHold, Deployment } from '../../src/api/types.js';
+import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
 
 const webRoot = resolve(import.meta.dirname, '../..');
 const repoRoot = resolve(webRoot, '..');
@@ -144,8 +145,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     const order = await page.locator('article[data-deployment-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-deployment-id')));
     expect(order).toEqual([ids.broken, ids.second, ids.first]);
     await expect(row(page, ids.second).locator('.current-mark').textContent()).resolves.toContain('Current');
-    expect(await row(page, ids.broken).getByRole('button').count()).toBe(0);
-    expect(await row(page, ids.second).getByRole('button').count()).toBe(0);
+    expect(await row(page, ids.broken).getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    expect(await row(page, ids.second).getByRole('button', { name: /Roll back/ }).count()).toBe(0);
     expect(await row(page, ids.first).getByRole('button', { name: `Roll back to deployment ${short(ids.first)}` }).count()).toBe(1);
     expect(await page.getByRole('button', { name: /Roll back to deployment/ }).count()).toBe(1);
     expect(await row(page, ids.broken).locator('.status-badge').textContent()).toContain('Failed');
@@ -202,7 +203,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     const newId = (await top.getAttribute('data-deployment-id'))!;
     expect([ids.broken, ids.second, ids.first]).not.toContain(newId);
     expect(await top.locator('.rollback-of').textContent()).toBe(`↩ Rollback of ${short(ids.first)}`);
-    expect(await top.locator('.source').textContent()).toBe('Rollback');
+    expect(await top.locator('.source').textContent()).toBe('Rollback (web)');
     expect(await top.textContent()).toContain('1.5.0 broke checkout');
     // Held in sync by the stand-in: the row shows an in-flight status, pushed live.
     await top.locator('.status-badge[data-status="DEPLOYING"]').waitFor();
@@ -213,7 +214,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     await top.locator('.current-mark').waitFor();
     await row(page, ids.second).locator('.status-badge[data-status="SUCCESS"]').waitFor();
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-    expect(await top.getByRole('button').count()).toBe(0);
+    expect(await top.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
     expect(await row(page, ids.second).getByRole('button', { name: /Roll back/ }).count()).toBe(1);
     expect(await top.locator('.manifests code').textContent()).toMatch(/^[0-9a-f]{7}$/);
 
@@ -226,6 +227,102 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('.audit-row[data-action="DEPLOYMENT_ROLLBACK"]').first().waitFor();
     await page.screenshot({ path: join(artifacts, 'web-audit.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('issue 10: the hold banner and its Release button, a bad mark and its removal, the rollback choice with its diff, a git revert', async () => {
+    const page0 = await stack.request<{ items: Deployment[]; hold: DeployHold | null }>('GET', `/api/services/${serviceId}/deployments`, user.token);
+    const rollbackId = page0.body.items[0].id;
+    expect(page0.body.hold).toMatchObject({ rollbackId, heldBy: user.email });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await signIn(context);
+    await page.goto(`${stack.apiUrl}/#/services/${serviceId}`);
+    await row(page, ids.first).waitFor();
+
+    // The rollback made in the first test holds deploys: the banner says so; CI's deploy is refused.
+    const banner = page.getByRole('region', { name: 'Deploy hold' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain(`Deploys are held: rollback ${short(rollbackId)} by ${user.email} is in force (1.5.0 broke checkout [hold])`);
+    const refused = await stack.request<{ code: string; message: string }>('POST', `/api/services/${serviceId}/deployments`, user.token, { image: 'registry.example.com/shop/web:1.7.0' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('DEPLOY_HELD');
+    await page.screenshot({ path: join(artifacts, 'web-history-hold.png'), fullPage: true });
+    await banner.getByRole('button', { name: 'Release hold' }).click();
+    await banner.waitFor({ state: 'detached' });
+    const released = await stack.request<{ hold: DeployHold | null }>('GET', `/api/services/${serviceId}/deployments`, user.token);
+    expect(released.body.hold).toBeNull();
+    const audit = await stack.request<{ items: { action: string; actor: string }[] }>('GET', `/api/audit?serviceId=${serviceId}`, user.token);
+    expect(audit.body.items[0]).toMatchObject({ action: 'DEPLOY_HOLD_RELEASED', actor: user.email });
+
+    // Mark the SUCCESS row bad: its Rollback button goes, the badge and reason show; the API agrees; unmark brings it back.
+    const second = row(page, ids.second);
+    expect(await second.getByRole('button', { name: /Roll back/ }).count()).toBe(1);
+    await second.getByRole('button', { name: `Mark deployment ${short(ids.second)} bad` }).click();
+    await second.getByLabel(/Why is/).fill('memory leak in the cart');
+    await second.getByRole('button', { name: 'Mark bad', exact: true }).click();
+    await second.locator('.bad-badge').waitFor();
+    expect(await second.locator('.bad-reason').textContent()).toContain(`Marked bad by ${user.email}: memory leak in the cart`);
+    expect(await second.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    const marked = await stack.request<Deployment>('GET', `/api/deployments/${ids.second}`, user.token);
+    expect(marked.body).toMatchObject({ canRollback: false, bad: { reason: 'memory leak in the cart', by: user.email } });
+    const refusedRollback = await stack.request<{ code: string }>('POST', `/api/deployments/${ids.second}/rollback`, user.token, {});
+    expect(refusedRollback.body.code).toBe('ROLLBACK_TARGET_BAD');
+    await page.screenshot({ path: join(artifacts, 'web-history-bad.png'), fullPage: true });
+    await second.getByRole('button', { name: `Unmark deployment ${short(ids.second)} as bad` }).click();
+    await second.locator('.bad-badge').waitFor({ state: 'detached' });
+    await second.getByRole('button', { name: /Roll back/ }).waitFor();
+    expect((await stack.request<Deployment>('GET', `/api/deployments/${ids.second}`, user.token)).body.bad).toBeNull();
+
+    // The rollback choice: the diff follows it, and the row says what was restored.
+    await second.getByRole('button', { name: /Roll back/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('.diff-lines').waitFor();
+    expect(await dialog.getByRole('radio', { name: /Everything/ }).isChecked()).toBe(true);
+    let text = (await dialog.locator('.dialog-diff').textContent())!;
+    expect(text).toContain('registry.example.com/shop/web:1.5.0');
+    expect(text).toContain('Variable FEATURE_CART added');
+    await dialog.getByRole('radio', { name: /Image only/ }).check();
+    const diffText = async () => (await dialog.locator('.dialog-diff').textContent())!;
+    await waitFor('the image-only diff', async () => (await diffText()).includes('in the image') && !(await diffText()).includes('FEATURE_CART'));
+    text = (await dialog.locator('.dialog-diff').textContent())!;
+    expect(text).toContain('registry.example.com/shop/web:1.5.0');
+    expect(text).not.toContain('Replicas');
+    await dialog.getByRole('radio', { name: /Config only/ }).check();
+    await waitFor('the config-only diff', async () => (await diffText()).includes('in the config'));
+    text = (await dialog.locator('.dialog-diff').textContent())!;
+    expect(text).not.toContain('registry.example.com/shop/web:1.5.0');
+    expect(text).toContain('Replicas');
+    await page.screenshot({ path: join(artifacts, 'web-rollback-dialog-config-only.png') });
+    await dialog.getByLabel(/Reason/).fill('keep 1.4.0, want the cart flag back');
+    await dialog.getByRole('button', { name: 'Confirm rollback' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const top = page.locator('article[data-deployment-id]').first();
+    const configId = (await top.getAttribute('data-deployment-id'))!;
+    expect(await top.locator('.rollback-of').textContent()).toBe(`↩ Rollback of ${short(ids.second)} (config only)`);
+    await top.locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
+    const cfg = await stack.request<Deployment & { env: { key: string; value: string | null }[] }>('GET', `/api/deployments/${configId}`, user.token);
+    expect(cfg.body).toMatchObject({ rollbackOnly: 'config', imageUrl: 'registry.example.com/shop/web:1.4.0', replicas: 2, door: 'rollback', via: 'web', reason: 'keep 1.4.0, want the cart flag back' });
+    expect(cfg.body.env.map((e) => e.key)).toEqual(['DB_PASSWORD', 'FEATURE_CART', 'LOG_LEVEL']);
+    await banner.waitFor(); // that rollback holds deploys again
+
+    // A `git revert` of that rollback commit, pushed with plain git, shows up live as a git row.
+    const wt = await cloneFresh(stack.manifestsUrl);
+    try {
+      expect((await gitCli(wt, 'log', '-1', '--format=%B')).trim()).toContain('Reason: keep 1.4.0, want the cart flag back');
+      await gitCli(wt, 'revert', '--no-edit', 'HEAD');
+      await gitCli(wt, 'push', '-q', 'origin', 'HEAD:main');
+    } finally {
+      rmSync(wt, { recursive: true, force: true });
+    }
+    stack.controller!.triggerImport();
+    const gitRow = page.locator('article[data-deployment-id]').first().filter({ has: page.locator('.source[data-door="git"]') });
+    await gitRow.waitFor({ timeout: 30_000 });
+    expect(await gitRow.locator('.reverted').textContent()).toBe(`⟲ Reverted rollback ${short(configId)}`);
+    expect(await gitRow.locator('.actor').textContent()).toContain('Human <human@example.com>');
+    await gitRow.locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(artifacts, 'web-history-doors.png'), fullPage: true });
+    const doors = await page.locator('article[data-deployment-id] .source').allTextContents();
+    expect(doors).toEqual(['git', 'Rollback (web)', 'Rollback (web)', 'API', 'API', 'API']);
     await context.close();
   });
 

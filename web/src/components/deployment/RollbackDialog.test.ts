@@ -118,12 +118,14 @@ describe('RollbackDialog', () => {
     expect(w.text()).toContain('shop/web:2.0');
     expect(w.text()).not.toContain('DB_PASSWORD');
     expect(w.text()).toContain('in the image');
+    expect(w.get('.dialog-intro').text()).toContain('with the current env and settings');
 
     await radios[2].setValue(true);
     await flushPromises();
     expect(calls.at(-1)!.url).toContain('/diff?only=config');
     expect(w.text()).not.toContain('shop/web:2.0');
     expect(w.text()).toContain('Replicas');
+    expect(w.get('.dialog-intro').text()).toContain('current image with the env and settings of');
 
     await w.get('button[data-action="confirm"]').trigger('click');
     await flushPromises();
