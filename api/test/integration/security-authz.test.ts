@@ -1,0 +1,324 @@
+/**
+ * The authorization matrix over EVERY route the API registers (collected with an
+ * onRoute hook, so a new route without an entry here fails the first test):
+ * no token, a wrong scheme, a malformed token, an expired login token, an
+ * expired API token, another user's token and the owner each get exactly the
+ * expected status; refused requests write nothing; error bodies never carry the
+ * owner's ids, email or slug. Also: the audit log has no route that changes it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { get as httpGet } from 'node:http';
+import { SignJWT } from 'jose';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { DataSource } from 'typeorm';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import { createTestDatabase } from '../support/database.js';
+import { createService, deploy, registerUser, setStatus, type TestUser } from '../support/app.js';
+
+const jwtSecret = new TextEncoder().encode('matrix-test-secret-of-at-least-32-bytes');
+const WEBHOOK_SECRET = 'matrix-webhook-secret';
+
+let app: FastifyInstance;
+let ds: DataSource;
+let base: string;
+const registered: Array<{ method: string; url: string }> = [];
+
+type Identity = 'none' | 'wrongScheme' | 'malformed' | 'expiredJwt' | 'expiredApiToken' | 'other' | 'owner';
+const IDENTITIES: Identity[] = ['none', 'wrongScheme', 'malformed', 'expiredJwt', 'expiredApiToken', 'other', 'owner'];
+
+let alice: TestUser;
+let bob: TestUser;
+const headersOf: Partial<Record<Identity, Record<string, string>>> = {};
+
+/** Ids that belong to alice; none may show up in an error answered to anyone else. */
+const aliceSecrets: string[] = [];
+
+interface Fixture {
+  projectId: string;
+  serviceId: string;
+  /** Service for the deploy route (fresh, no hold). */
+  deployServiceId: string;
+  /** SUCCESS deployment, rollback target; its service has B RUNNING. */
+  targetId: string;
+  /** Service with a deploy hold (a rollback was made on it). */
+  heldServiceId: string;
+  /** SUCCESS deployment to mark bad, and one already marked bad. */
+  markId: string;
+  markedId: string;
+}
+let fx: Fixture;
+
+interface Req {
+  method: 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
+  url: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
+type Expect = Record<Identity, number>;
+interface Entry {
+  req: (who: Identity) => Req;
+  expect: Expect;
+}
+
+const PUBLIC = (status: number): Expect => Object.fromEntries(IDENTITIES.map((i) => [i, status])) as Expect;
+/** Protected and owned by alice: 401 for every bad token, 403 for bob, `ok` for alice. */
+const OWNED = (ok: number): Expect => ({ none: 401, wrongScheme: 401, malformed: 401, expiredJwt: 401, expiredApiToken: 401, other: 403, owner: ok });
+/** Protected, scoped to the caller: bob gets his own view. */
+const SELF = (ok: number): Expect => ({ none: 401, wrongScheme: 401, malformed: 401, expiredJwt: 401, expiredApiToken: 401, other: ok, owner: ok });
+
+const get = (url: string) => () => ({ method: 'GET' as const, url });
+
+function signedPing(): Req {
+  const payload = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+  const sig = 'sha256=' + createHmac('sha256', WEBHOOK_SECRET).update(payload).digest('hex');
+  return {
+    method: 'POST',
+    url: '/api/webhooks/git',
+    payload,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-hub-signature-256': sig, 'x-github-delivery': randomUUID() },
+  };
+}
+
+/** The matrix. Keys are `METHOD url-pattern` exactly as fastify registers them. */
+const MATRIX: Record<string, Entry> = {
+  'GET /docs': { req: get('/docs'), expect: PUBLIC(200) },
+  'GET /docs/static/index.html': { req: get('/docs/static/index.html'), expect: PUBLIC(302) },
+  'GET /docs/static/swagger-initializer.js': { req: get('/docs/static/swagger-initializer.js'), expect: PUBLIC(200) },
+  'GET /docs/json': { req: get('/docs/json'), expect: PUBLIC(200) },
+  'GET /docs/yaml': { req: get('/docs/yaml'), expect: PUBLIC(200) },
+  'GET /docs/static/*': { req: get('/docs/static/swagger-ui.css'), expect: PUBLIC(200) },
+  // @fastify/cors's preflight catch-all. CORS is closed by default: a preflight is refused, no allow-origin (checked below).
+  'OPTIONS *': {
+    req: () => ({ method: 'OPTIONS', url: '/api/projects', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }),
+    expect: PUBLIC(404),
+  },
+  'GET /healthz': { req: get('/healthz'), expect: PUBLIC(200) },
+  'GET /readyz': { req: get('/readyz'), expect: PUBLIC(200) },
+  'POST /api/auth/register': {
+    req: () => ({ method: 'POST', url: '/api/auth/register', payload: { email: `m-${randomUUID()}@example.com`, password: 'correct horse battery' } }),
+    expect: PUBLIC(201),
+  },
+  'POST /api/auth/login': {
+    req: () => ({ method: 'POST', url: '/api/auth/login', payload: { email: alice.email, password: 'correct horse battery' } }),
+    expect: PUBLIC(200),
+  },
+  'GET /api/me': { req: get('/api/me'), expect: SELF(200) },
+  'POST /api/tokens': { req: () => ({ method: 'POST', url: '/api/tokens', payload: { name: 'matrix' } }), expect: SELF(201) },
+  'GET /api/projects': { req: get('/api/projects'), expect: SELF(200) },
+  'POST /api/projects': { req: () => ({ method: 'POST', url: '/api/projects', payload: { name: `M ${randomBytes(4).toString('hex')}` } }), expect: SELF(201) },
+  'GET /api/projects/:id': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}` }), expect: OWNED(200) },
+  'POST /api/projects/:id/services': {
+    req: () => ({ method: 'POST', url: `/api/projects/${fx.projectId}/services`, payload: { name: `s${randomBytes(3).toString('hex')}` } }),
+    expect: OWNED(201),
+  },
+  'GET /api/projects/:id/services': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/services` }), expect: OWNED(200) },
+  'GET /api/services/:id': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}` }), expect: OWNED(200) },
+  'POST /api/services/:id/deployments': {
+    req: () => ({ method: 'POST', url: `/api/services/${fx.deployServiceId}/deployments`, payload: { image: 'ghcr.io/acme/web:9.9.9' } }),
+    expect: OWNED(202),
+  },
+  'GET /api/services/:id/deployments': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/deployments` }), expect: OWNED(200) },
+  'GET /api/deployments/:id': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}` }), expect: OWNED(200) },
+  'GET /api/deployments/:id/diff': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/diff` }), expect: OWNED(200) },
+  'POST /api/deployments/:id/rollback': {
+    req: () => ({ method: 'POST', url: `/api/deployments/${fx.targetId}/rollback`, payload: { reason: 'matrix' } }),
+    expect: OWNED(202),
+  },
+  'POST /api/services/:id/release': { req: () => ({ method: 'POST', url: `/api/services/${fx.heldServiceId}/release` }), expect: OWNED(200) },
+  'POST /api/deployments/:id/bad': {
+    req: () => ({ method: 'POST', url: `/api/deployments/${fx.markId}/bad`, payload: { reason: 'leaks memory' } }),
+    expect: OWNED(200),
+  },
+  'DELETE /api/deployments/:id/bad': { req: () => ({ method: 'DELETE', url: `/api/deployments/${fx.markedId}/bad` }), expect: OWNED(200) },
+  'GET /api/services/:id/events': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/events` }), expect: OWNED(200) },
+  'GET /api/audit': { req: get('/api/audit'), expect: SELF(200) },
+  // Not bearer-authenticated: a forge signs the delivery. Tokens mean nothing here; the owner row is a signed ping.
+  'POST /api/webhooks/git': {
+    req: (who) => (who === 'owner' ? signedPing() : { method: 'POST', url: '/api/webhooks/git', payload: { ref: 'refs/heads/main' } }),
+    expect: { ...PUBLIC(401), owner: 200 },
+  },
+};
+
+async function writes(): Promise<string> {
+  const [r] = await ds.query(`SELECT
+    (SELECT count(*) FROM deployments) AS d, (SELECT count(*) FROM audit_logs) AS a, (SELECT count(*) FROM projects) AS p,
+    (SELECT count(*) FROM services) AS s, (SELECT count(*) FROM api_tokens) AS t, (SELECT count(*) FROM deploy_holds) AS h,
+    (SELECT count(*) FROM deployments WHERE marked_bad_at IS NOT NULL) AS b`);
+  return JSON.stringify(r);
+}
+
+/** Sends a request; the event stream (never ends on success) is read over a real socket up to its status. */
+async function send(r: Req): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  if (r.url.includes('/events')) {
+    // Its own socket (no keep-alive pool), destroyed once the status is known.
+    return new Promise((resolve, reject) => {
+      const req = httpGet(base + r.url, { headers: r.headers, agent: false }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status === 200) {
+          req.destroy();
+          return resolve({ status, body: '', headers: res.headers });
+        }
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status, body, headers: res.headers }));
+      });
+      req.on('error', reject);
+    });
+  }
+  const res: LightMyRequestResponse = await app.inject({
+    method: r.method,
+    url: r.url,
+    headers: r.headers,
+    payload: typeof r.payload === 'string' ? r.payload : (r.payload as never),
+  });
+  return { status: res.statusCode, body: res.body, headers: res.headers };
+}
+
+beforeAll(async () => {
+  ({ ds } = await createTestDatabase());
+  app = buildApp({
+    ds,
+    secretBox: new SecretBox(randomBytes(32)),
+    jwtSecret,
+    config: loadConfig({ KUBIDU_WEBHOOK_SECRET: WEBHOOK_SECRET }),
+    logger: false,
+    eventsPingMs: 60_000,
+  });
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') registered.push({ method: m, url: r.url });
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+  alice = await registerUser(app);
+  bob = await registerUser(app);
+  const { projectId, serviceId } = await createService(app, alice, 'web');
+  const a = await deploy(app, alice, serviceId, { image: 'ghcr.io/acme/web:1.0.0', secrets: { S: 'x-secret' } });
+  const b = await deploy(app, alice, serviceId, { image: 'ghcr.io/acme/web:2.0.0' });
+  await setStatus(ds, a.json().id, 'SUCCESS');
+  await setStatus(ds, b.json().id, 'RUNNING');
+  const deploySvc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'fresh' } });
+  const held = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'held' } });
+  const heldServiceId = held.json().id as string;
+  const h1 = await deploy(app, alice, heldServiceId, { image: 'ghcr.io/acme/held:1' });
+  const h2 = await deploy(app, alice, heldServiceId, { image: 'ghcr.io/acme/held:2' });
+  await setStatus(ds, h1.json().id, 'SUCCESS');
+  await setStatus(ds, h2.json().id, 'RUNNING');
+  const rb = await app.inject({ method: 'POST', url: `/api/deployments/${h1.json().id}/rollback`, headers: alice.auth });
+  expect(rb.statusCode, rb.body).toBe(202);
+  const marks = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'marks' } });
+  const m1 = await deploy(app, alice, marks.json().id, { image: 'ghcr.io/acme/marks:1' });
+  const m2 = await deploy(app, alice, marks.json().id, { image: 'ghcr.io/acme/marks:2' });
+  await setStatus(ds, m1.json().id, 'SUCCESS');
+  await setStatus(ds, m2.json().id, 'SUCCESS');
+  const pre = await app.inject({ method: 'POST', url: `/api/deployments/${m2.json().id}/bad`, headers: alice.auth, payload: { reason: 'pre-marked' } });
+  expect(pre.statusCode, pre.body).toBe(200);
+  fx = {
+    projectId,
+    serviceId,
+    deployServiceId: deploySvc.json().id,
+    targetId: a.json().id,
+    heldServiceId,
+    markId: m1.json().id,
+    markedId: m2.json().id,
+  };
+  const [{ slug }] = await ds.query(`SELECT slug FROM projects WHERE id = $1`, [projectId]);
+  aliceSecrets.push(alice.id, alice.email, projectId, slug, ...Object.values(fx));
+
+  const expiredJwt = await new SignJWT({ email: alice.email })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(alice.id)
+    .setIssuer('kubidu')
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(jwtSecret);
+  const tok = await app.inject({ method: 'POST', url: '/api/tokens', headers: alice.auth, payload: { name: 'soon expired', expiresInDays: 1 } });
+  await ds.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [tok.json().id]);
+  Object.assign(headersOf, {
+    none: {},
+    wrongScheme: { authorization: `Basic ${Buffer.from(`${alice.email}:correct horse battery`).toString('base64')}` },
+    malformed: { authorization: 'Bearer not.a.jwt' },
+    expiredJwt: { authorization: `Bearer ${expiredJwt}` },
+    expiredApiToken: { authorization: `Bearer ${tok.json().token}` },
+    other: bob.auth,
+    owner: alice.auth,
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await ds?.destroy();
+});
+
+describe('authorization matrix', () => {
+  it('has exactly one entry for every registered route', () => {
+    const keys = registered.map((r) => `${r.method} ${r.url}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const missing = keys.filter((k) => !(k in MATRIX));
+    expect(missing, 'routes without a matrix entry').toEqual([]);
+    const stale = Object.keys(MATRIX).filter((k) => !keys.includes(k));
+    expect(stale, 'matrix entries for routes that do not exist').toEqual([]);
+  });
+
+  it('every identity gets exactly the expected status on every route; refusals write nothing and leak nothing', async () => {
+    const got: string[] = [];
+    const want: string[] = [];
+    // Owner last: its successful writes (rollback, release, bad marks) must not change what others see.
+    for (const who of IDENTITIES) {
+      for (const [key, entry] of Object.entries(MATRIX)) {
+        const r = entry.req(who);
+        r.headers = { ...(r.headers ?? {}), ...(key === 'POST /api/webhooks/git' ? {} : headersOf[who]) };
+        if (key === 'POST /api/webhooks/git' && who !== 'owner') Object.assign(r.headers, headersOf[who]);
+        const before = entry.expect[who] >= 400 ? await writes() : '';
+        const res = await send(r);
+        got.push(`${who} ${key} → ${res.status}`);
+        if (key === 'OPTIONS *') expect(res.headers['access-control-allow-origin'], 'CORS must stay closed').toBeUndefined();
+        want.push(`${who} ${key} → ${entry.expect[who]}`);
+        if (res.status >= 400) {
+          const body = JSON.parse(res.body);
+          expect(typeof body.code, `${who} ${key}`).toBe('string');
+          if (res.status === 401) expect(body.code).toBe('UNAUTHORIZED');
+          if (res.status === 403) expect(body.code).toBe('FORBIDDEN');
+          if (who !== 'owner') for (const s of aliceSecrets) expect(res.body, `${who} ${key} leaks ${s}`).not.toContain(s);
+          if (before) expect(await writes(), `${who} ${key} wrote something`).toBe(before);
+        }
+      }
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('the query-string token of the event stream obeys the same rules', async () => {
+    const url = (t: string) => `/api/services/${fx.serviceId}/events?access_token=${encodeURIComponent(t)}`;
+    expect((await send({ method: 'GET', url: url('not.a.jwt') })).status).toBe(401);
+    expect((await send({ method: 'GET', url: url(headersOf.expiredJwt!.authorization.slice(7)) })).status).toBe(401);
+    const other = await send({ method: 'GET', url: url(bob.token) });
+    expect(other.status).toBe(403);
+    for (const s of aliceSecrets) expect(other.body).not.toContain(s);
+    expect((await send({ method: 'GET', url: url(alice.token) })).status).toBe(200);
+  });
+});
+
+describe('the audit log through the API', () => {
+  it('no route updates or deletes it; trying is a 404 and changes nothing', async () => {
+    const auditRoutes = registered.filter((r) => r.url.startsWith('/api/audit'));
+    expect(auditRoutes.map((r) => r.method)).toEqual(['GET']);
+    const [{ n: before }] = await ds.query(`SELECT count(*)::int AS n FROM audit_logs`);
+    const [{ id }] = await ds.query(`SELECT id FROM audit_logs ORDER BY seq LIMIT 1`);
+    for (const method of ['PUT', 'PATCH', 'DELETE', 'POST'] as const) {
+      for (const url of ['/api/audit', `/api/audit/${id}`]) {
+        const res = await app.inject({ method, url, headers: alice.auth, payload: method === 'DELETE' ? undefined : { action: 'X' } });
+        expect(res.statusCode, `${method} ${url}`).toBe(404);
+        expect(res.json().code).toBe('ROUTE_NOT_FOUND');
+      }
+    }
+    const [{ n: after }] = await ds.query(`SELECT count(*)::int AS n FROM audit_logs`);
+    expect(after).toBe(before);
+    // And the database refuses it too (the initial migration's trigger), whatever the client.
+    await expect(ds.query(`WITH u AS (UPDATE audit_logs SET action = 'X' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u`, [id])).rejects.toThrow(/append-only/);
+    await expect(ds.query(`WITH d AS (DELETE FROM audit_logs WHERE id = $1 RETURNING 1) SELECT count(*) FROM d`, [id])).rejects.toThrow(/append-only/);
+  });
+});
