@@ -6,6 +6,7 @@ import { createStyle } from './output.js';
 const base: DeploymentDiff = {
   targetId: 't',
   currentId: 'c',
+  only: null,
   fields: [],
   env: { added: [], removed: [], changed: [] },
 };
