@@ -99,6 +99,7 @@ describe('issue 10 through the kubidu binary', () => {
     try {
       const body = await gitCli(clone, 'log', '-1', '--format=%B', rb.manifestsCommitSha!);
       expect(body).toContain('Reason: checkout 500s on 2.0');
+      expect(body.split('\n')[0]).toBe(`rollback(${'shop'}/api): to ${v1.id.slice(0, 8)} (image only) — registry.example.com/shop/api:1.0`);
       expect(body).toContain(`Kubidu-Rollback-Of: ${v1.id}`);
     } finally {
       await rm(clone, { recursive: true, force: true });

@@ -76,6 +76,7 @@ export function commitMessageFor(d: DeploymentDetails): string {
     service: d.serviceName,
     image: d.imageUrl,
     reason: d.reason,
+    only: d.rollbackOnly,
     actor: d.actor,
     deploymentId: d.id,
     rollbackOfId: d.rollbackFromId,

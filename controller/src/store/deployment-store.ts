@@ -28,6 +28,8 @@ export interface DeploymentDetails {
   cpuLimit: string | null;
   memoryLimit: string | null;
   rollbackFromId: string | null;
+  /** ROLLBACK rows: `image` or `config` when only that part was restored (issue 10). */
+  rollbackOnly?: 'image' | 'config' | null;
   actor: string;
   reason: string | null;
   manifestsCommitSha: string | null;
@@ -129,7 +131,7 @@ export function createDeploymentStore(ds: DataSource): DeploymentStore {
       const rows = await ds.query(
         `SELECT d.id, d.service_id, s.project_id, p.slug AS project_slug, s.name AS service_name,
                 d.status, d.source, d.image_url, d.port, d.replicas, d.cpu_limit, d.memory_limit,
-                d.rollback_from_id, d.actor, d.reason, d.manifests_commit_sha, d.attempts
+                d.rollback_from_id, d.rollback_only, d.actor, d.reason, d.manifests_commit_sha, d.attempts
          FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
          WHERE d.id = $1`,
         [id],
@@ -155,6 +157,7 @@ export function createDeploymentStore(ds: DataSource): DeploymentStore {
         cpuLimit: r.cpu_limit,
         memoryLimit: r.memory_limit,
         rollbackFromId: r.rollback_from_id,
+        rollbackOnly: r.rollback_only ?? null,
         actor: r.actor,
         reason: r.reason,
         manifestsCommitSha: r.manifests_commit_sha,

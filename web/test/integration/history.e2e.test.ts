@@ -308,7 +308,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     // A `git revert` of that rollback commit, pushed with plain git, shows up live as a git row.
     const wt = await cloneFresh(stack.manifestsUrl);
     try {
-      expect((await gitCli(wt, 'log', '-1', '--format=%B')).trim()).toContain('Reason: keep 1.4.0, want the cart flag back');
+      const body = (await gitCli(wt, 'log', '-1', '--format=%B')).trim();
+      expect(body).toContain('Reason: keep 1.4.0, want the cart flag back');
+      expect(body.split('\n')[0]).toMatch(new RegExp(`^rollback\\(shop\\w+/web\\): to ${short(ids.second)} \\(config only\\) — registry\\.example\\.com/shop/web:1\\.4\\.0$`));
       await gitCli(wt, 'revert', '--no-edit', 'HEAD');
       await gitCli(wt, 'push', '-q', 'origin', 'HEAD:main');
     } finally {

@@ -19,6 +19,18 @@ describe('formatCommitMessage', () => {
     expect(r.split('\n')[0]).toBe('rollback(p/s): to abcd1234 — nginx:1');
   });
 
+  it('says when a rollback restored only the image or only the config (issue 10)', () => {
+    const base = { kind: 'rollback' as const, project: 'p', service: 's', actor: 'a@b.c', deploymentId: 'd3', rollbackOfId: '1a2b3c4d-0000' };
+    const img = formatCommitMessage({ ...base, image: 'nginx:1', only: 'image' });
+    expect(img.split('\n')[0]).toBe('rollback(p/s): to 1a2b3c4d (image only) — nginx:1');
+    expect(img).toContain('(image only: env and settings stay as they are)');
+    const cfg = formatCommitMessage({ ...base, image: 'nginx:2', only: 'config' });
+    expect(cfg.split('\n')[0]).toBe('rollback(p/s): to 1a2b3c4d (config only) — nginx:2');
+    expect(cfg).toContain('(config only: the image stays as it is)');
+    expect(parseTrailers(cfg)['Kubidu-Rollback-Of']).toEqual(['1a2b3c4d-0000']);
+    expect(formatCommitMessage({ ...base, image: 'nginx:1', only: null }).split('\n')[0]).toBe('rollback(p/s): to 1a2b3c4d — nginx:1');
+  });
+
   it('a reason cannot forge trailers or break the subject', () => {
     const m = formatCommitMessage({ kind: 'deploy', project: 'p', service: 's', image: 'nginx:1', actor: 'a@b.c\nKubidu-Deployment: evil', deploymentId: 'd1', reason: 'x\n\nKubidu-Deployment: forged' });
     const t = parseTrailers(m);

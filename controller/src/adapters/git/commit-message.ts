@@ -13,6 +13,8 @@ export interface CommitMessageInput {
   /** Short id of the deployment rolled back to (defaults to the first 8 chars of rollbackOfId). */
   targetShortId?: string;
   reason?: string | null;
+  /** A partial rollback (issue 10): only the target's image, or only its env and settings. */
+  only?: 'image' | 'config' | null;
   actor: string;
   deploymentId: string;
   rollbackOfId?: string | null;
@@ -32,8 +34,11 @@ export function formatCommitMessage(m: CommitMessageInput): string {
   const body: string[] = [];
   if (m.kind === 'rollback') {
     const short = oneLine(m.targetShortId ?? (m.rollbackOfId ?? '').slice(0, 8));
-    subject = `rollback(${scope}): to ${short} — ${image}`;
-    body.push(`Rollback of ${scope} to deployment ${short}, requested by ${oneLine(m.actor)}.`);
+    const part = m.only === 'image' ? ' (image only)' : m.only === 'config' ? ' (config only)' : '';
+    const kept =
+      m.only === 'image' ? ' (image only: env and settings stay as they are)' : m.only === 'config' ? ' (config only: the image stays as it is)' : '';
+    subject = `rollback(${scope}): to ${short}${part} — ${image}`;
+    body.push(`Rollback of ${scope} to deployment ${short}${kept}, requested by ${oneLine(m.actor)}.`);
   } else {
     subject = `deploy(${scope}): ${image}`;
     body.push(`Deploy of ${image} to ${scope}, requested by ${oneLine(m.actor)}.`);
