@@ -66,6 +66,17 @@ export function sendError(reply: FastifyReply, statusCode: number, code: string,
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
 
+/**
+ * TypeORM releases a transaction's query runner when its connection dies (Postgres
+ * restarted, network cut); the COMMIT that follows then fails with this error
+ * instead of a connection error. Postgres has rolled the transaction back, so it is
+ * an unavailable database (503, retry), not a bug. Kubidu never reuses a runner
+ * itself: every transaction goes through `ds.transaction`.
+ */
+function isConnectionLostMidTransaction(err: unknown): boolean {
+  return (err as { name?: unknown })?.name === 'QueryRunnerAlreadyReleasedError';
+}
+
 /** Codes for the 4xx errors fastify and its plugins raise before a handler runs. */
 const CLIENT_CODES: Record<number, string> = {
   400: 'VALIDATION_ERROR',
@@ -91,7 +102,7 @@ export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?:
       if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
       return sendError(reply, err.statusCode, err.code, err.message, err.data);
     }
-    if (isDatabaseUnavailable(err)) {
+    if (isDatabaseUnavailable(err) || isConnectionLostMidTransaction(err)) {
       req.log.error({ err: { type: err.name, message: err.message } }, 'database unavailable');
       return sendError(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable, try again shortly');
     }
