@@ -184,6 +184,37 @@ describe('useDeployments', () => {
     expect(streams[0].closed).toBe(true);
   });
 
+  it('keeps the deploy hold from the first page, and fetches it again when a rollback made elsewhere arrives live', async () => {
+    const hold = { serviceId: 'svc-1', rollbackId: 'rb-1', heldBy: 'ada@example.com', reason: null, createdAt: at(5) };
+    let holdNow: typeof hold | null = null;
+    const { fetch, calls } = fakeFetch({
+      'GET /api/services/svc-1/deployments': () => ({ status: 200, body: { items: [deployment({ status: 'RUNNING' })], nextCursor: null, hold: holdNow } }),
+    });
+    const streams: FakeEventSource[] = [];
+    const scope = effectScope();
+    const h = scope.run(() =>
+      useDeployments('svc-1', { api: createApiClient({ fetch, getToken: () => 't' }), openEventSource: (url) => { const s = new FakeEventSource(url); streams.push(s); return s; } }),
+    )!;
+    await h.start();
+    expect(h.hold.value).toBeNull();
+    streams[0].open();
+    await flush();
+    const before = calls.length;
+    streams[0].emit('deployment', deployment({ status: 'QUEUED', createdAt: at(8) }));
+    await flush();
+    expect(calls.length).toBe(before); // a plain deploy changes no hold
+    holdNow = hold;
+    const rb = deployment({ status: 'QUEUED', source: 'ROLLBACK', door: 'rollback', via: 'cli', createdAt: at(9) });
+    streams[0].emit('deployment', rb);
+    await flush();
+    expect(calls.length).toBe(before + 1);
+    expect(h.hold.value).toEqual(hold);
+    streams[0].emit('deployment', { ...rb, status: 'DEPLOYING' });
+    await flush();
+    expect(calls.length).toBe(before + 1); // only a new rollback row asks again
+    scope.stop();
+  });
+
   it('falls back to polling when the stream is closed for good', async () => {
     const { h, streams, scope } = setup([[deployment()]]);
     await h.start();

@@ -239,7 +239,10 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
     es.addEventListener('deployment', (ev) => {
       const d = parseDeploymentEvent(ev.data);
       if (!d || (d.serviceId && d.serviceId !== id())) return;
+      const known = items.value.some((r) => r.id === d.id);
       items.value = applyDeploymentEvent(items.value, d, hasMore.value);
+      // A rollback made elsewhere (CLI, another tab) puts a deploy hold in force: the first page carries it.
+      if (!known && d.source === 'ROLLBACK') void refresh();
     });
     es.onopen = () => {
       live.value = 'live';
