@@ -1,0 +1,193 @@
+/**
+ * Load: 200 concurrent clients on loopback against the history list, the
+ * deployment detail and rollback, with the real controller committing and
+ * pushing what they queue. Zero errors (no 5xx, no network error, no status
+ * the contract does not allow), zero lost or duplicated deployments (every
+ * accepted rollback is a row that ends in one final state with exactly one
+ * commit, or none when superseded), and the p50/p95/p99 are printed.
+ *
+ * The suite runs it for KUBIDU_LOAD_SECONDS (default 4) so it stays light on a
+ * shared 2-core machine; `npm run soak` runs the issue's full 30 s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+import { buildApp } from '../../../api/src/app.js';
+import { loadConfig } from '../../../api/src/config.js';
+import { SecretBox } from '../../../api/src/crypto/secret-box.js';
+import { createTestDatabase } from '../../../api/test/support/database.js';
+import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { gitCli } from '../support/git-cli.js';
+import { startController, type ControllerHandle } from '../../src/start.js';
+
+const SECONDS = Number(process.env.KUBIDU_LOAD_SECONDS ?? 4);
+const CLIENTS = Number(process.env.KUBIDU_LOAD_CLIENTS ?? 200);
+const SERVICES = 8;
+const key = randomBytes(32);
+
+let ds: DataSource;
+let app: FastifyInstance;
+let base: string;
+let git: GitHttpServer;
+let bare: string;
+let controller: ControllerHandle;
+let dataDir: string;
+let auth: Record<string, string>;
+const services: Array<{ id: string; a: string; b: string }> = [];
+
+async function waitFinished(id: string, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [r] = await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]);
+    if (r.status !== 'QUEUED' && r.status !== 'DEPLOYING') return r;
+    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${r.status}: ${r.status_message}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+
+beforeAll(async () => {
+  ({ ds } = await createTestDatabase());
+  git = await startGitHttpServer();
+  bare = git.createBareRepo('manifests', { withLayout: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'kubidu-load-'));
+  app = buildApp({
+    ds,
+    secretBox: new SecretBox(key),
+    jwtSecret: randomBytes(32),
+    config: loadConfig({}),
+    logger: false,
+    wakeController: () => controller?.wake(),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  controller = await startController({
+    ds,
+    dataDir,
+    logger: { info() {}, warn() {}, error: (o: unknown, m?: string) => console.error(m, o), debug() {} },
+    env: {
+      MANIFESTS_REPO_URL: git.url('manifests'),
+      KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
+      KUBIDU_POLL_MS: '200',
+      KUBIDU_KUBERNETES: 'off',
+      KUBIDU_GIT_POLL_SECONDS: '3600',
+    },
+  });
+  const reg = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'load@example.com', password: 'correct horse battery' } });
+  auth = { authorization: `Bearer ${reg.json().token}` };
+  const projectId = (await app.inject({ method: 'POST', url: '/api/projects', headers: auth, payload: { name: 'Load', slug: 'load' } })).json().id;
+  for (let i = 0; i < SERVICES; i++) {
+    const s = (await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: auth, payload: { name: `svc${i}` } })).json().id;
+    const dep = (image: string) => app.inject({ method: 'POST', url: `/api/services/${s}/deployments`, headers: auth, payload: { image, env: { N: String(i) } } });
+    const a = (await dep(`ghcr.io/acme/svc${i}:1`)).json().id;
+    await waitFinished(a);
+    const b = (await dep(`ghcr.io/acme/svc${i}:2`)).json().id;
+    await waitFinished(b);
+    services.push({ id: s, a, b });
+  }
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await app?.close();
+  await ds?.destroy();
+  await git?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`${CLIENTS} concurrent clients for ${SECONDS} s`, () => {
+  it('list, get and rollback: zero errors, zero lost or duplicated deployments; prints p99', async () => {
+    const [{ n: rowsBefore }] = await ds.query(`SELECT count(*)::int AS n FROM deployments`);
+    const lat: Record<'list' | 'get' | 'rollback', number[]> = { list: [], get: [], rollback: [] };
+    const errors: string[] = [];
+    const accepted = new Map<string, number>(); // rollback id → times answered 202
+    const deadline = Date.now() + SECONDS * 1000;
+    const client = async (c: number) => {
+      let n = 0;
+      while (Date.now() < deadline) {
+        const svc = services[(c + n++) % services.length];
+        const roll = Math.random();
+        const op = roll < 0.45 ? 'list' : roll < 0.9 ? 'get' : 'rollback';
+        const t0 = performance.now();
+        try {
+          if (op === 'list') {
+            const res = await fetch(`${base}/api/services/${svc.id}/deployments?limit=20`, { headers: auth });
+            const body = await res.json();
+            if (res.status !== 200 || !Array.isArray(body.items)) errors.push(`list ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+          } else if (op === 'get') {
+            const res = await fetch(`${base}/api/deployments/${Math.random() < 0.5 ? svc.a : svc.b}`, { headers: auth });
+            const body = await res.json();
+            if (res.status !== 200 || !body.id) errors.push(`get ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+          } else {
+            const target = Math.random() < 0.5 ? svc.a : svc.b;
+            const res = await fetch(`${base}/api/deployments/${target}/rollback`, {
+              method: 'POST',
+              headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+              body: JSON.stringify({ reason: `load ${c}` }),
+            });
+            const body = await res.json();
+            if (res.status === 202) accepted.set(body.id, (accepted.get(body.id) ?? 0) + 1);
+            else if (!(res.status === 409 && body.code === 'ROLLBACK_TARGET_CURRENT')) errors.push(`rollback ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+          }
+        } catch (err) {
+          errors.push(`${op} network: ${(err as Error).message}`);
+        }
+        lat[op].push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+
+    const all = [...lat.list, ...lat.get, ...lat.rollback];
+    const line = (name: string, xs: number[]) =>
+      `${name.padEnd(8)} n=${String(xs.length).padStart(6)}  p50=${pct(xs, 50).toFixed(1)} ms  p95=${pct(xs, 95).toFixed(1)} ms  p99=${pct(xs, 99).toFixed(1)} ms`;
+    console.log(
+      [`load: ${CLIENTS} clients, ${SECONDS} s, ${(all.length / SECONDS).toFixed(0)} req/s, ${errors.length} errors`, ...(['list', 'get', 'rollback'] as const).map((k) => line(k, lat[k])), line('all', all)].join('\n'),
+    );
+    expect(errors.slice(0, 10)).toEqual([]);
+    expect(lat.rollback.length).toBeGreaterThan(0);
+    expect(accepted.size).toBeGreaterThan(0);
+
+    // Let the controller drain what was queued, then account for every row.
+    const drainUntil = Date.now() + 90_000;
+    for (;;) {
+      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM deployments WHERE status IN ('QUEUED', 'DEPLOYING')`);
+      if (n === 0) break;
+      if (Date.now() > drainUntil) throw new Error(`${n} deployments never finished`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const rows: Array<{ id: string; service_id: string; status: string; manifests_commit_sha: string | null; idempotency_key: string | null }> = await ds.query(
+      `SELECT id, service_id, status, manifests_commit_sha, idempotency_key FROM deployments ORDER BY seq OFFSET $1`,
+      [rowsBefore],
+    );
+    // Nothing lost, nothing extra: the rows made during the run are exactly the ones answered 202.
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(accepted.keys()));
+    expect(rows.every((r) => r.idempotency_key)).toBe(true);
+    expect(rows.filter((r) => r.status === 'FAILED')).toEqual([]);
+    // One current deployment per service.
+    const [{ running }] = await ds.query(`SELECT count(DISTINCT service_id)::int AS running FROM deployments WHERE status = 'RUNNING'`);
+    const [{ perService }] = await ds.query(`SELECT max(c)::int AS "perService" FROM (SELECT count(*) AS c FROM deployments WHERE status = 'RUNNING' GROUP BY service_id) x`);
+    expect(running).toBe(SERVICES);
+    expect(perService).toBe(1);
+    // Exactly one commit for every row that committed, none for a superseded one, none duplicated.
+    const log = await gitCli(bare, 'log', '--format=%H %(trailers:key=Kubidu-Deployment,valueonly,separator=)', 'main');
+    const byTrailer = new Map<string, string[]>();
+    for (const l of log.trim().split('\n')) {
+      const [sha, id] = l.split(' ');
+      if (id) byTrailer.set(id, [...(byTrailer.get(id) ?? []), sha]);
+    }
+    for (const [id, shas] of byTrailer) expect(shas, id).toHaveLength(1);
+    for (const r of rows) {
+      if (r.manifests_commit_sha && byTrailer.has(r.id)) expect(byTrailer.get(r.id)).toEqual([r.manifests_commit_sha]);
+      if (r.status === 'CANCELLED') expect(byTrailer.has(r.id), `cancelled ${r.id} has a commit`).toBe(false);
+      else expect(r.manifests_commit_sha, `${r.id} ${r.status}`).toMatch(/^[0-9a-f]{40}$/);
+    }
+  }, 240_000);
+});
