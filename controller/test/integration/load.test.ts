@@ -109,6 +109,7 @@ describe(`${CLIENTS} concurrent clients for ${SECONDS} s`, () => {
     const lat: Record<'list' | 'get' | 'rollback', number[]> = { list: [], get: [], rollback: [] };
     const errors: string[] = [];
     const accepted = new Map<string, number>(); // rollback id → times answered 202
+    const cpu0 = process.cpuUsage();
     const deadline = Date.now() + SECONDS * 1000;
     const client = async (c: number) => {
       let n = 0;
@@ -145,11 +146,12 @@ describe(`${CLIENTS} concurrent clients for ${SECONDS} s`, () => {
     };
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
 
+    const cpu = process.cpuUsage(cpu0);
     const all = [...lat.list, ...lat.get, ...lat.rollback];
     const line = (name: string, xs: number[]) =>
       `${name.padEnd(8)} n=${String(xs.length).padStart(6)}  p50=${pct(xs, 50).toFixed(1)} ms  p95=${pct(xs, 95).toFixed(1)} ms  p99=${pct(xs, 99).toFixed(1)} ms`;
     console.log(
-      [`load: ${CLIENTS} clients, ${SECONDS} s, ${(all.length / SECONDS).toFixed(0)} req/s, ${errors.length} errors`, ...(['list', 'get', 'rollback'] as const).map((k) => line(k, lat[k])), line('all', all)].join('\n'),
+      [`load: ${CLIENTS} clients, ${SECONDS} s, ${(all.length / SECONDS).toFixed(0)} req/s, ${errors.length} errors, this process used ${((cpu.user + cpu.system) / 1e4 / SECONDS).toFixed(0)}% of a core`, ...(['list', 'get', 'rollback'] as const).map((k) => line(k, lat[k])), line('all', all)].join('\n'),
     );
     expect(errors.slice(0, 10)).toEqual([]);
     expect(lat.rollback.length).toBeGreaterThan(0);
