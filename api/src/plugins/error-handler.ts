@@ -68,13 +68,15 @@ export function sendError(reply: FastifyReply, statusCode: number, code: string,
 
 /**
  * TypeORM releases a transaction's query runner when its connection dies (Postgres
- * restarted, network cut); the COMMIT that follows then fails with this error
+ * restarted, network cut); the next query or the COMMIT then fails with one of these
  * instead of a connection error. Postgres has rolled the transaction back, so it is
  * an unavailable database (503, retry), not a bug. Kubidu never reuses a runner
  * itself: every transaction goes through `ds.transaction`.
  */
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 function isConnectionLostMidTransaction(err: unknown): boolean {
-  return (err as { name?: unknown })?.name === 'QueryRunnerAlreadyReleasedError';
+  const name = (err as { name?: unknown })?.name;
+  return typeof name === 'string' && RELEASED_RUNNER_ERRORS.has(name);
 }
 
 /** Codes for the 4xx errors fastify and its plugins raise before a handler runs. */
