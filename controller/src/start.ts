@@ -34,7 +34,13 @@ export interface ControllerOptions {
   /** True when the database is the embedded single-connection one (no LISTEN; short poll). */
   embedded?: boolean;
   /** Overrides for tests and benchmarks. */
-  overrides?: { sync?: SyncRunner | null; secrets?: SecretsWriter | null; maxInFlight?: number };
+  overrides?: {
+    sync?: SyncRunner | null;
+    secrets?: SecretsWriter | null;
+    maxInFlight?: number;
+    /** false: no git importer in this process (a test drives its own, and two would race for its lock). */
+    gitImport?: boolean;
+  };
 }
 
 export interface ControllerHandle {
@@ -83,16 +89,19 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const url = (ds.options as PostgresConnectionOptions).url;
   const listener = !opts.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;
   // The git door: its own object store, so reading people's commits never queues behind a rollback's push.
-  const importer = startGitImporter({
-    ds,
-    git: createGitAdapter({ url: config.manifestsUrl, branch: config.branch, cacheDir: config.importCacheDir, auth: config.auth, logger, bot: config.bot }),
-    secretBox,
-    logger,
-    branch: config.branch,
-    intervalMs: config.gitPollMs,
-    listenUrl: !opts.embedded && url ? url : undefined,
-    onQueued: loop.wake,
-  });
+  const importer =
+    opts.overrides?.gitImport === false
+      ? null
+      : startGitImporter({
+          ds,
+          git: createGitAdapter({ url: config.manifestsUrl, branch: config.branch, cacheDir: config.importCacheDir, auth: config.auth, logger, bot: config.bot }),
+          secretBox,
+          logger,
+          branch: config.branch,
+          intervalMs: config.gitPollMs,
+          listenUrl: !opts.embedded && url ? url : undefined,
+          onQueued: loop.wake,
+        });
   logger.info(
     {
       worker: config.workerId,
@@ -109,10 +118,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   return {
     config,
     wake: loop.wake,
-    triggerImport: importer.trigger,
+    triggerImport: () => importer?.trigger(),
     inFlight: loop.inFlight,
     async stop() {
-      await importer.stop();
+      await importer?.stop();
       await listener?.stop();
       await loop.stop();
     },

@@ -85,6 +85,7 @@ beforeAll(async () => {
     dataDir,
     logger: silent,
     env: { MANIFESTS_REPO_URL: repoUrl, KUBIDU_ENCRYPTION_KEY: key, KUBIDU_POLL_MS: '100', KUBIDU_KUBERNETES: 'off' },
+    overrides: { gitImport: false }, // this test drives its own importers
   });
   importer = createGitImporter({
     ds,
