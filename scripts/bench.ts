@@ -329,7 +329,7 @@ function syncArrival(s: Stack, id: string): number | null {
   return null;
 }
 
-async function benchPipeline(o: BenchOptions, services: number, log: (m: string) => void): Promise<PipelineRow> {
+export async function benchPipeline(o: BenchOptions, services: number, log: (m: string) => void): Promise<PipelineRow> {
   const s = await startStack(o, services, { argo: true, controller: true });
   try {
     const claim: number[] = [];
@@ -487,7 +487,7 @@ async function burst(s: Stack, count: number, shaOwner: (sha: string) => string 
   };
 }
 
-async function benchBurst(o: BenchOptions, services: number, log: (m: string) => void): Promise<BurstResult> {
+export async function benchBurst(o: BenchOptions, services: number, log: (m: string) => void): Promise<BurstResult> {
   const s = await startStack(o, services, { argo: false, controller: true });
   try {
     // Warm the controller's object store (its first commit does the depth-1 fetch).
@@ -590,7 +590,7 @@ async function warmChildren(s: Stack, children: Child[]) {
   }
 }
 
-async function benchTwoControllers(o: BenchOptions, services: number, log: (m: string) => void): Promise<BurstResult> {
+export async function benchTwoControllers(o: BenchOptions, services: number, log: (m: string) => void): Promise<BurstResult> {
   const s = await startStack(o, services, { argo: false, controller: false });
   const children = [spawnController(s, 'controller-a'), spawnController(s, 'controller-b')];
   try {
@@ -639,7 +639,7 @@ function storeSize(gitdir: string): { mb: number; packs: number; loose: number }
   return { mb: bytes / 2 ** 20, packs, loose };
 }
 
-async function benchRss(o: BenchOptions, services: number, log: (m: string) => void): Promise<RssResult> {
+export async function benchRss(o: BenchOptions, services: number, log: (m: string) => void): Promise<RssResult> {
   const s = await startStack(o, services, { argo: false, controller: false });
   const child = spawnController(s, 'controller-rss');
   try {
@@ -677,7 +677,7 @@ interface PagesResult {
   deepOffset: number;
 }
 
-async function benchPages(o: BenchOptions, log: (m: string) => void): Promise<PagesResult> {
+export async function benchPages(o: BenchOptions, log: (m: string) => void): Promise<PagesResult> {
   const dbUrl = await createEmptyDatabase(o.adminUrl!, 'kubidu_bench');
   const ds = await openDatabase({ url: dbUrl, poolMax: 10 });
   const secretBox = new SecretBox(randomBytes(32));
