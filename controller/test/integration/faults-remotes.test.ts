@@ -74,10 +74,6 @@ beforeAll(async () => {
   ({ ds } = await createTestDatabase());
   git = await startGitHttpServer();
   bare = git.createBareRepo('manifests', { withLayout: true });
-  argo = await startArgoTestServer({
-    repoURL: git.url('manifests'),
-    apps: [...OUTAGE_SERVICES, 'flaky'].map((s) => ({ name: `rem-${s}`, project: 'rem', path: `apps/rem/${s}`, targetRevision: 'main', automated: true })),
-  });
   controller = await startController({
     ds,
     dataDir: tmp('kubidu-rem-'),
@@ -93,16 +89,12 @@ beforeAll(async () => {
       KUBIDU_LEASE_MS: '5000',
       KUBIDU_KUBERNETES: 'off',
       KUBIDU_GIT_POLL_SECONDS: '3600',
-      ARGOCD_URL: argo.url,
-      ARGOCD_TOKEN: argo.token,
-      KUBIDU_SYNC_DEADLINE_SECONDS: '2',
     },
   });
 });
 
 afterAll(async () => {
   await controller?.stop();
-  await argo?.stop();
   await ds?.destroy();
   await git?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -151,34 +143,57 @@ describe('the git remote down for a while', () => {
 
 describe('Argo CD answering 5xx', () => {
   it('is retried with backoff, and past the deadline the row is FAILED with a clear message', async () => {
-    const s = await remService('flaky');
-    const previous = await seedDeployment(ds, s.serviceId, { status: 'RUNNING', image: 'ghcr.io/acme/flaky:1' });
-    const id = await seedDeployment(ds, s.serviceId, { image: 'ghcr.io/acme/flaky:2' });
-    argo.setFailure('http-500', { times: 1_000_000 });
-    const before = argo.requests.length;
-    const messages = new Set<string>();
+    // A controller of its own, with Argo CD configured and a 2 s sync deadline.
+    const { ds: db } = await createTestDatabase();
+    argo = await startArgoTestServer({
+      repoURL: git.url('manifests'),
+      apps: [{ name: 'argo5xx-flaky', project: 'argo5xx', path: 'apps/argo5xx/flaky', targetRevision: 'main', automated: true }],
+    });
+    const withArgo = await startController({
+      ds: db,
+      dataDir: tmp('kubidu-rem-argo-'),
+      logger: quiet,
+      env: {
+        MANIFESTS_REPO_URL: git.url('manifests'),
+        KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
+        KUBIDU_POLL_MS: '100',
+        KUBIDU_KUBERNETES: 'off',
+        KUBIDU_GIT_POLL_SECONDS: '3600',
+        ARGOCD_URL: argo.url,
+        ARGOCD_TOKEN: argo.token,
+        KUBIDU_SYNC_DEADLINE_SECONDS: '2',
+      },
+    });
     try {
-      controller.wake();
-      const r = await waitForRow(ds, id, (x) => {
+      const s = await seedService(db, { project: 'argo5xx', service: 'flaky' });
+      const previous = await seedDeployment(db, s.serviceId, { status: 'RUNNING', image: 'ghcr.io/acme/flaky:1' });
+      argo.setFailure('http-500', { times: 1_000_000 });
+      const id = await seedDeployment(db, s.serviceId, { image: 'ghcr.io/acme/flaky:2' });
+      const messages = new Set<string>();
+      withArgo.wake();
+      const r = await waitForRow(db, id, (x) => {
         if (x.status_message) messages.add(x.status_message);
         return x.status !== 'DEPLOYING' && x.status !== 'QUEUED';
       }, 'finished');
       expect(r.status).toBe('FAILED');
-      expect(r.status_message).toMatch(/^Gave up on Argo CD after 2 s while trying to refresh 'rem-flaky': Argo CD answered 500/);
+      expect(r.status_message).toMatch(/^Gave up on Argo CD after 2 s while trying to refresh 'argo5xx-flaky': Argo CD answered 500/);
+      const fiveHundreds = argo.requests.filter((q) => q.status === 500);
+      // Retried (more than once) but with backoff, not in a hot loop (250 ms doubling in 2 s → a handful).
+      expect(fiveHundreds.length).toBeGreaterThanOrEqual(2);
+      expect(fiveHundreds.length).toBeLessThan(10);
+      expect([...messages].some((m) => /Argo CD answered 500.*retrying in \d/.test(m))).toBe(true);
+      // The commit was made once; the deployment it would have replaced stays current.
+      expect(await commitsFor(bare, id)).toHaveLength(1);
+      const [p] = await db.query(`SELECT status FROM deployments WHERE id = $1`, [previous]);
+      expect(p.status).toBe('RUNNING');
+      const audits = await db.query(`SELECT action FROM audit_logs WHERE deployment_id = $1 ORDER BY seq`, [id]);
+      expect(audits.map((a: { action: string }) => a.action)).toEqual(['DEPLOYMENT_COMMITTED', 'DEPLOYMENT_FAILED']);
     } finally {
       argo.setFailure('none');
+      await withArgo.stop();
+      await argo.stop();
+      await db.destroy();
     }
-    const fiveHundreds = argo.requests.slice(before).filter((q) => q.status === 500);
-    // Retried (more than once) but with backoff, not in a hot loop (250 ms doubling in 2 s → a handful).
-    expect(fiveHundreds.length).toBeGreaterThanOrEqual(2);
-    expect(fiveHundreds.length).toBeLessThan(10);
-    expect([...messages].some((m) => /Argo CD answered 500.*retrying in \d/.test(m))).toBe(true);
-    // The commit was made once; the deployment it would have replaced stays current.
-    expect(await commitsFor(bare, id)).toHaveLength(1);
-    const [p] = await ds.query(`SELECT status FROM deployments WHERE id = $1`, [previous]);
-    expect(p.status).toBe('RUNNING');
-    const audits = await ds.query(`SELECT action FROM audit_logs WHERE deployment_id = $1 ORDER BY seq`, [id]);
-    expect(audits.map((a: { action: string }) => a.action)).toEqual(['DEPLOYMENT_COMMITTED', 'DEPLOYMENT_FAILED']);
   });
 });
 
