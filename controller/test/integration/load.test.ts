@@ -130,15 +130,22 @@ beforeAll(async () => {
   const reg = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'load@example.com', password: 'correct horse battery' } });
   auth = { authorization: `Bearer ${reg.json().token}` };
   const projectId = (await app.inject({ method: 'POST', url: '/api/projects', headers: auth, payload: { name: 'Load', slug: 'load' } })).json().id;
+  // Two deployments per service (A then B, so A is a SUCCESS and B the current one), queued side by side.
+  const ids: string[] = [];
   for (let i = 0; i < SERVICES; i++) {
-    const s = (await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: auth, payload: { name: `svc${i}` } })).json().id;
-    const dep = (image: string) => app.inject({ method: 'POST', url: `/api/services/${s}/deployments`, headers: auth, payload: { image, env: { N: String(i) } } });
-    const a = (await dep(`ghcr.io/acme/svc${i}:1`)).json().id;
-    await waitFinished(a);
-    const b = (await dep(`ghcr.io/acme/svc${i}:2`)).json().id;
-    await waitFinished(b);
-    services.push({ id: s, a, b });
+    ids.push((await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: auth, payload: { name: `svc${i}` } })).json().id);
   }
+  const wave = async (tag: string) => {
+    const made: string[] = [];
+    for (const [i, s] of ids.entries()) {
+      made.push((await app.inject({ method: 'POST', url: `/api/services/${s}/deployments`, headers: auth, payload: { image: `ghcr.io/acme/svc${i}:${tag}`, env: { N: String(i) } } })).json().id);
+    }
+    for (const id of made) expect((await waitFinished(id)).status).toBe('RUNNING');
+    return made;
+  };
+  const as = await wave('1');
+  const bs = await wave('2');
+  for (const [i, id] of ids.entries()) services.push({ id, a: as[i], b: bs[i] });
 });
 
 afterAll(async () => {
