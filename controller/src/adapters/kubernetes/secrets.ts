@@ -3,7 +3,8 @@
  * keyed content hash, so the manifests in Git can reference it by name while the
  * values never enter Git. Same content → same name → AlreadyExists is success.
  */
-import * as k8s from '@kubernetes/client-node';
+// Types only at the top: the library takes seconds to load, and most installs configure no cluster.
+import type * as k8s from '@kubernetes/client-node';
 import type { SecretsWriter } from '../../reconcile/deploy-one.js';
 import type { Logger } from '../../start.js';
 
@@ -22,8 +23,7 @@ export function namespaceFor(template: string, project: string, service: string)
   return template.replaceAll('{project}', project).replaceAll('{service}', service);
 }
 
-export function createSecretsWriter(kc: k8s.KubeConfig, namespaceTemplate: string): SecretsWriter {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
+export function createSecretsWriter(core: k8s.CoreV1Api, namespaceTemplate: string): SecretsWriter {
   return {
     async ensureSecret(name, data, labels) {
       const namespace = namespaceFor(
@@ -66,6 +66,7 @@ export async function createSecretsWriterFromEnv(env: NodeJS.ProcessEnv, logger:
   if (mode === 'off') return null;
   const configured = Boolean(env.KUBECONFIG || env.KUBERNETES_SERVICE_HOST);
   if (!configured && mode !== 'on') return null;
+  const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   if (!kc.getCurrentCluster()) {
@@ -73,5 +74,5 @@ export async function createSecretsWriterFromEnv(env: NodeJS.ProcessEnv, logger:
     return null;
   }
   logger.info({ cluster: kc.getCurrentCluster()?.server }, 'secrets go to the cluster as immutable Secrets');
-  return createSecretsWriter(kc, env.KUBIDU_APP_NAMESPACE_TEMPLATE || '{project}');
+  return createSecretsWriter(kc.makeApiClient(k8s.CoreV1Api), env.KUBIDU_APP_NAMESPACE_TEMPLATE || '{project}');
 }
