@@ -31,6 +31,8 @@ export interface ControllerConfig {
   gitPollMs: number;
   /** Where the git importer keeps its own object store, apart from the write path's. */
   importCacheDir: string;
+  /** Commits queued while a push is in flight go out together as one chain (one commit per deployment) — KUBIDU_PUSH_BATCH. */
+  pushBatch: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -82,5 +84,6 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv, dataDir: string, em
     bot: { name: env.KUBIDU_BOT_NAME || 'Kubidu', email: env.KUBIDU_BOT_EMAIL || 'bot@kubidu.local' },
     gitPollMs: int(env, 'KUBIDU_GIT_POLL_SECONDS', 15, 1, 3600) * 1000,
     importCacheDir: join(resolve(dataDir), 'import-cache'),
+    pushBatch: int(env, 'KUBIDU_PUSH_BATCH', 64, 1, 1000),
   };
 }

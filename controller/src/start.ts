@@ -9,7 +9,7 @@ import { SecretBox, loadOrCreateKey } from '@kubidu/api/crypto/secret-box';
 import { loadControllerConfig, type ControllerConfig } from './config.js';
 import { createDeploymentStore } from './store/deployment-store.js';
 import { createDeployStep, type SecretsWriter, type SyncRunner } from './reconcile/deploy-one.js';
-import { createManifestsWriter, createMutex } from './reconcile/manifests-writer.js';
+import { createManifestsWriter } from './reconcile/manifests-writer.js';
 import { startLoop } from './reconcile/loop.js';
 import { listenForDeployments } from './reconcile/listener.js';
 import { openManifestsRepo } from './reconcile/manifests-repo.js';
@@ -65,7 +65,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const store = createDeploymentStore(ds);
   const deployOne = createDeployStep({
     store,
-    manifests: createManifestsWriter(repo.git, repo.render, createMutex()),
+    // No lock of our own: the adapter orders its writes and batches what queues up behind a push.
+    manifests: createManifestsWriter(repo.git, repo.render, (fn) => fn()),
     secretBox,
     secrets,
     sync,

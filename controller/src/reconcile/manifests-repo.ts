@@ -37,6 +37,7 @@ export async function openManifestsRepo(config: ControllerConfig, logger: Logger
     auth: config.auth,
     logger,
     bot: config.bot,
+    maxBatch: config.pushBatch,
   });
   return { git, render: renderService };
 }

@@ -1,8 +1,9 @@
 /**
  * Joins the manifests renderer to the git adapter: one desired state becomes one
- * commit holding only the files that changed, written and pushed under an
- * in-process lock (pushes from one process would only race each other; other
- * processes are handled by the adapter's fetch-rebuild-retry on rejection).
+ * commit holding only the files that changed. The adapter orders one process's
+ * writes (and, with maxBatch, pushes what queued up as one chain); other
+ * processes are handled by its fetch-rebuild-retry on rejection. `lock` lets a
+ * caller serialise writes further (default: one at a time).
  */
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
 import type { DesiredState, ManifestsWriter } from './deploy-one.js';
