@@ -29,8 +29,6 @@ export interface ControllerConfig {
   bot: { name: string; email: string };
   /** How often the git importer polls the manifests branch for commits made outside Kubidu (KUBIDU_GIT_POLL_SECONDS). */
   gitPollMs: number;
-  /** Where the git importer keeps its own object store, apart from the write path's. */
-  importCacheDir: string;
   /** Commits queued while a push is in flight go out together as one chain (one commit per deployment) — KUBIDU_PUSH_BATCH. */
   pushBatch: number;
 }
@@ -83,7 +81,6 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv, dataDir: string, em
     claimBatch: int(env, 'KUBIDU_CLAIM_BATCH', 20, 1, 500),
     bot: { name: env.KUBIDU_BOT_NAME || 'Kubidu', email: env.KUBIDU_BOT_EMAIL || 'bot@kubidu.local' },
     gitPollMs: int(env, 'KUBIDU_GIT_POLL_SECONDS', 15, 1, 3600) * 1000,
-    importCacheDir: join(resolve(dataDir), 'import-cache'),
     pushBatch: int(env, 'KUBIDU_PUSH_BATCH', 64, 1, 1000),
   };
 }

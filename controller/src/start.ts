@@ -15,7 +15,6 @@ import { listenForDeployments } from './reconcile/listener.js';
 import { openManifestsRepo } from './reconcile/manifests-repo.js';
 import { createSyncRunnerFromEnv } from './reconcile/sync-runner.js';
 import { createSecretsWriterFromEnv } from './adapters/kubernetes/secrets.js';
-import { createGitAdapter } from './adapters/git/index.js';
 import { startGitImporter } from './importer/importer.js';
 
 export interface Logger {
@@ -89,13 +88,14 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const url = (ds.options as PostgresConnectionOptions).url;
   const listener = !opts.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;
-  // The git door: its own object store, so reading people's commits never queues behind a rollback's push.
+  // The git door shares the write path's object store: one shallow fetch, one tree cache (RSS), and
+  // the tip it fetches is the one the next commit builds on. Its reads are short and queue with commits.
   const importer =
     opts.overrides?.gitImport === false
       ? null
       : startGitImporter({
           ds,
-          git: createGitAdapter({ url: config.manifestsUrl, branch: config.branch, cacheDir: config.importCacheDir, auth: config.auth, logger, bot: config.bot }),
+          git: repo.git,
           secretBox,
           logger,
           branch: config.branch,
