@@ -87,8 +87,15 @@ const CONNECTION_ERROR_CODES = new Set([
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
 ]);
 
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
 /** True when an error (possibly wrapped by TypeORM) means "cannot talk to Postgres". */
 export function isDatabaseUnavailable(err: unknown): boolean {
+  // TypeORM releases a transaction's query runner when its connection dies (Postgres restarted,
+  // network cut); the next query or the COMMIT then fails with one of these instead of a
+  // connection error. Postgres has rolled the transaction back: unavailable, not a bug.
+  const name = (err as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && RELEASED_RUNNER_ERRORS.has(name)) return true;
   for (let e: any = err, depth = 0; e && depth < 4; e = e.driverError ?? e.cause, depth++) {
     if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return true;
     const msg = typeof e.message === 'string' ? e.message : '';

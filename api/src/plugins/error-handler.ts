@@ -66,19 +66,6 @@ export function sendError(reply: FastifyReply, statusCode: number, code: string,
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
 
-/**
- * TypeORM releases a transaction's query runner when its connection dies (Postgres
- * restarted, network cut); the next query or the COMMIT then fails with one of these
- * instead of a connection error. Postgres has rolled the transaction back, so it is
- * an unavailable database (503, retry), not a bug. Kubidu never reuses a runner
- * itself: every transaction goes through `ds.transaction`.
- */
-const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
-function isConnectionLostMidTransaction(err: unknown): boolean {
-  const name = (err as { name?: unknown })?.name;
-  return typeof name === 'string' && RELEASED_RUNNER_ERRORS.has(name);
-}
-
 /** Codes for the 4xx errors fastify and its plugins raise before a handler runs. */
 const CLIENT_CODES: Record<number, string> = {
   400: 'VALIDATION_ERROR',
@@ -104,7 +91,7 @@ export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?:
       if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
       return sendError(reply, err.statusCode, err.code, err.message, err.data);
     }
-    if (isDatabaseUnavailable(err) || isConnectionLostMidTransaction(err)) {
+    if (isDatabaseUnavailable(err)) {
       req.log.error({ err: { type: err.name, message: err.message } }, 'database unavailable');
       return sendError(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable, try again shortly');
     }
