@@ -16,6 +16,7 @@ import { startGitHttpServer, type GitHttpServer } from '../support/git-http-serv
 import { seedDeployment, seedService } from '../support/seed.js';
 import { waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { testControllerEnv } from '../support/controller-env.js';
 
 const silent = { info() {}, warn: (o: unknown, m?: string) => console.error('WARN', m, o), error: (o: unknown, m?: string) => console.error(m, o), debug() {} };
 
@@ -51,12 +52,7 @@ beforeAll(async () => {
     ds,
     dataDir,
     logger: silent,
-    env: {
-      MANIFESTS_REPO_URL: repoUrl,
-      KUBIDU_ENCRYPTION_KEY: key,
-      KUBIDU_POLL_MS: '100',
-      KUBIDU_KUBERNETES: 'off',
-    },
+    env: testControllerEnv(repoUrl, key),
   });
 });
 

@@ -22,6 +22,7 @@ import { createEmptyDatabase, startPgServer, type PgServer } from '../../../api/
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { gitCli } from '../support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { testControllerEnv } from '../support/controller-env.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const key = randomBytes(32);
@@ -73,16 +74,12 @@ beforeAll(async () => {
     ds: ctlDs,
     dataDir,
     logger: quiet,
-    env: {
-      MANIFESTS_REPO_URL: git.url('manifests'),
-      KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
+    env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
       KUBIDU_POLL_MS: '200',
       KUBIDU_LEASE_MS: '2000',
       KUBIDU_RETRY_BASE_MS: '100',
       KUBIDU_RETRY_MAX_MS: '300',
-      KUBIDU_KUBERNETES: 'off',
-      KUBIDU_GIT_POLL_SECONDS: '3600',
-    },
+    }),
   });
 });
 

@@ -20,13 +20,14 @@ import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-serv
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { errorsOnlyLogger, testControllerEnv } from '../support/controller-env.js';
 import { createGitAdapter, type GitAdapter } from '../../src/adapters/git/index.js';
 import { createDeploymentStore } from '../../src/store/deployment-store.js';
 import { createDeployStep } from '../../src/reconcile/deploy-one.js';
 import { createManifestsWriter } from '../../src/reconcile/manifests-writer.js';
 import { renderService } from '../../src/reconcile/manifests-repo.js';
 
-const quiet = { info() {}, warn() {}, error: (o: unknown, m?: string) => console.error(m, o), debug() {} };
+const quiet = errorsOnlyLogger;
 const key = randomBytes(32);
 const box = new SecretBox(key);
 const OUTAGE_SERVICES = ['o1', 'o2', 'o3'];
@@ -78,18 +79,13 @@ beforeAll(async () => {
     ds,
     dataDir: tmp('kubidu-rem-'),
     logger: quiet,
-    env: {
-      MANIFESTS_REPO_URL: git.url('manifests'),
-      KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
-      KUBIDU_POLL_MS: '100',
+    env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
       // The issue's outage is a minute; backoff is capped at KUBIDU_RETRY_MAX_MS, so a few
       // seconds with a 400 ms cap exercise the same wait-and-retry path many times over.
       KUBIDU_RETRY_BASE_MS: '100',
       KUBIDU_RETRY_MAX_MS: '400',
       KUBIDU_LEASE_MS: '5000',
-      KUBIDU_KUBERNETES: 'off',
-      KUBIDU_GIT_POLL_SECONDS: '3600',
-    },
+    }),
   });
 });
 
@@ -153,16 +149,11 @@ describe('Argo CD answering 5xx', () => {
       ds: db,
       dataDir: tmp('kubidu-rem-argo-'),
       logger: quiet,
-      env: {
-        MANIFESTS_REPO_URL: git.url('manifests'),
-        KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
-        KUBIDU_POLL_MS: '100',
-        KUBIDU_KUBERNETES: 'off',
-        KUBIDU_GIT_POLL_SECONDS: '3600',
+      env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
         ARGOCD_URL: argo.url,
         ARGOCD_TOKEN: argo.token,
         KUBIDU_SYNC_DEADLINE_SECONDS: '2',
-      },
+      }),
     });
     try {
       const s = await seedService(db, { project: 'argo5xx', service: 'flaky' });

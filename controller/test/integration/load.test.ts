@@ -24,6 +24,7 @@ import { createTestDatabase } from '../../../api/test/support/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { gitCli } from '../support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { testControllerEnv, errorsOnlyLogger } from '../support/controller-env.js';
 
 const SECONDS = Number(process.env.KUBIDU_LOAD_SECONDS ?? 4);
 const CLIENTS = Number(process.env.KUBIDU_LOAD_CLIENTS ?? 200);
@@ -118,14 +119,10 @@ beforeAll(async () => {
   controller = await startController({
     ds,
     dataDir,
-    logger: { info() {}, warn() {}, error: (o: unknown, m?: string) => console.error(m, o), debug() {} },
-    env: {
-      MANIFESTS_REPO_URL: git.url('manifests'),
-      KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
+    logger: errorsOnlyLogger,
+    env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
       KUBIDU_POLL_MS: '200',
-      KUBIDU_KUBERNETES: 'off',
-      KUBIDU_GIT_POLL_SECONDS: '3600',
-    },
+    }),
   });
   const reg = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'load@example.com', password: 'correct horse battery' } });
   auth = { authorization: `Bearer ${reg.json().token}` };

@@ -24,6 +24,7 @@ import { createTestDatabase } from '../../../api/test/support/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 import { startController, type ControllerHandle, type Logger } from '../../src/start.js';
+import { testControllerEnv } from '../support/controller-env.js';
 
 // Distinctive values: if any shows up anywhere, it came from us.
 const SECRETS = {
@@ -122,13 +123,7 @@ beforeAll(async () => {
     ds,
     dataDir,
     logger: controllerLog,
-    env: {
-      MANIFESTS_REPO_URL: git.url('manifests'),
-      KUBIDU_ENCRYPTION_KEY: key.toString('base64'),
-      KUBIDU_POLL_MS: '100',
-      KUBIDU_KUBERNETES: 'off',
-      KUBIDU_GIT_POLL_SECONDS: '3600',
-    },
+    env: testControllerEnv(git.url('manifests'), key.toString('base64')),
   });
 });
 
