@@ -46,6 +46,12 @@ export const EnvMap = Type.Record(Type.String(), Text(MAX_ENV_VALUE_LENGTH), {
   maxProperties: MAX_ENV_KEYS,
 });
 
+/** Plain env: like EnvMap, with values kustomize's configMapGenerator can carry (see isConfigValue). */
+export const ConfigEnvMap = Type.Record(Type.String(), Type.String({ format: 'config-value', maxLength: MAX_ENV_VALUE_LENGTH }), {
+  propertyNames: { type: 'string', format: 'env-key', maxLength: 256 },
+  maxProperties: MAX_ENV_KEYS,
+});
+
 /** The contract's error body. */
 export const ErrorBody = Type.Object(
   {

@@ -28,6 +28,18 @@ export function isStorableText(s: string): boolean {
   return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 }
 
+/**
+ * A plain env value Kubidu can hand to kustomize's configMapGenerator and get back
+ * byte for byte. kustomize (5.5) cannot emit a value that starts with a tab and spans
+ * several lines: it writes it as a YAML block scalar and then fails to read its own
+ * output ("found a tab character where an indentation space is expected"), so such a
+ * value would be committed and then break every render of the service. Refused up
+ * front instead. Secrets never pass through kustomize and are not limited.
+ */
+export function isConfigValue(s: string): boolean {
+  return isStorableText(s) && !(s.startsWith('\t') && s.includes('\n'));
+}
+
 /** Format name → validator, as AJV `addFormat` takes them. */
 export const KUBIDU_FORMATS: Record<string, (s: string) => boolean> = {
   'dns-label': (s) => DNS_LABEL.test(s),
@@ -38,6 +50,7 @@ export const KUBIDU_FORMATS: Record<string, (s: string) => boolean> = {
   'commit-sha': (s) => COMMIT_SHA.test(s),
   'uuid-prefix': (s) => s.length <= 36 && UUID_PREFIX.test(s),
   text: isStorableText,
+  'config-value': isConfigValue,
   'idempotency-key': (s) => /^[\x21-\x7e]{1,200}$/.test(s),
 };
 
@@ -54,5 +67,7 @@ export const FORMAT_MESSAGES: Record<string, string> = {
   'commit-sha': 'must be a hexadecimal git commit id',
   'uuid-prefix': 'must be the start of a uuid (at least 8 hex characters)',
   text: 'must be text without NUL bytes or unpaired surrogates',
+  'config-value':
+    'must be text without NUL bytes or unpaired surrogates, and must not start with a tab when it spans several lines (kustomize cannot render that; use a secret, or start the value with another character)',
   'idempotency-key': 'must be 1-200 visible ASCII characters',
 };

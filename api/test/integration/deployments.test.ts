@@ -66,6 +66,7 @@ describe('POST /api/services/:id/deployments', () => {
     [{ image: 'nginx:1', env: { A: 1 } }, /^body\/env\/A must be of type string$/],
     [{ image: 'nginx:1', env: { A: null } }, /^body\/env\/A must be of type string$/],
     [{ image: 'nginx:1', env: { A: 'nul\u0000byte' } }, /^body\/env\/A must be text without NUL/],
+    [{ image: 'nginx:1', env: { A: '\tindented\nsecond line' } }, /^body\/env\/A .*must not start with a tab when it spans several lines/],
     [{ image: 'nginx:1', env: { A: 'x'.repeat(32 * 1024 + 1) } }, /^body\/env\/A /],
     [{ image: 'nginx:1', env: { A: 'x' }, secrets: { A: 'y' } }, /^body\/secrets\/A is also given in body\/env/],
     [{ image: 'nginx:1', env: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`K${i}`, 'v'])) }, /^body\/env /],

@@ -10,6 +10,7 @@ import {
   DeploymentDetail,
   DeploymentDiff,
   DeploymentView,
+  ConfigEnvMap,
   EnvMap,
   ErrorResponses,
   IdParams,
@@ -39,7 +40,7 @@ const IdempotencyHeaders = Type.Object({
 const DeployBody = Type.Object(
   {
     image: ImageRef,
-    env: Type.Optional(EnvMap),
+    env: Type.Optional(ConfigEnvMap),
     secrets: Type.Optional(EnvMap),
     port: Type.Optional(Port),
     replicas: Type.Optional(Replicas),
