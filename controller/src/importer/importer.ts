@@ -26,6 +26,7 @@ import { listenForGitPushes } from './git-push-listener.js';
 import {
   describeRevert,
   describeUnreadable,
+  isKubiduCommit,
   pickRestored,
   planImport,
   topoOrder,
@@ -480,7 +481,7 @@ export function createGitImporter(deps: GitImporterDeps): GitImporter {
       return result;
     }
     for (;;) {
-      const fetched: CommitInfo[] = await git.commitsSince(prev, { max: batchSize });
+      const fetched: CommitInfo[] = await git.commitsSince(prev, { max: batchSize, pathsFor: (m) => !isKubiduCommit(m) });
       const batch = topoOrder(fetched);
       if (batch.length === 0) break;
       const plans = planImport(batch);

@@ -225,6 +225,9 @@ describe('commitAndPush over smart HTTP', () => {
     expect(list[1].changedPaths.sort()).toEqual(['README.md', 'apps/acme/web/kustomization.yaml']);
     expect(list[1].author.email).toBe('human@example.com');
     expect(list[0].changedPaths.sort()).toEqual(Object.values(serviceFilePaths('acme', 'web')).sort());
+    // The importer asks for paths of outside commits only: Kubidu's own come back without them.
+    const lean = await git.commitsSince(base, { pathsFor: (m) => m.startsWith('human') });
+    expect(lean.map((c) => [c.sha, c.changedPaths])).toEqual([[a.sha, []], [h, ['README.md', 'apps/acme/web/kustomization.yaml']]]);
     expect(await git.isDescendant(h, base!)).toBe(true);
     expect(await git.isDescendant(base!, h)).toBe(false);
     expect(await git.readFile(a.sha!, 'apps/acme/web/kustomization.yaml')).toContain('newTag: "1.4.2"');
@@ -324,6 +327,30 @@ describe('remote failures', () => {
       authSrv.setDown(false);
     } finally {
       await authSrv.stop();
+    }
+  });
+
+  it('the fetch itself failing (native git fetch, after a good advertisement) maps to the same errors, secret-free', async () => {
+    const srv = await startGitHttpServer({ basicAuth: { username: 'kubidu', password: 'fetch-secret-77' } });
+    try {
+      srv.createBareRepo('f', { withLayout: true });
+      const fresh = () => createGitAdapter({ url: srv.url('f'), branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'c-')), auth: { username: 'kubidu', password: 'fetch-secret-77' } });
+      srv.failService('upload-pack', 503);
+      const down = await fresh().fetchTip().catch((e) => e);
+      expect(down).toBeInstanceOf(GitRemoteUnavailableError);
+      expect(down.message).toMatch(/unreachable \(HTTP 503\)/);
+      srv.failService('upload-pack', 401);
+      const refused = await fresh().fetchTip().catch((e) => e);
+      expect(refused).toBeInstanceOf(GitAuthError);
+      expect(refused.terminal).toBe(true);
+      for (const e of [down, refused]) {
+        expect(e.message).not.toContain('fetch-secret-77');
+        expect(e.message).not.toContain(Buffer.from('kubidu:fetch-secret-77').toString('base64'));
+      }
+      srv.failService('upload-pack', null);
+      expect(await fresh().fetchTip()).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      await srv.stop();
     }
   });
 

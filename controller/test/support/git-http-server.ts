@@ -28,6 +28,8 @@ export interface GitHttpServer {
   createBareRepo(name: string, opts?: { withLayout?: boolean; seed?: (workTree: string) => void }): string;
   /** Simulate an outage: every request is answered 503 while down. */
   setDown(down: boolean): void;
+  /** Answer only this service's POSTs (`upload-pack` = the fetch itself, `receive-pack` = the push) with a status; null ends it. */
+  failService(service: 'upload-pack' | 'receive-pack', status: number | null): void;
   /** Requests seen, counted by service (`upload-pack`, `receive-pack`, `info-refs`...). */
   requests: Record<string, number>;
   stop(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
   const ownsRoot = !opts.root;
   mkdirSync(root, { recursive: true });
   let down = false;
+  const failing = new Map<string, number>();
   const requests: Record<string, number> = {};
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -54,6 +57,12 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
     if (down) {
       req.resume();
       res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+      return;
+    }
+    const failWith = req.method === 'POST' ? failing.get(svc) : undefined;
+    if (failWith) {
+      req.resume();
+      res.writeHead(failWith, { 'content-type': 'text/plain', ...(failWith === 401 ? { 'www-authenticate': 'Basic realm="git"' } : {}) }).end('refused by the test');
       return;
     }
     if (opts.basicAuth) {
@@ -161,6 +170,10 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
     },
     setDown(d) {
       down = d;
+    },
+    failService(service, status) {
+      if (status === null) failing.delete(service);
+      else failing.set(service, status);
     },
     async stop() {
       server.closeAllConnections();

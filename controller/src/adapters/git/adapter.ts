@@ -18,7 +18,6 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import type { Logger } from '../../start.js';
 import type { ChangeBuilder, CommitInfo, CommitResult, FileChange, GitAdapter, GitAdapterOptions, TreeView } from './types.js';
 import { GitAuthError, GitConflictError, GitError, GitInvalidChangeError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
@@ -36,11 +35,13 @@ import {
   type ObjectType,
   type ParsedCommit,
   type ParsedTree,
+  type TreeEntry,
   type RawObject,
   type TreeEdit,
 } from './objects.js';
 import { advertisedTip, receivePack, type HttpRemote } from './protocol.js';
 import { buildPack } from './objects.js';
+import { PackStore } from './packs.js';
 
 const execFileAsync = promisify(execFile);
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -48,46 +49,65 @@ const DEFAULT_BOT = { name: 'Kubidu', email: 'bot@kubidu.local' };
 /** Raw bytes of trees each tree cache may hold (parsed trees cost several times more in memory). */
 const TREE_CACHE_BYTES = 4 * 1024 * 1024;
 
+/** The environment of a native git child: no prompts, no inherited repository, the auth header if any. */
+function childGitEnv(authorization?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Keeps what an operator sets for git's transport (GIT_SSL_CAINFO, proxies); drops what would point it elsewhere.
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|CONFIG_(COUNT|PARAMETERS|KEY_\d+|VALUE_\d+))$/.test(k)) env[k] = v;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  if (authorization) {
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    env.GIT_CONFIG_VALUE_0 = `Authorization: ${authorization}`;
+  }
+  return env;
+}
+
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 
-/** Reads objects from a git dir (loose fast path, packs via isomorphic-git) with a parsed-tree cache. */
+/** Reads objects from a git dir (loose objects, then packs read in place: packs.ts) with a parsed-tree cache. */
 class ObjectStore {
-  igCache: object = {};
   private trees = new Map<string, ParsedTree>();
   private rawTrees = new Map<string, Buffer>();
   private rawBytes = 0;
   private treeBytes = 0;
   /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
   readonly pending = new Map<string, RawObject>();
-  constructor(readonly gitdir: string) {}
+  readonly packs: PackStore;
+  constructor(readonly gitdir: string) {
+    this.packs = new PackStore(gitdir, (oid) => this.readOrNull(oid));
+  }
 
-  async read(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+  private async readOrNull(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
     const p = this.pending.get(oid);
     if (p) return { type: p.type, content: p.content };
     const loose = await readLoose(this.gitdir, oid);
     if (loose) return loose;
     if (oid === EMPTY_TREE) return { type: 'tree', content: Buffer.alloc(0) };
-    try {
-      const r = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.igCache });
-      return { type: r.type as ObjectType, content: Buffer.from(r.object as Uint8Array) };
-    } catch (err) {
-      if ((err as { code?: string }).code === 'NotFoundError') throw new MissingObjectError(oid);
-      throw err;
-    }
+    return this.packs.read(oid);
+  }
+
+  async read(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    const o = await this.readOrNull(oid);
+    if (!o) throw new MissingObjectError(oid);
+    return o;
   }
 
   async has(oid: string): Promise<boolean> {
+    if (this.pending.has(oid) || oid === EMPTY_TREE) return true;
     try {
       await fsp.access(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
       return true;
     } catch {
-      try {
-        await this.read(oid);
-        return true;
-      } catch {
-        return false;
-      }
+      return this.packs.has(oid);
     }
+  }
+
+  /** After a fetch or a repack: packs came and went. Parsed trees stay valid (objects are immutable). */
+  packsChanged(): Promise<void> {
+    return this.packs.refresh();
   }
 
   /** Remembers a tree we created so the next commit on top of it needs no read. */
@@ -240,18 +260,8 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   const gitdir = opts.cacheDir;
   const store = new ObjectStore(gitdir);
   const localRef = `refs/heads/${opts.branch}`;
+  const remoteRef = `refs/remotes/origin/${opts.branch}`;
   let initialised = false;
-
-  const mapErr = (err: unknown): Error => {
-    if (err instanceof GitError) return err;
-    const e = err as { code?: string; data?: { statusCode?: number }; message?: string; cause?: { code?: string } };
-    const status = e.data?.statusCode;
-    if (status === 401 || status === 403) return new GitAuthError(redact(`the manifests remote ${url} refused the credentials (HTTP ${status})`, secrets));
-    if (status && status >= 500) return new GitRemoteUnavailableError(redact(`the manifests remote ${url} is unreachable (HTTP ${status})`, secrets));
-    const net = e.code ?? e.cause?.code;
-    if (net && /^E[A-Z]+$/.test(net)) return new GitRemoteUnavailableError(redact(`the manifests remote ${url} is unreachable (${net})`, secrets));
-    return new GitRemoteUnavailableError(redact(`fetching from the manifests remote ${url} failed: ${e.message ?? String(err)}`, secrets));
-  };
 
   async function init() {
     if (initialised) return;
@@ -269,26 +279,44 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
     await git.writeRef({ fs, gitdir, ref: localRef, value: oid, force: true });
   }
 
+  /**
+   * Fetches the branch with native `git fetch` in a child process: git's own
+   * index-pack resolves the received pack on disk, so a cold depth-1 fetch of a
+   * 10,000-service repo costs the controller no memory (isomorphic-git's fetch
+   * inflated the whole pack in the heap). The credentials go in through the
+   * child's environment as an http.extraHeader, never its command line.
+   */
   async function fetchInto(depth?: number, relative?: boolean): Promise<string | null> {
+    const args = [`--git-dir=${gitdir}`, '-c', 'credential.helper=', '-c', 'http.lowSpeedLimit=1', '-c', 'http.lowSpeedTime=60'];
+    args.push('fetch', '--quiet', '--no-tags', '--no-auto-gc', '--no-write-fetch-head');
+    if (depth) args.push(relative ? `--deepen=${depth}` : `--depth=${depth}`);
+    args.push(url, `+refs/heads/${opts.branch}:${remoteRef}`);
     try {
-      const r = await git.fetch({
-        fs,
-        http,
-        gitdir,
-        url,
-        ref: opts.branch,
-        singleBranch: true,
-        tags: false,
-        depth,
-        relative,
-        headers,
-        cache: store.igCache,
-      });
-      return r.fetchHead ?? null;
+      await execFileAsync('git', args, { env: childGitEnv(headers.authorization), maxBuffer: 4 * 1024 * 1024 });
     } catch (err) {
-      throw mapErr(err);
+      throw nativeFetchError(err);
+    }
+    try {
+      return await git.resolveRef({ fs, gitdir, ref: remoteRef });
+    } catch {
+      return null;
     }
   }
+
+  const nativeFetchError = (err: unknown): Error => {
+    const e = err as { code?: string | number; stderr?: string; message?: string };
+    if (e.code === 'ENOENT') return new GitRepositoryError('the controller needs the git command on its PATH to fetch the manifests repo (git 2.31 or newer)');
+    const said = String(e.stderr ?? '').trim();
+    const status = /returned error: (\d{3})/.exec(said)?.[1];
+    if (status === '401' || status === '403' || /Authentication failed|could not read (Username|Password)/.test(said)) {
+      return new GitAuthError(redact(`the manifests remote ${url} refused the credentials (HTTP ${status ?? 401})`, secrets));
+    }
+    if (status) return new GitRemoteUnavailableError(redact(`the manifests remote ${url} is unreachable (HTTP ${status})`, secrets));
+    const net = /Could not resolve host|Failed to connect|Connection refused|Connection reset|timed out|Empty reply|Recv failure|transfer closed|Operation too slow/i.exec(said)?.[0];
+    if (net) return new GitRemoteUnavailableError(redact(`the manifests remote ${url} is unreachable (${net.toLowerCase()})`, secrets));
+    const first = said.split('\n').find((l) => l.trim()) ?? e.message ?? String(err);
+    return new GitRemoteUnavailableError(redact(`fetching from the manifests remote ${url} failed: ${first.replace(/^fatal: /, '')}`, secrets));
+  };
 
   return {
     store,
@@ -308,6 +336,7 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
       }
       const t0 = Date.now();
       const head = await fetchInto(cold ? 1 : undefined);
+      await store.packsChanged();
       logger.debug({ ms: Date.now() - t0, cold, tip: head }, 'fetched manifests repo');
       const got = head && (await store.has(head)) ? head : tip;
       if (!(await store.has(got))) throw new GitRepositoryError(`fetch did not bring commit ${got}`);
@@ -327,6 +356,7 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
       const shallow = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
       if (!shallow.trim()) return false;
       await fetchInto(by, true);
+      await store.packsChanged();
       const after = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
       return after !== shallow;
     },
@@ -335,13 +365,13 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
       try {
         await execFileAsync('git', ['-C', gitdir, 'repack', '-a', '-d', '-q']);
         await execFileAsync('git', ['-C', gitdir, 'prune', '--expire=now']);
-        store.igCache = {};
+        await store.packsChanged();
       } catch (err) {
         // No native git: start over with a fresh shallow store on the next commit.
         logger.warn({ err: (err as Error).message }, 'git repack of the manifests cache failed; re-shallowing');
         await fsp.rm(gitdir, { recursive: true, force: true });
         initialised = false;
-        store.igCache = {};
+        await store.packs.close();
       }
     },
   };
@@ -827,7 +857,10 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
           const c = (await commitDeep(oid))!;
           const parents = await parentsOf(oid);
           const changedPaths: string[] = [];
-          await diffTrees(parents[0] ? await rootOf(parents[0]) : null, c.tree, '', changedPaths);
+          if (!o.pathsFor || o.pathsFor(c.message)) {
+            await diffTrees(parents[0] ? await rootOf(parents[0]) : null, c.tree, '', changedPaths);
+            changedPaths.sort();
+          }
           out.push({ sha: oid, parents: c.parents, author: { name: c.author.name, email: c.author.email, timestamp: c.author.timestamp }, message: c.message, changedPaths });
         }
         return out;
@@ -869,21 +902,24 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     },
   };
 
+  /** Paths of files that differ between two trees (unsorted). Map lookups only: no per-diff copy of a 10,000-name folder. */
   async function diffTrees(a: string | null, b: string | null, prefix: string, out: string[]): Promise<void> {
     if (a === b) return;
     const ta = a ? await store.tree(a) : null;
     const tb = b ? await store.tree(b) : null;
-    const names = new Set<string>([...(ta?.byName.keys() ?? []), ...(tb?.byName.keys() ?? [])]);
-    for (const name of [...names].sort()) {
-      const ea = ta && ta.byName.has(name) ? ta.entries[ta.byName.get(name)!] : null;
-      const eb = tb && tb.byName.has(name) ? tb.entries[tb.byName.get(name)!] : null;
-      if (ea?.oid === eb?.oid && ea?.mode === eb?.mode) continue;
+    const visit = async (ea: TreeEntry | null, eb: TreeEntry | null, name: string) => {
       const path = prefix + name;
       const aTree = ea?.mode === MODE_TREE ? ea.oid : null;
       const bTree = eb?.mode === MODE_TREE ? eb.oid : null;
       if (aTree || bTree) await diffTrees(aTree, bTree, path + '/', out);
       if ((ea && ea.mode !== MODE_TREE) || (eb && eb.mode !== MODE_TREE)) out.push(path);
+    };
+    for (const ea of ta?.entries ?? []) {
+      const j = tb?.byName.get(ea.name);
+      const eb = j === undefined ? null : tb!.entries[j];
+      if (!eb || eb.oid !== ea.oid || eb.mode !== ea.mode) await visit(ea, eb, ea.name);
     }
+    for (const eb of tb?.entries ?? []) if (!ta?.byName.has(eb.name)) await visit(null, eb, eb.name);
   }
 
   return adapter;

@@ -262,7 +262,7 @@ export function buildPack(objects: RawObject[]): Buffer {
   return Buffer.concat([body, trailer]);
 }
 
-/** Applies a git delta (used by tests to check encodeDelta). */
+/** Applies a git delta (pack reads in packs.ts; tests check encodeDelta with it). */
 export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   let i = 0;
   const readVar = () => {

@@ -26,8 +26,12 @@ export interface GitAdapter {
   readFile(ref: string, path: string): Promise<string | null>;
   /** Fetch and return the remote tip sha (null for an empty repo). */
   fetchTip(): Promise<string | null>;
-  /** Commits from `since` (exclusive) to the tip, oldest first, with sha, parents, author, message, and changed paths — for the git-door importer. */
-  commitsSince(since: string | null, opts?: { max?: number }): Promise<CommitInfo[]>;
+  /**
+   * Commits from `since` (exclusive) to the tip, oldest first, with sha, parents, author, message, and changed paths — for the git-door importer.
+   * `pathsFor(message)` false: that commit's changedPaths stay empty (the importer skips Kubidu's own commits by message, and
+   * diffing each of them through a 10,000-entry folder was most of the controller's garbage).
+   */
+  commitsSince(since: string | null, opts?: { max?: number; pathsFor?: (message: string) => boolean }): Promise<CommitInfo[]>;
   /** Is `ancestor` an ancestor of (or equal to) `descendant`? (walks at most maxDepth commits, default 1000; false beyond) */
   isDescendant(descendant: string, ancestor: string, opts?: { maxDepth?: number }): Promise<boolean>;
   /** Lists the names (files and folders) directly under `dir` at `ref` (null when the folder is absent). Added for the importer and for tests. */
