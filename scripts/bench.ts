@@ -620,22 +620,29 @@ function storeSize(gitdir: string): { mb: number; packs: number; loose: number }
   let bytes = 0;
   let packs = 0;
   let loose = 0;
+  // The controller may be writing or repacking while we look: a file that vanishes is skipped, not fatal.
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else {
-        bytes += statSync(p).size;
+      else if (!e.name.includes('.tmp-')) {
+        try {
+          bytes += statSync(p).size;
+        } catch {
+          continue;
+        }
         if (e.name.endsWith('.pack')) packs++;
         else if (/\/objects\/[0-9a-f]{2}$/.test(d)) loose++;
       }
     }
   };
-  try {
-    walk(gitdir);
-  } catch {
-    /* no store */
-  }
+  walk(gitdir);
   return { mb: bytes / 2 ** 20, packs, loose };
 }
 
