@@ -235,6 +235,74 @@ describe('commitAndPush over smart HTTP', () => {
   });
 });
 
+describe('building on the remembered tip (no advertisement round trip)', () => {
+  const refsRequests = () => srv.requests['info-refs'] ?? 0;
+
+  it('a second commit right after ours asks the remote nothing before its push', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:1' }), 'one\n'));
+    const before = refsRequests();
+    const pushesBefore = srv.requests['receive-pack'] ?? 0;
+    const r = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n'));
+    expect(r.attempts).toBe(1);
+    expect(refsRequests() - before).toBe(0);
+    expect((srv.requests['receive-pack'] ?? 0) - pushesBefore).toBe(1);
+    expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(r.sha);
+  });
+
+  it('an outside push since: the push built on the remembered tip is refused, rebuilt on the real tip, the outside commit kept', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:1' }), 'one\n'));
+    const theirs = await humanCommit(url, { 'apps/other/api/notes.md': 'hand edit\n' }, 'hand edit of another service');
+    const r = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n'));
+    expect(r.attempts).toBe(2);
+    expect((await gitCli(bare, 'log', '--format=%H %P', '-1')).trim()).toBe(`${r.sha} ${theirs}`);
+    // Another writer is active: for a while every push asks for the tip first (no second refusal).
+    const before = refsRequests();
+    const r3 = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:3' }), 'three\n'));
+    expect(r3.attempts).toBe(1);
+    expect(refsRequests() - before).toBeGreaterThan(0);
+  });
+
+  it('"nothing to change" is never decided on a remembered tip', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    const a = desired({ image: 'ghcr.io/acme/web:1' });
+    await git.commitAndPush(deployBuilder(a, 'deploy 1\n'));
+    // Someone changes our service by hand; asking for image 1 again must put it back, not say "no change".
+    const clone = await cloneFresh(url);
+    const k = join(clone, serviceFilePaths('acme', 'web').kustomization);
+    writeFileSync(k, readFileSync(k, 'utf8').replace('newTag: "1"', 'newTag: "9"'));
+    await gitCli(clone, 'commit', '-qam', 'hand edit: tag 9');
+    await gitCli(clone, 'push', '-q', 'origin', 'main');
+    const r = await git.commitAndPush(deployBuilder(a, 'rollback to 1\n'));
+    expect(r.noop).toBe(false);
+    expect(r.attempts).toBe(1);
+    expect(await git.readFile('main', serviceFilePaths('acme', 'web').kustomization)).toContain('newTag: "1"');
+    expect((await gitCli(bare, 'log', '--format=%s', '-1')).trim()).toBe('rollback to 1');
+    // And a real no-change on a fresh tip is still a noop.
+    const again = await git.commitAndPush(deployBuilder(a, 'rollback to 1 again\n'));
+    expect(again).toMatchObject({ noop: true, pushed: false });
+  });
+
+  it('the same holds for a batch: queued changes whose state the remembered tip already has are checked on the real tip', async () => {
+    const { url } = newRepo();
+    const git = adapter(url, { maxBatch: 8 });
+    const svc = (i: number, tag: string) => desired({ service: `s${i}`, image: `ghcr.io/acme/s${i}:${tag}`, deploymentId: `d-${i}-${tag}` });
+    await Promise.all([0, 1, 2].map((i) => git.commitAndPush(deployBuilder(svc(i, '1'), `s${i} 1\n`))));
+    const clone = await cloneFresh(url);
+    const k = join(clone, serviceFilePaths('acme', 's1').kustomization);
+    writeFileSync(k, readFileSync(k, 'utf8').replace('newTag: "1"', 'newTag: "9"'));
+    await gitCli(clone, 'commit', '-qam', 'hand edit s1');
+    await gitCli(clone, 'push', '-q', 'origin', 'main');
+    const rs = await Promise.all([0, 1, 2].map((i) => git.commitAndPush(deployBuilder(svc(i, '1'), `s${i} again\n`))));
+    expect(rs.map((r) => r.noop)).toEqual([true, false, true]);
+    expect(await git.readFile('main', serviceFilePaths('acme', 's1').kustomization)).toContain('newTag: "1"');
+  });
+});
+
 describe('store lifecycle', () => {
   it('commits into an empty remote (no branch yet) as a root commit', async () => {
     const name = `empty${++n}`;

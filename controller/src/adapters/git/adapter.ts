@@ -48,6 +48,10 @@ const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const DEFAULT_BOT = { name: 'Kubidu', email: 'bot@kubidu.local' };
 /** Raw bytes of trees each tree cache may hold (parsed trees cost several times more in memory). */
 const TREE_CACHE_BYTES = 4 * 1024 * 1024;
+/** A remembered remote tip is built on without asking for this long (the importer's poll refreshes it). */
+const TRUST_KNOWN_TIP_MS = 30_000;
+/** After a refused push, every push asks for the tip first for this long (another writer is active). */
+const DISTRUST_AFTER_REJECT_MS = 30_000;
 
 /** The environment of a native git child: no prompts, no inherited repository, the auth header if any. */
 function childGitEnv(authorization?: string): NodeJS.ProcessEnv {
@@ -230,6 +234,12 @@ interface Remote {
   store: ObjectStore;
   /** Current remote tip, with its objects present in the store. */
   tip(): Promise<string | null>;
+  /**
+   * The tip to build the first attempt of a push on: the tip this process last saw or
+   * pushed, when that is recent and no push was refused lately (no round trip), else tip().
+   * A stale answer only costs a refused push, which is rebuilt on a fresh tip().
+   */
+  planningTip(): Promise<{ tip: string | null; remembered: boolean }>;
   /** Stores the objects and moves the remote branch from old to new (no force). */
   publish(oldTip: string | null, newTip: string, objects: RawObject[], written: Promise<void>): Promise<void>;
   /** Writes objects to the store (before the hook runs / concurrently with the push). */
@@ -262,6 +272,9 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   const localRef = `refs/heads/${opts.branch}`;
   const remoteRef = `refs/remotes/origin/${opts.branch}`;
   let initialised = false;
+  /** The remote tip as last seen (advertisement or our own accepted push), and when. */
+  let known: { tip: string | null; at: number } | null = null;
+  let distrustUntil = 0;
 
   async function init() {
     if (initialised) return;
@@ -320,12 +333,21 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
 
   return {
     store,
+    async planningTip() {
+      if (known && Date.now() - known.at < TRUST_KNOWN_TIP_MS && Date.now() >= distrustUntil) return { tip: known.tip, remembered: true };
+      return { tip: await this.tip(), remembered: false };
+    },
     async tip() {
       await init();
+      known = null;
       const tip = await advertisedTip(remote, 'git-upload-pack', opts.branch);
-      if (!tip) return null;
+      if (!tip) {
+        known = { tip: null, at: Date.now() };
+        return null;
+      }
       if (await store.has(tip)) {
         await setLocalRef(tip);
+        known = { tip, at: Date.now() };
         return tip;
       }
       let cold = true;
@@ -341,6 +363,7 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
       const got = head && (await store.has(head)) ? head : tip;
       if (!(await store.has(got))) throw new GitRepositoryError(`fetch did not bring commit ${got}`);
       await setLocalRef(got);
+      known = { tip: got, at: Date.now() };
       return got;
     },
     async write(objects) {
@@ -349,8 +372,22 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
     },
     async publish(oldTip, newTip, objects, written) {
       const pack = buildPack(objects);
-      await Promise.all([receivePack(remote, opts.branch, oldTip, newTip, pack), written]);
+      const planned = known;
+      known = null;
+      try {
+        await Promise.all([receivePack(remote, opts.branch, oldTip, newTip, pack), written]);
+      } catch (err) {
+        if (err instanceof GitRejectedError) distrustUntil = Date.now() + DISTRUST_AFTER_REJECT_MS;
+        // Built on a remembered tip: the remote may have been rewritten and lost the objects our
+        // thin pack deltas against. That is a stale base, not a broken remote: rebuild on a fresh tip.
+        if (planned && err instanceof GitRepositoryError && /could not store the pushed objects/.test(err.message)) {
+          distrustUntil = Date.now() + DISTRUST_AFTER_REJECT_MS;
+          throw new GitRejectedError(`the remote could not use the base the push was built on (${err.message})`);
+        }
+        throw err;
+      }
       await setLocalRef(newTip);
+      known = { tip: newTip, at: Date.now() };
     },
     async deepen(by) {
       const shallow = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
@@ -383,6 +420,9 @@ function localRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   const ref = `refs/heads/${opts.branch}`;
   return {
     store,
+    async planningTip() {
+      return { tip: await this.tip(), remembered: false };
+    },
     async tip() {
       if (!fs.existsSync(join(gitdir, 'HEAD'))) throw new GitRemoteUnavailableError(`the manifests repo ${gitdir} does not exist`);
       try {
@@ -538,9 +578,20 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     let base: string | null | undefined;
     let baseRoot: string | null = null;
     const ourPaths = new Set<string>();
+    let verify = false;
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
-      const tip = await remote.tip();
+      const planned = attempt === 1 && !verify ? await remote.planningTip() : { tip: await remote.tip(), remembered: false };
+      const tip = planned.tip;
+      // "Nothing to change" is only ever decided on a tip just read from the remote, never a remembered one.
+      const noopOrVerify = () => {
+        if (!planned.remembered) return false;
+        verify = true;
+        attempt--;
+        base = undefined;
+        ourPaths.clear();
+        return true;
+      };
       const tTip = performance.now();
       const tipRoot = await rootOf(tip);
       if (base === undefined) {
@@ -555,7 +606,10 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
       }
       const view: TreeView = { tip, readFile: (path) => readAt(tip, path) };
       const plan = await build(view);
-      if (!plan) return { sha: null, noop: true, attempts: attempt, pushed: false };
+      if (!plan) {
+        if (noopOrVerify()) continue;
+        return { sha: null, noop: true, attempts: attempt, pushed: false };
+      }
       const changes = new Map<string, string | null>();
       const objects: RawObject[] = [];
       for (const f of plan.files as FileChange[]) {
@@ -571,7 +625,10 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
         changes.set(p, blob.oid);
         objects.push(blob);
       }
-      if (changes.size === 0) return { sha: null, noop: true, attempts: attempt, pushed: false };
+      if (changes.size === 0) {
+        if (noopOrVerify()) continue;
+        return { sha: null, noop: true, attempts: attempt, pushed: false };
+      }
       const newRoot = (await buildTree(tipRoot, changes, objects)) ?? EMPTY_TREE;
       if (newRoot === EMPTY_TREE) objects.push(makeObject('tree', Buffer.alloc(0)));
       const author = plan.author ?? bot;
@@ -623,9 +680,11 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     let baseRoot: string | null = null;
     const ourPaths = items.map(() => new Set<string>());
     let live = items.map((_, i) => i);
+    let verify = false;
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
-      const tip = await remote.tip();
+      const planned = attempt === 1 && !verify ? await remote.planningTip() : { tip: await remote.tip(), remembered: false };
+      const tip = planned.tip;
       const tTip = performance.now();
       const tipRoot = await rootOf(tip);
       if (base === undefined) {
@@ -702,6 +761,14 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
           else noops.push(i);
         }
         live = live.filter((i) => !failed.has(i));
+        if (noops.length > 0 && planned.remembered) {
+          // "Nothing to change" is only decided on a tip just read from the remote: build again on one.
+          verify = true;
+          attempt--;
+          base = undefined;
+          for (const p of ourPaths) p.clear();
+          continue;
+        }
         if (chain.length === 0) {
           for (const i of noops) items[i].resolve({ sha: null, noop: true, attempts: attempt, pushed: false });
           return 0;
