@@ -264,6 +264,17 @@ describe('authorization matrix', () => {
     expect(stale, 'matrix entries for routes that do not exist').toEqual([]);
   });
 
+  it('every registered route is in the OpenAPI document, with its method', async () => {
+    const doc = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(registered.filter((r) => r.url.startsWith('/api/')).length).toBeGreaterThanOrEqual(Object.keys(MATRIX).length - 2);
+    const missing = registered
+      .filter((r) => /^\/(api|healthz|readyz)/.test(r.url))
+      .map((r) => ({ path: r.url.replace(/:([A-Za-z]+)/g, '{$1}'), method: r.method.toLowerCase() }))
+      .filter((r) => !doc.paths[r.path]?.[r.method])
+      .map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(missing, 'routes the OpenAPI document does not describe').toEqual([]);
+  });
+
   it('every identity gets exactly the expected status on every route; refusals write nothing and leak nothing', async () => {
     const got: string[] = [];
     const want: string[] = [];

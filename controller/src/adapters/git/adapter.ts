@@ -408,7 +408,7 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
         logger.warn({ err: (err as Error).message }, 'git repack of the manifests cache failed; re-shallowing');
         await fsp.rm(gitdir, { recursive: true, force: true });
         initialised = false;
-        await store.packs.close();
+        store.packs.forget();
       }
     },
   };

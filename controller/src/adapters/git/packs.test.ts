@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,7 +76,7 @@ describe('PackStore reads packs in place', () => {
       }
       expect(n).toBe(expected.size);
     } finally {
-      await store.close();
+      store.forget();
     }
   }
 
@@ -113,13 +113,28 @@ describe('PackStore reads packs in place', () => {
       expect((await store.read(blob))!.content.toString()).toBe('new content\n');
       // Repack everything into one pack and drop the old ones: reads keep working after refresh.
       await git(dir, 'repack', '-a', '-d', '-q');
-      await store.refresh();
+      // No refresh: the pack it knew is gone, the read notices (ENOENT), rescans and finds the new one.
       expect((await store.read(tip))?.type).toBe('commit');
       expect((await store.read(blob))!.content.toString()).toBe('new content\n');
     } finally {
-      await store.close();
+      store.forget();
     }
   }, 60_000);
+
+  it('holds no pack file open between reads', async () => {
+    const gitdir = join(dir, '.git');
+    const store = new PackStore(gitdir, async (oid) => readLoose(gitdir, oid));
+    const openPacks = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).endsWith('.pack');
+      } catch {
+        return false;
+      }
+    }).length;
+    const before = openPacks();
+    for (const oid of [...expected.keys()].slice(0, 200)) await store.read(oid);
+    expect(openPacks()).toBe(before);
+  });
 
   it('refuses a pack index it cannot read with a clear message', async () => {
     const gitdir = mkdtempSync(join(tmpdir(), 'kubidu-badpack-'));

@@ -31,13 +31,17 @@ export interface PackObject {
   content: Buffer;
 }
 
-/** One pack: its index (searched in place) and an open handle on the pack file. */
+/**
+ * One pack: its index (searched in place) and the pack file's path. The pack is
+ * opened per read (one handle for a whole delta chain), so nothing is held open
+ * between reads and a pack a repack removed is simply not found (ENOENT → rescan).
+ */
 class Pack {
   private sorted: Float64Array | null = null;
   private constructor(
     readonly name: string,
+    readonly path: string,
     private readonly idx: Buffer,
-    private readonly fh: fsp.FileHandle,
     private readonly packSize: number,
     readonly count: number,
   ) {}
@@ -49,13 +53,9 @@ class Pack {
     }
     const count = idx.readUInt32BE(8 + 255 * 4);
     if (idx.length < 8 + 1024 + count * 28 + 40) throw new GitRepositoryError(`pack index ${name}.idx is truncated`);
-    const fh = await fsp.open(join(dir, `${name}.pack`), 'r');
-    const { size } = await fh.stat();
-    return new Pack(name, idx, fh, size, count);
-  }
-
-  close() {
-    return this.fh.close().catch(() => {});
+    const path = join(dir, `${name}.pack`);
+    const { size } = await fsp.stat(path);
+    return new Pack(name, path, idx, size, count);
   }
 
   /** The pack offset of an object, or -1. Binary search in the index's sorted name table. */
@@ -102,10 +102,10 @@ class Pack {
   }
 
   /** The raw entry at an offset: its type code, inflated data, and its delta base when it is a delta. */
-  async entry(offset: number): Promise<{ code: number; data: Buffer; baseOffset?: number; baseOid?: string }> {
+  async entry(fh: fsp.FileHandle, offset: number): Promise<{ code: number; data: Buffer; baseOffset?: number; baseOid?: string }> {
     const end = this.endOf(offset);
     const buf = Buffer.allocUnsafe(end - offset);
-    const { bytesRead } = await this.fh.read(buf, 0, buf.length, offset);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
     if (bytesRead !== buf.length) throw new GitRepositoryError(`pack ${this.name} is truncated at offset ${offset}`);
     let p = 0;
     let c = buf[p++];
@@ -170,7 +170,6 @@ export class PackStore {
     }
     const want = new Set(names);
     const keep = this.packs.filter((p) => want.has(p.name));
-    for (const p of this.packs) if (!want.has(p.name)) await p.close();
     const have = new Set(keep.map((p) => p.name));
     for (const n of names) {
       if (have.has(n)) continue;
@@ -189,10 +188,12 @@ export class PackStore {
     this.scanned = true;
   }
 
-  async close(): Promise<void> {
-    for (const p of this.packs) await p.close();
+  /** Forgets every pack (the store is about to be deleted); the next read rescans. */
+  forget(): void {
     this.packs = [];
     this.scanned = false;
+    this.bases.clear();
+    this.baseBytes = 0;
   }
 
   private async locate(oid: string): Promise<{ pack: Pack; offset: number } | null> {
@@ -222,12 +223,33 @@ export class PackStore {
   }
 
   async read(oid: string): Promise<PackObject | null> {
-    const at = await this.locate(oid);
-    if (!at) return null;
-    return this.readAt(at.pack, at.offset);
+    for (let pass = 0; ; pass++) {
+      const at = await this.locate(oid);
+      if (!at) return null;
+      try {
+        return await this.readAt(at.pack, at.offset);
+      } catch (err) {
+        // A repack removed the pack between the scan and the read: rescan once and look again.
+        if ((err as { code?: string }).code !== 'ENOENT' || pass > 0) throw err;
+        await this.refresh();
+      }
+    }
   }
 
   private async readAt(start: Pack, offset: number): Promise<PackObject> {
+    const handles = new Map<Pack, fsp.FileHandle>();
+    try {
+      return await this.resolve(start, offset, async (p) => {
+        let fh = handles.get(p);
+        if (!fh) handles.set(p, (fh = await fsp.open(p.path, 'r')));
+        return fh;
+      });
+    } finally {
+      for (const fh of handles.values()) await fh.close().catch(() => {});
+    }
+  }
+
+  private async resolve(start: Pack, offset: number, handle: (p: Pack) => Promise<fsp.FileHandle>): Promise<PackObject> {
     let pack = start;
     // Walk down the delta chain to a whole object (or a cached base), then apply the deltas back up.
     const deltas: Buffer[] = [];
@@ -241,7 +263,7 @@ export class PackStore {
         base = cached;
         break;
       }
-      const e = await pack.entry(cur);
+      const e = await pack.entry(await handle(pack), cur);
       if (e.baseOffset === undefined && e.baseOid === undefined) {
         base = { type: TYPES[e.code], content: e.data };
         if (deltas.length) this.keepBase(key, base);
