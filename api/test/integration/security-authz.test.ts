@@ -266,7 +266,7 @@ describe('authorization matrix', () => {
 
   it('every registered route is in the OpenAPI document, with its method', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
-    expect(registered.filter((r) => r.url.startsWith('/api/')).length).toBeGreaterThanOrEqual(Object.keys(MATRIX).length - 2);
+    expect(registered.filter((r) => r.url.startsWith('/api/')).length).toBeGreaterThanOrEqual(15); // the hook saw the routes
     const missing = registered
       .filter((r) => /^\/(api|healthz|readyz)/.test(r.url))
       .map((r) => ({ path: r.url.replace(/:([A-Za-z]+)/g, '{$1}'), method: r.method.toLowerCase() }))
