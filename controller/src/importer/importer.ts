@@ -421,6 +421,24 @@ export function createGitImporter(deps: GitImporterDeps): GitImporter {
             warnings: r.warnings,
           },
         });
+        // A git revert of the very rollback that holds this service undoes it: the hold that
+        // protected that rollback from being deployed over goes with it (audited like a release).
+        if (r.reverted?.id) {
+          const gone: Array<{ rollbackId: string; heldBy: string; createdAt: Date }> = await m.query(
+            `WITH g AS (DELETE FROM deploy_holds WHERE service_id = $1 AND rollback_id = $2 RETURNING *)
+             SELECT rollback_id AS "rollbackId", held_by AS "heldBy", created_at AS "createdAt" FROM g`,
+            [r.service.id, r.reverted.id],
+          );
+          if (gone.length) {
+            await audit(m, 'DEPLOY_HOLD_RELEASED', {
+              actor: plan.actor,
+              projectId: r.service.projectId,
+              serviceId: r.service.id,
+              deploymentId: gone[0].rollbackId,
+              data: { rollbackId: gone[0].rollbackId, heldBy: gone[0].heldBy, heldSince: new Date(gone[0].createdAt).toISOString(), by: 'git revert', commit: commit.sha, deploymentId: id },
+            });
+          }
+        }
         imported++;
         warnings += r.warnings.length;
       }

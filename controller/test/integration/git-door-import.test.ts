@@ -128,6 +128,8 @@ describe('git door: importing commits made outside Kubidu', () => {
     const [{ manifests_commit_sha: rbSha }] = await ds.query(`SELECT manifests_commit_sha FROM deployments WHERE id = $1`, [rb]);
     const wt = await freshClone();
     expect(await sh(wt, 'log', '-1', '--format=%H')).toBe(rbSha);
+    // The rollback holds deploys of the service (as the API's rollback does); reverting it in git lifts that.
+    await ds.query(`INSERT INTO deploy_holds (service_id, rollback_id, held_by, reason) VALUES ($1, $2, 'alice@example.com', 'bad release')`, [svc.serviceId, rb]);
     await sh(wt, 'revert', '--no-edit', rbSha);
     await sh(wt, 'push', '-q', 'origin', 'main');
     const revertSha = await sh(wt, 'rev-parse', 'HEAD');
@@ -151,6 +153,11 @@ describe('git door: importing commits made outside Kubidu', () => {
     expect(env.map((e: any) => [e.key, e.isSecret, e.value])).toEqual(d2env.map((e: any) => [e.key, e.isSecret, e.value]));
     // Secret rows are copied as stored (never re-encrypted from a plaintext source)
     expect(env.find((e: any) => e.key === 'DB_PASSWORD').stored).toBe(d2env.find((e: any) => e.key === 'DB_PASSWORD').stored);
+
+    expect(await ds.query(`SELECT 1 FROM deploy_holds WHERE service_id = $1`, [svc.serviceId])).toHaveLength(0);
+    const [released] = await audits('DEPLOY_HOLD_RELEASED');
+    expect(released).toMatchObject({ actor: 'Grace Hopper <grace@example.com>', deployment_id: rb });
+    expect(released.data).toMatchObject({ rollbackId: rb, heldBy: 'alice@example.com', by: 'git revert', commit: revertSha, deploymentId: row.id });
 
     const [a] = (await audits('DEPLOYMENT_GIT_CHANGE')).filter((x: any) => x.deployment_id === row.id);
     expect(a.data).toMatchObject({ commit: revertSha, author: 'Grace Hopper <grace@example.com>', reverts: { commit: rbSha, deploymentId: rb, kind: 'rollback' }, restores: d2 });
@@ -192,6 +199,8 @@ describe('git door: importing commits made outside Kubidu', () => {
   });
 
   it('a hand edit of the image tag becomes a GIT row with that image and the folder’s env', async () => {
+    // A hold stays through a hand edit: only reverting the rollback that set it lifts it.
+    await ds.query(`INSERT INTO deploy_holds (service_id, rollback_id, held_by) VALUES ($1, $2, 'alice@example.com')`, [svc.serviceId, rb]);
     const wt = await freshClone();
     writeFileSync(kustPath(wt), readFileSync(kustPath(wt), 'utf8').replace(/newTag: "2\.0\.1"/, 'newTag: "3.1.4"'));
     await sh(wt, 'commit', '-qam', 'web: try 3.1.4\n\nhotfix for INC-7');
@@ -206,6 +215,8 @@ describe('git door: importing commits made outside Kubidu', () => {
       ['MODE', false, 'b'],
     ]);
     expect((await waitFor(row.id, ['RUNNING', 'FAILED'])).status).toBe('RUNNING');
+    expect(await ds.query(`SELECT 1 FROM deploy_holds WHERE service_id = $1`, [svc.serviceId])).toHaveLength(1);
+    await ds.query(`DELETE FROM deploy_holds WHERE service_id = $1`, [svc.serviceId]);
   });
 
   it('a junk commit becomes a visible warning, and both the next import and the next Kubidu rollback still work', async () => {

@@ -184,11 +184,10 @@ describe('useDeployments', () => {
     expect(streams[0].closed).toBe(true);
   });
 
-  it('keeps the deploy hold from the first page, and fetches it again when a rollback made elsewhere arrives live', async () => {
+  it('keeps the deploy hold from the first page and follows `hold` events (set elsewhere, released elsewhere) without refetching', async () => {
     const hold = { serviceId: 'svc-1', rollbackId: 'rb-1', heldBy: 'ada@example.com', reason: null, createdAt: at(5) };
-    let holdNow: typeof hold | null = null;
     const { fetch, calls } = fakeFetch({
-      'GET /api/services/svc-1/deployments': () => ({ status: 200, body: { items: [deployment({ status: 'RUNNING' })], nextCursor: null, hold: holdNow } }),
+      'GET /api/services/svc-1/deployments': () => ({ status: 200, body: { items: [deployment({ status: 'RUNNING' })], nextCursor: null, hold: null } }),
     });
     const streams: FakeEventSource[] = [];
     const scope = effectScope();
@@ -200,18 +199,18 @@ describe('useDeployments', () => {
     streams[0].open();
     await flush();
     const before = calls.length;
-    streams[0].emit('deployment', deployment({ status: 'QUEUED', createdAt: at(8) }));
+    streams[0].emit('deployment', deployment({ status: 'QUEUED', source: 'ROLLBACK', door: 'rollback', via: 'cli', createdAt: at(9) }));
+    streams[0].emit('hold', { hold });
     await flush();
-    expect(calls.length).toBe(before); // a plain deploy changes no hold
-    holdNow = hold;
-    const rb = deployment({ status: 'QUEUED', source: 'ROLLBACK', door: 'rollback', via: 'cli', createdAt: at(9) });
-    streams[0].emit('deployment', rb);
-    await flush();
-    expect(calls.length).toBe(before + 1);
     expect(h.hold.value).toEqual(hold);
-    streams[0].emit('deployment', { ...rb, status: 'DEPLOYING' });
+    streams[0].emit('hold', { hold: { ...hold, serviceId: 'other-svc' } }); // another service's: ignored
+    streams[0].emit('hold', 'junk');
     await flush();
-    expect(calls.length).toBe(before + 1); // only a new rollback row asks again
+    expect(h.hold.value).toEqual(hold);
+    streams[0].emit('hold', { hold: null }); // released from the CLI
+    await flush();
+    expect(h.hold.value).toBeNull();
+    expect(calls.length).toBe(before); // all of it from the stream, no refetch
     scope.stop();
   });
 

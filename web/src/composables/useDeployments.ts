@@ -108,6 +108,18 @@ export function parseDeploymentEvent(data: string): Deployment | null {
   return null;
 }
 
+/** A `hold` event's data: `{ "hold": DeployHold | null }`; undefined when it is not that shape. */
+export function parseHoldEvent(data: string): DeployHold | null | undefined {
+  try {
+    const v = JSON.parse(data) as { hold?: Partial<DeployHold> | null };
+    if (v && v.hold === null) return null;
+    if (v && v.hold && typeof v.hold.rollbackId === 'string' && typeof v.hold.createdAt === 'string') return v.hold as DeployHold;
+  } catch {
+    /* not JSON: ignore */
+  }
+  return undefined;
+}
+
 /** The subset of EventSource the history uses, so tests can hand in a fake. */
 export interface EventSourceLike {
   readonly readyState: number;
@@ -239,10 +251,13 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
     es.addEventListener('deployment', (ev) => {
       const d = parseDeploymentEvent(ev.data);
       if (!d || (d.serviceId && d.serviceId !== id())) return;
-      const known = items.value.some((r) => r.id === d.id);
       items.value = applyDeploymentEvent(items.value, d, hasMore.value);
-      // A rollback made elsewhere (CLI, another tab) puts a deploy hold in force: the first page carries it.
-      if (!known && d.source === 'ROLLBACK') void refresh();
+    });
+    // A rollback made elsewhere (CLI, another tab) sets a deploy hold; a release anywhere lifts it.
+    es.addEventListener('hold', (ev) => {
+      const h = parseHoldEvent(ev.data);
+      if (h === undefined || (h && h.serviceId && h.serviceId !== id())) return;
+      hold.value = h;
     });
     es.onopen = () => {
       live.value = 'live';

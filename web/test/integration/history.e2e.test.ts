@@ -322,6 +322,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     expect(await gitRow.locator('.reverted').textContent()).toBe(`⟲ Reverted rollback ${short(configId)}`);
     expect(await gitRow.locator('.actor').textContent()).toContain('Human <human@example.com>');
     await gitRow.locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
+    // Reverting the rollback in git lifted its deploy hold; the open page hears it (no reload).
+    await banner.waitFor({ state: 'detached', timeout: 10_000 });
+    expect((await stack.request<{ hold: DeployHold | null }>('GET', `/api/services/${serviceId}/deployments`, user.token)).body.hold).toBeNull();
     await page.screenshot({ path: join(artifacts, 'web-history-doors.png'), fullPage: true });
     const doors = await page.locator('article[data-deployment-id] .source').allTextContents();
     expect(doors).toEqual(['git', 'Rollback (web)', 'Rollback (web)', 'API', 'API', 'API']);

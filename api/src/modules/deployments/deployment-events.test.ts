@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeploymentEvents } from './deployment-events.js';
-import type { DeploymentView } from '../../schemas.js';
+import type { DeployHoldView, DeploymentView } from '../../schemas.js';
 
 const row = (id: string, status: DeploymentView['status']) => ({ id, status }) as DeploymentView;
 const tick = () => new Promise((r) => setTimeout(r, 30));
@@ -9,7 +9,7 @@ describe('DeploymentEvents', () => {
   it('reports only rows whose view changed, oldest first, after a silent baseline', async () => {
     let rows = [row('b', 'QUEUED'), row('a', 'RUNNING')];
     let polls = 0;
-    const events = new DeploymentEvents(async () => (polls++, rows), 10);
+    const events = new DeploymentEvents(async () => (polls++, { rows, hold: null }), 10);
     const seen: string[] = [];
     const off = events.subscribe('svc', (d) => seen.push(`${d.id}:${d.status}`));
     await tick();
@@ -33,7 +33,7 @@ describe('DeploymentEvents', () => {
       async () => {
         calls++;
         if (fail) throw new Error('db down');
-        return rows;
+        return { rows, hold: null };
       },
       10,
       (e) => errors.push(e),
@@ -56,6 +56,24 @@ describe('DeploymentEvents', () => {
     expect(perTick).toBeLessThan(10);
     offA();
     offB();
+    events.close();
+  });
+
+  it('tells hold listeners when the deploy hold is set, replaced and released (not at the baseline)', async () => {
+    const rows = [row('a', 'RUNNING')];
+    let hold: DeployHoldView | null = { serviceId: 'svc', rollbackId: 'r1', heldBy: 'alice@example.com', reason: null, createdAt: '2026-12-01T00:00:00.000Z' } as DeployHoldView;
+    const events = new DeploymentEvents(async () => ({ rows, hold }), 10);
+    const seen: Array<string | null> = [];
+    const off = events.subscribe('svc', { deployment: () => {}, hold: (h) => seen.push(h ? h.rollbackId : null) });
+    await tick();
+    expect(seen).toEqual([]);
+    hold = null;
+    await tick();
+    hold = { ...({ serviceId: 'svc', heldBy: 'bob@example.com', reason: 'again', createdAt: '2026-12-01T01:00:00.000Z' } as DeployHoldView), rollbackId: 'r2' };
+    await tick();
+    await tick();
+    expect(seen).toEqual([null, 'r2']);
+    off();
     events.close();
   });
 });

@@ -5,14 +5,25 @@
  * Polling works on every database mode, including embedded PGlite where
  * LISTEN is not available; several API replicas each poll on their own.
  */
-import type { DeploymentView } from '../../schemas.js';
+import type { DeployHoldView, DeploymentView } from '../../schemas.js';
 
-/** Reads the newest rows of a service (DeploymentService.recent). */
-export type RecentRows = (serviceId: string) => Promise<DeploymentView[]>;
+/** The newest rows of a service and its deploy hold (DeploymentService.recent). */
+export interface RecentState {
+  rows: DeploymentView[];
+  hold: DeployHoldView | null;
+}
+export type RecentRows = (serviceId: string) => Promise<RecentState>;
+
+/** What a subscriber hears: changed rows, and the hold when it is put in force, replaced or released. */
+export interface ChangeListener {
+  deployment(d: DeploymentView): void;
+  hold?(h: DeployHoldView | null): void;
+}
 
 interface Watch {
-  listeners: Set<(d: DeploymentView) => void>;
+  listeners: Set<ChangeListener>;
   seen: Map<string, string> | null;
+  seenHold: string | null;
   timer: NodeJS.Timeout;
   busy: boolean;
 }
@@ -27,11 +38,12 @@ export class DeploymentEvents {
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
-  /** Calls `listener` with every changed row of the service; returns the unsubscribe function. */
-  subscribe(serviceId: string, listener: (d: DeploymentView) => void): () => void {
+  /** Calls `listener` with every changed row (and hold) of the service; returns the unsubscribe function. */
+  subscribe(serviceId: string, on: ChangeListener | ((d: DeploymentView) => void)): () => void {
+    const listener: ChangeListener = typeof on === 'function' ? { deployment: on } : on;
     let w = this.watches.get(serviceId);
     if (!w) {
-      const watch: Watch = { listeners: new Set(), seen: null, busy: false, timer: setInterval(() => void this.poll(serviceId, watch), this.intervalMs) };
+      const watch: Watch = { listeners: new Set(), seen: null, seenHold: null, busy: false, timer: setInterval(() => void this.poll(serviceId, watch), this.intervalMs) };
       watch.timer.unref();
       this.watches.set(serviceId, watch);
       void this.poll(serviceId, watch);
@@ -65,8 +77,11 @@ export class DeploymentEvents {
     if (w.busy || w.listeners.size === 0) return;
     w.busy = true;
     try {
-      const rows = await this.recent(serviceId);
+      const { rows, hold } = await this.recent(serviceId);
       const first = w.seen === null;
+      const holdFp = JSON.stringify(hold);
+      const holdChanged = !first && holdFp !== w.seenHold;
+      w.seenHold = holdFp;
       const seen = new Map<string, string>();
       const changed: DeploymentView[] = [];
       for (const row of rows) {
@@ -76,7 +91,9 @@ export class DeploymentEvents {
       }
       w.seen = seen;
       // Oldest first, so a client applying events in order ends with the newest state.
-      for (const row of changed.reverse()) for (const l of w.listeners) l(row);
+      for (const row of changed.reverse()) for (const l of w.listeners) l.deployment(row);
+      // After the rows: a rollback's row arrives before the hold it set, a release after nothing.
+      if (holdChanged) for (const l of w.listeners) l.hold?.(hold);
     } catch (err) {
       this.onError(err);
     } finally {

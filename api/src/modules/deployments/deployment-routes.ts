@@ -233,7 +233,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       onRequest: opts.authenticate,
       schema: {
         tags: ['deployments'],
-        summary: 'Live deployment changes (text/event-stream: `event: deployment`, `data: <Deployment>`)',
+        summary: 'Live deployment changes (text/event-stream: `event: deployment`, `data: <Deployment>`; `event: hold`, `data: {"hold": <DeployHold> | null}` when the deploy hold is set, replaced or released)',
         security,
         params: IdParams,
         querystring: Type.Object(
@@ -254,8 +254,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         'x-accel-buffering': 'no',
       });
       res.write(': connected\n\n');
-      const unsubscribe = opts.events.subscribe(req.params.id, (d) => {
-        res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`);
+      const unsubscribe = opts.events.subscribe(req.params.id, {
+        deployment: (d) => res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
+        hold: (h) => res.write(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
       });
       const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
       ping.unref();

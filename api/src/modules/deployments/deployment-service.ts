@@ -507,15 +507,16 @@ export class DeploymentService {
     await ownedService(this.deps.ds.manager, user.id, serviceId);
   }
 
-  /** The newest rows of a service, for the event stream (ownership is checked by the caller). */
-  async recent(serviceId: string, limit = 50): Promise<DeploymentView[]> {
+  /** The newest rows of a service and its hold, for the event stream (ownership is checked by the caller). */
+  async recent(serviceId: string, limit = 50): Promise<{ rows: DeploymentView[]; hold: DeployHoldView | null }> {
     const em = this.deps.ds.manager;
     const rows: DeploymentRow[] = await em.query(
       `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d WHERE d.service_id = $1 ORDER BY d.seq DESC LIMIT $2`,
       [serviceId, limit],
     );
     const currentId = await this.currentId(em, serviceId);
-    return rows.map((r) => toDeploymentView(r, currentId));
+    const hold = await this.holdOf(em, serviceId);
+    return { rows: rows.map((r) => toDeploymentView(r, currentId)), hold: hold ? holdView(hold) : null };
   }
 
   /** One deployment with its env: plain values decrypted, secret values always null. */

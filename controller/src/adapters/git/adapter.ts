@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { Logger } from '../../start.js';
 import type { ChangeBuilder, CommitInfo, CommitResult, FileChange, GitAdapter, GitAdapterOptions, TreeView } from './types.js';
-import { GitAuthError, GitConflictError, GitError, GitInvalidChangeError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
+import { GitAuthError, GitConflictError, GitInvalidChangeError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
 import { hasTrailer } from './commit-message.js';
 import {
   MODE_FILE,
