@@ -134,9 +134,16 @@ describe('issue 10 through the kubidu binary', () => {
     expect(line).toMatch(new RegExp(`\\bgit\\s+reverted rollback ${rb.id.slice(0, 8)}`));
     const s = await kubidu(['status', git.id]);
     expect(s.stdout).toMatch(new RegExp(`Door\\s+git, reverted rollback ${rb.id.slice(0, 8)}`));
+    // Reverting the rollback undid it, and with it the deploy hold it had set.
+    expect((await page()).hold).toBeNull();
+    expect(ls.stdout).not.toContain('Deploys held');
   });
 
   it('--override-hold deploys through the hold (which stays); release ends it and says so; a second release exits 1', async () => {
+    const back = await kubidu(['rollback', v1.id.slice(0, 8), '--yes', '--wait', '--reason', 'still broken']);
+    expect(back.code, back.stderr).toBe(0);
+    rb = (await page()).items[0];
+    expect((await page()).hold).toMatchObject({ rollbackId: rb.id });
     const o = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:3.0', '--override-hold', '--reason', 'hotfix', '--wait']);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toContain('Deployed through the deploy hold');
@@ -190,8 +197,8 @@ describe('issue 10 through the kubidu binary', () => {
       .split('\n')
       .slice(1)
       .map((l) => /\s(API|CLI|web|git|rollback \(CLI\))(\s|$)/.exec(l)?.[1]);
-    expect(doors).toEqual(['CLI', 'CLI', 'git', 'rollback (CLI)', 'API', 'CLI']);
-    expect(items.map((d) => d.door)).toEqual(['cli', 'cli', 'git', 'rollback', 'api', 'cli']);
+    expect(doors).toEqual(['CLI', 'CLI', 'rollback (CLI)', 'git', 'rollback (CLI)', 'API', 'CLI']);
+    expect(items.map((d) => d.door)).toEqual(['cli', 'cli', 'rollback', 'git', 'rollback', 'api', 'cli']);
     expect(new Set(items.map((d) => d.actor))).toEqual(new Set([email, items.find((d) => d.door === 'git')!.actor]));
   });
 });

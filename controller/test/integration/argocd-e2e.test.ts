@@ -136,8 +136,10 @@ describe('Argo CD end to end through the API and the controller', () => {
     expect(argo.apps.get('shop-web')!.status!.operationState!.operation?.info).toContainEqual({ name: 'Kubidu-Deployment', value: row!.id });
     await gitCli(wt, 'fetch', '-q', 'origin');
     expect((await gitCli(wt, 'rev-parse', 'origin/main')).trim()).toBe(revert);
-    // The API rollback holds new deploys (issue 10) until a person releases the hold.
-    expect((await stack.request('POST', `/api/services/${serviceId}/release`, token)).status).toBe(200);
+    // The API rollback held new deploys (issue 10); reverting it in git lifted that hold.
+    const page = await stack.request<{ hold: unknown }>('GET', `/api/services/${serviceId}/deployments`, token);
+    expect(page.body.hold).toBeNull();
+    expect((await stack.request<{ code: string }>('POST', `/api/services/${serviceId}/release`, token)).body.code).toBe('DEPLOY_NOT_HELD');
   });
 
   it.each([

@@ -22,7 +22,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -262,10 +262,30 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
 
   async function render(app: ArgoTestApp, revision: string): Promise<RenderedApp> {
     const dir = await mkdtemp(join(tmpdir(), 'kubidu-argocd-render-'));
-    try {
-      await execFileAsync('git', ['clone', '--quiet', '--no-checkout', repoFor(app.name), dir]);
+    const repo = repoFor(app.name);
+    const kustomize = () => execFileAsync(KUBECTL, ['kustomize', join(dir, app.path)], { maxBuffer: 32 * 1024 * 1024 });
+    const checkout = async () => {
+      await execFileAsync('git', ['clone', '--quiet', '--no-checkout', repo, dir]);
       await execFileAsync('git', ['-C', dir, 'checkout', '--quiet', revision]);
-      const { stdout } = await execFileAsync(KUBECTL, ['kustomize', join(dir, app.path)], { maxBuffer: 32 * 1024 * 1024 });
+    };
+    try {
+      let stdout: string;
+      if (existsSync(join(repo, 'HEAD'))) {
+        // A local bare repo: extract only the app's folder (a full checkout of a 10,000-service repo
+        // is 30,000 files per sync). A kustomization that reaches outside its folder fails to render
+        // from that alone, so any render error falls back to a full checkout, as Argo CD's repo server has.
+        try {
+          await execFileAsync('bash', ['-o', 'pipefail', '-c', 'git --git-dir="$1" archive --format=tar "$2" -- "$3" | tar -x -C "$4"', 'bash', repo, revision, app.path, dir]);
+          ({ stdout } = await kustomize());
+        } catch {
+          await rm(dir, { recursive: true, force: true });
+          await checkout();
+          ({ stdout } = await kustomize());
+        }
+      } else {
+        await checkout();
+        ({ stdout } = await kustomize());
+      }
       const objects = parseAllDocuments(stdout).map((d) => d.toJSON()).filter(Boolean);
       const images = objects.flatMap((o: any) => [...(o?.spec?.template?.spec?.containers ?? []), ...(o?.spec?.template?.spec?.initContainers ?? [])].map((c: any) => c.image));
       return { revision, objects, images };
