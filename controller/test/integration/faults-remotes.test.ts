@@ -96,6 +96,27 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+describe('a push the remote accepted whose answer was lost', () => {
+  it('the deployment ends RUNNING with exactly one commit: the retry finds the pushed commit by its trailer', async () => {
+    const s = await remService('lost1');
+    await seedDeployment(ds, s.serviceId, { status: 'RUNNING', image: 'ghcr.io/acme/lost1:1' });
+    controller.wake();
+    const id = await seedDeployment(ds, s.serviceId, { image: 'ghcr.io/acme/lost1:2' });
+    const pushesBefore = git.requests['receive-pack'] ?? 0;
+    git.loseResponses('receive-pack', 1);
+    controller.wake();
+    const r = await waitForRow(ds, id, (x) => x.status === 'RUNNING' || x.status === 'FAILED', 'finished');
+    expect(r.status, r.status_message).toBe('RUNNING');
+    const commits = await commitsFor(bare, id);
+    expect(commits).toHaveLength(1); // not pushed twice
+    expect(r.manifests_commit_sha).toBe(commits[0]);
+    expect((git.requests['receive-pack'] ?? 0) - pushesBefore).toBeGreaterThanOrEqual(1);
+    expect(git.requests['lost-receive-pack']).toBe(1); // the push really went unanswered (and was retried within the claim)
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM audit_logs WHERE deployment_id = $1 AND action = 'DEPLOYMENT_COMMITTED'`, [id]);
+    expect(n).toBe(1);
+  });
+});
+
 describe('the git remote down for a while', () => {
   it('deployments wait saying the remote is unreachable, then complete with one commit each', async () => {
     git.setDown(true);

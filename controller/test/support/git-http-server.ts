@@ -30,7 +30,9 @@ export interface GitHttpServer {
   setDown(down: boolean): void;
   /** Answer only this service's POSTs (`upload-pack` = the fetch itself, `receive-pack` = the push) with a status; null ends it. */
   failService(service: 'upload-pack' | 'receive-pack', status: number | null): void;
-  /** Requests seen, counted by service (`upload-pack`, `receive-pack`, `info-refs`...). */
+  /** The next `n` POSTs of this service run to completion on the repo, then the connection is cut before any answer. */
+  loseResponses(service: 'upload-pack' | 'receive-pack', n: number): void;
+  /** Requests seen, counted by service (`upload-pack`, `receive-pack`, `info-refs`...; `lost-receive-pack`: answers cut). */
   requests: Record<string, number>;
   stop(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
   mkdirSync(root, { recursive: true });
   let down = false;
   const failing = new Map<string, number>();
+  const losing = new Map<string, number>();
   const requests: Record<string, number> = {};
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -91,6 +94,16 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
     const child = spawn(BACKEND, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     req.pipe(child.stdin);
     child.stdin.on('error', () => {});
+    const lose = req.method === 'POST' ? (losing.get(svc) ?? 0) : 0;
+    if (lose > 0) {
+      losing.set(svc, lose - 1);
+      requests[`lost-${svc}`] = (requests[`lost-${svc}`] ?? 0) + 1;
+      // The repo is updated (the backend runs to the end), but the client never hears back.
+      child.stdout.resume();
+      child.stderr.resume();
+      child.on('close', () => req.socket.destroy());
+      return;
+    }
     let headerBuf = Buffer.alloc(0);
     let headersDone = false;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -170,6 +183,9 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
     },
     setDown(d) {
       down = d;
+    },
+    loseResponses(service, n) {
+      losing.set(service, n);
     },
     failService(service, status) {
       if (status === null) failing.delete(service);
