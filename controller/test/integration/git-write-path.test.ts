@@ -16,6 +16,7 @@ import {
   GitAuthError,
   GitRemoteUnavailableError,
   GitInvalidChangeError,
+  GitRepositoryError,
   type ChangeBuilder,
   type GitAdapter,
 } from '../../src/adapters/git/index.js';
@@ -420,6 +421,22 @@ describe('remote failures', () => {
     } finally {
       await srv.stop();
     }
+  });
+
+  it('no git command on the PATH: a clear GitRepositoryError naming what is missing', async () => {
+    const { url } = newRepo();
+    const git = adapter(url);
+    const path = process.env.PATH;
+    let err: unknown;
+    try {
+      process.env.PATH = mkdtempSync(join(tmpdir(), 'no-git-')); // an empty folder: nothing to run
+      err = await git.fetchTip().catch((e) => e);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(err).toBeInstanceOf(GitRepositoryError);
+    expect((err as Error).message).toMatch(/needs the git command on its PATH/);
+    expect(await git.fetchTip()).toMatch(/^[0-9a-f]{40}$/); // and it recovers once git is there
   });
 
   it('a remote that refuses connections is GitRemoteUnavailableError (retryable)', async () => {
