@@ -304,6 +304,23 @@ describe('building on the remembered tip (no advertisement round trip)', () => {
   });
 });
 
+describe('the git door on a shallow store', () => {
+  it('commitsSince from the shallow tip fetches what is new and never deepens the store for it', async () => {
+    const { url } = newRepo();
+    const writer = adapter(url);
+    for (let i = 0; i < 5; i++) await writer.commitAndPush(deployBuilder(desired({ service: `h${i}` }), `h${i}\n`));
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kubidu-cache-'));
+    const door = adapter(url, { cacheDir }); // a fresh store: depth 1
+    const since = (await door.fetchTip())!;
+    const boundary = readFileSync(join(cacheDir, 'shallow'), 'utf8');
+    expect(boundary.trim()).toBe(since);
+    const h = await humanCommit(url, { 'README.md': 'by hand\n' }, 'hand edit');
+    const list = await door.commitsSince(since);
+    expect(list.map((c) => c.sha)).toEqual([h]);
+    expect(readFileSync(join(cacheDir, 'shallow'), 'utf8')).toBe(boundary); // not deepened
+  });
+});
+
 describe('store lifecycle', () => {
   it('commits into an empty remote (no branch yet) as a root commit', async () => {
     const name = `empty${++n}`;

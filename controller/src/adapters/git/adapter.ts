@@ -900,12 +900,16 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
         // Collect commits reachable from tip and not from `since` (first parents for `since`'s side).
         // `since` and a few of its first-parent ancestors bound the walk (enough for
         // linear history and short-lived merges, without deepening a shallow store far).
+        // Only ancestors already in the store: deepening a shallow store for this would hold the
+        // adapter (and a rollback queued behind it) for a fetch of 100 commits.
         const stop = new Set<string>();
         if (since) {
           let cur: string | null = since;
           for (let i = 0; cur && i < 50; i++) {
             stop.add(cur);
-            cur = (await parentsOf(cur))[0] ?? null;
+            if (await isShallow(cur)) break;
+            const c: ParsedCommit | null = await store.commit(cur).catch(() => null);
+            cur = c?.parents[0] ?? null;
           }
         }
         const order: string[] = [];
