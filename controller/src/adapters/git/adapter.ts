@@ -574,106 +574,21 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     return obj.oid;
   }
 
-  async function attemptLoop(build: ChangeBuilder, maxAttempts: number, hooks?: { afterCommitWritten?(sha: string): Promise<void> }): Promise<CommitResult> {
-    let base: string | null | undefined;
-    let baseRoot: string | null = null;
-    const ourPaths = new Set<string>();
-    let verify = false;
-    for (let attempt = 1; ; attempt++) {
-      const t0 = performance.now();
-      const planned = attempt === 1 && !verify ? await remote.planningTip() : { tip: await remote.tip(), remembered: false };
-      const tip = planned.tip;
-      // "Nothing to change" is only ever decided on a tip just read from the remote, never a remembered one.
-      const noopOrVerify = () => {
-        if (!planned.remembered) return false;
-        verify = true;
-        attempt--;
-        base = undefined;
-        ourPaths.clear();
-        return true;
-      };
-      const tTip = performance.now();
-      const tipRoot = await rootOf(tip);
-      if (base === undefined) {
-        base = tip;
-        baseRoot = tipRoot;
-      } else if (tip !== base) {
-        for (const p of ourPaths) {
-          if ((await oidAt(baseRoot, p)) !== (await oidAt(tipRoot, p))) {
-            throw new GitConflictError(await findCulprit(base, tip!, p), p);
-          }
-        }
-      }
-      const view: TreeView = { tip, readFile: (path) => readAt(tip, path) };
-      const plan = await build(view);
-      if (!plan) {
-        if (noopOrVerify()) continue;
-        return { sha: null, noop: true, attempts: attempt, pushed: false };
-      }
-      const changes = new Map<string, string | null>();
-      const objects: RawObject[] = [];
-      for (const f of plan.files as FileChange[]) {
-        const p = normPath(f.path);
-        ourPaths.add(p);
-        const current = await oidAt(tipRoot, p);
-        if (f.content === null) {
-          if (current !== null) changes.set(p, null);
-          continue;
-        }
-        const blob = makeObject('blob', Buffer.from(f.content, 'utf8'));
-        if (blob.oid === current) continue;
-        changes.set(p, blob.oid);
-        objects.push(blob);
-      }
-      if (changes.size === 0) {
-        if (noopOrVerify()) continue;
-        return { sha: null, noop: true, attempts: attempt, pushed: false };
-      }
-      const newRoot = (await buildTree(tipRoot, changes, objects)) ?? EMPTY_TREE;
-      if (newRoot === EMPTY_TREE) objects.push(makeObject('tree', Buffer.alloc(0)));
-      const author = plan.author ?? bot;
-      const commit = makeObject(
-        'commit',
-        serializeCommit({ tree: newRoot, parents: tip ? [tip] : [], author, committer: bot, timestamp: Math.floor(Date.now() / 1000), message: plan.message }),
-      );
-      objects.push(commit);
-      const tBuilt = performance.now();
-      const written = remote.write(objects);
-      if (hooks?.afterCommitWritten) {
-        await written;
-        await hooks.afterCommitWritten(commit.oid);
-      }
-      try {
-        await remote.publish(tip, commit.oid, objects, written);
-        const tDone = performance.now();
-        logger.info(
-          { sha: commit.oid, attempt, files: changes.size, ms: { tip: Math.round(tTip - t0), build: Math.round(tBuilt - tTip), push: Math.round(tDone - tBuilt) } },
-          'manifests commit pushed',
-        );
-        return { sha: commit.oid, noop: false, attempts: attempt, pushed: true };
-      } catch (err) {
-        if (!(err instanceof GitRejectedError)) throw err;
-        logger.info({ attempt, reason: err.reason }, 'push rejected; rebuilding on the new tip');
-        if (attempt >= maxAttempts) throw err;
-        await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-      }
-    }
-  }
-
   interface Queued {
     build: ChangeBuilder;
     maxAttempts: number;
+    hooks?: { afterCommitWritten?(sha: string): Promise<void> };
     resolve(r: CommitResult): void;
     reject(err: unknown): void;
   }
 
   /**
-   * Several queued changes as one push: each keeps its own commit (message,
+   * One push of one or more queued changes: each keeps its own commit (message,
    * trailers), chained one on the other in arrival order, and the chain goes in
-   * one receive-pack request (one compare-and-swap of the branch). Same rules as
-   * attemptLoop per change: conflict with outside commits → that change fails;
-   * rejected → everything is rebuilt on the new tip; nothing is reported before
-   * the push that carries it succeeded.
+   * one receive-pack request (one compare-and-swap of the branch). Per change:
+   * a conflict with outside commits fails that change, a builder that throws
+   * fails that change; a rejection rebuilds everything on the new tip; nothing is
+   * reported before the push that carries it succeeded. Returns commits pushed.
    */
   async function attemptChain(items: Queued[]): Promise<number> {
     let base: string | null | undefined;
@@ -775,6 +690,13 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
         }
         const tBuilt = performance.now();
         const written = remote.write(objects);
+        // Fault-injection hooks (tests; never batched): the commit is in the store, not yet pushed.
+        for (const c of chain) {
+          const hook = items[c.i].hooks?.afterCommitWritten;
+          if (!hook) continue;
+          await written;
+          await hook(c.sha);
+        }
         try {
           await remote.publish(tip, parent!, objects, written);
         } catch (err) {
@@ -824,18 +746,7 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     void mutex.run(async () => {
       const batch = queued.splice(0, maxBatch);
       try {
-        if (batch.length === 1) {
-          const [q] = batch;
-          try {
-            const res = await attemptLoop(q.build, q.maxAttempts);
-            q.resolve(res);
-            await afterPushed(res.pushed ? 1 : 0);
-          } catch (err) {
-            q.reject(err);
-          }
-        } else if (batch.length > 1) {
-          await afterPushed(await attemptChain(batch));
-        }
+        if (batch.length > 0) await afterPushed(await attemptChain(batch));
       } catch (err) {
         for (const q of batch) q.reject(err);
       } finally {
@@ -847,16 +758,20 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
 
   const adapter: GitAdapter = {
     commitAndPush(build, o = {}) {
-      if (maxBatch === 1 || o.hooks) {
-        return mutex.run(async () => {
-          const res = await attemptLoop(build, o.maxAttempts ?? 10, o.hooks);
-          await afterPushed(res.pushed ? 1 : 0);
-          return res;
-        });
-      }
       return new Promise<CommitResult>((resolve, reject) => {
-        queued.push({ build, maxAttempts: o.maxAttempts ?? 10, resolve, reject });
-        if (!draining) drain();
+        const q: Queued = { build, maxAttempts: o.maxAttempts ?? 10, hooks: o.hooks, resolve, reject };
+        if (maxBatch > 1 && !o.hooks) {
+          queued.push(q);
+          if (!draining) drain();
+          return;
+        }
+        void mutex.run(async () => {
+          try {
+            await afterPushed(await attemptChain([q]));
+          } catch (err) {
+            q.reject(err); // the attempt itself threw (e.g. the remote is unreachable while reading its tip)
+          }
+        });
       });
     },
 
