@@ -154,7 +154,7 @@ export class PackStore {
 
   private refreshing: Promise<void> | null = null;
 
-  /** Re-reads the pack directory: opens new packs, closes the ones that are gone. */
+  /** Re-reads the pack directory: reads the index of new packs, drops the ones that are gone. */
   refresh(): Promise<void> {
     // Concurrent reads that miss share one scan (two scans would open a pack twice).
     this.refreshing ??= this.scan().finally(() => (this.refreshing = null));
@@ -181,10 +181,13 @@ export class PackStore {
         if ((err as { code?: string }).code !== 'ENOENT') throw err;
       }
     }
+    if (have.size < this.packs.length) {
+      // A pack went away (repack): its cached bases are keyed by its name and offsets.
+      this.bases.clear();
+      this.baseBytes = 0;
+    }
     // Biggest first: after a repack nearly everything is in one pack.
     this.packs = keep.sort((a, b) => b.count - a.count);
-    this.bases.clear();
-    this.baseBytes = 0;
     this.scanned = true;
   }
 
@@ -196,20 +199,16 @@ export class PackStore {
     this.baseBytes = 0;
   }
 
+  /** Where an object is, rescanning the pack directory once on a miss (a fetch or repack may have added it). */
   private async locate(oid: string): Promise<{ pack: Pack; offset: number } | null> {
     if (!this.scanned) await this.refresh();
-    const key = Buffer.from(oid, 'hex');
-    for (let pass = 0; pass < 2; pass++) {
-      for (const pack of this.packs) {
-        const offset = pack.find(key);
-        if (offset >= 0) return { pack, offset };
-      }
-      if (pass === 0) await this.refresh();
-    }
-    return null;
+    const hit = this.find(oid);
+    if (hit) return hit;
+    await this.refresh();
+    return this.find(oid);
   }
 
-  private async locateNoRefresh(oid: string): Promise<{ pack: Pack; offset: number } | null> {
+  private find(oid: string): { pack: Pack; offset: number } | null {
     const key = Buffer.from(oid, 'hex');
     for (const pack of this.packs) {
       const offset = pack.find(key);
@@ -276,7 +275,7 @@ export class PackStore {
         continue;
       }
       // REF_DELTA: the base is named by id, usually in this pack (or another); else loose.
-      const inPack = await this.locateNoRefresh(e.baseOid!);
+      const inPack = this.find(e.baseOid!);
       if (inPack) {
         pack = inPack.pack;
         cur = inPack.offset;
