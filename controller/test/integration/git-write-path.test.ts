@@ -387,6 +387,25 @@ describe('store lifecycle', () => {
   });
 });
 
+describe('automatic maintenance', () => {
+  it('runs in the background while commits keep landing: none waits for it, none is lost, the store stays whole', async () => {
+    const { url, bare } = newRepo();
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kubidu-cache-'));
+    const git = createGitAdapter({ url, branch: 'main', cacheDir, maintainEvery: 2, maxBatch: 4 });
+    const results = [];
+    for (let round = 0; round < 6; round++) {
+      results.push(...(await Promise.all([0, 1, 2].map((i) => git.commitAndPush(deployBuilder(desired({ service: `bg${i}`, image: `ghcr.io/acme/bg${i}:${round}` }), `bg${i} ${round}\n`))))));
+    }
+    expect(results.every((r) => r.pushed)).toBe(true);
+    await git.maintain(); // waits for a background run still going, then compacts
+    expect(await gitCli(cacheDir, 'count-objects', '-v')).toMatch(/^packs: 1$/m);
+    await gitCli(cacheDir, 'fsck', '--connectivity-only');
+    const log = (await gitCli(bare, 'log', '--format=%s', '-18')).trim().split('\n');
+    expect(new Set(log).size).toBe(18);
+    for (let i = 0; i < 3; i++) expect(await git.readFile('main', serviceFilePaths('acme', `bg${i}`).kustomization)).toContain('newTag: "5"');
+  });
+});
+
 describe('remote failures', () => {
   it('wrong credentials are a GitAuthError and never echo the secret', async () => {
     const authSrv = await startGitHttpServer({ basicAuth: { username: 'kubidu', password: 's3cr3t-pass' } });

@@ -246,7 +246,8 @@ interface Remote {
   write(objects: RawObject[]): Promise<void>;
   /** Fetch more history below the shallow boundary; false when there is none. */
   deepen(by: number): Promise<boolean>;
-  maintain(): Promise<void>;
+  /** Compacts the store; `quiet`: nothing else is running on it (the caller holds the adapter), so prune everything unreachable. */
+  maintain(o: { quiet: boolean }): Promise<void>;
 }
 
 function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
@@ -397,19 +398,14 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
       const after = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
       return after !== shallow;
     },
-    async maintain() {
+    async maintain(o) {
       await init();
-      try {
-        await execFileAsync('git', ['-C', gitdir, 'repack', '-a', '-d', '-q']);
-        await execFileAsync('git', ['-C', gitdir, 'prune', '--expire=now']);
-        await store.packsChanged();
-      } catch (err) {
-        // No native git: start over with a fresh shallow store on the next commit.
-        logger.warn({ err: (err as Error).message }, 'git repack of the manifests cache failed; re-shallowing');
-        await fsp.rm(gitdir, { recursive: true, force: true });
-        initialised = false;
-        store.packs.forget();
-      }
+      // Safe next to commits in flight: repack keeps loose objects it did not pack, the pack
+      // reader rescans when a pack or loose object it knew is gone, and while commits may be in
+      // flight only unreachable objects older than an hour are pruned (a rejected attempt's).
+      await execFileAsync('git', ['-C', gitdir, '-c', 'pack.threads=1', 'repack', '-a', '-d', '-q']);
+      await execFileAsync('git', ['-C', gitdir, 'prune', `--expire=${o.quiet ? 'now' : '1.hour.ago'}`]);
+      await store.packsChanged();
     },
   };
 }
@@ -729,10 +725,18 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     }
   }
 
+  let maintaining: Promise<void> | null = null;
+  /**
+   * Every `maintainEvery` pushed commits, compact the store in the background: a repack of a
+   * 10,000-service store takes seconds, and a rollback must not queue behind it.
+   */
   async function afterPushed(n: number) {
-    if (n > 0 && maintainEvery > 0 && (sinceMaintain += n) >= maintainEvery) {
+    if (n > 0 && maintainEvery > 0 && (sinceMaintain += n) >= maintainEvery && !maintaining) {
       sinceMaintain = 0;
-      await remote.maintain().catch((err) => logger.warn({ err: (err as Error).message }, 'manifests cache maintenance failed'));
+      maintaining = remote
+        .maintain({ quiet: false })
+        .catch((err) => logger.warn({ err: (err as Error).message }, 'manifests cache maintenance failed; the store stays as it is until the next one'))
+        .finally(() => (maintaining = null));
     }
   }
 
@@ -884,7 +888,10 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     },
 
     maintain() {
-      return mutex.run(() => remote.maintain());
+      return mutex.run(async () => {
+        await maintaining;
+        await remote.maintain({ quiet: true });
+      });
     },
   };
 
