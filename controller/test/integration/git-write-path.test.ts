@@ -236,35 +236,53 @@ describe('commitAndPush over smart HTTP', () => {
   });
 });
 
-describe('building on the remembered tip (no advertisement round trip)', () => {
+describe('building on the remembered tip while the remote confirms it', () => {
   const refsRequests = () => srv.requests['info-refs'] ?? 0;
 
-  it('a second commit right after ours asks the remote nothing before its push', async () => {
+  it('a second commit right after ours is built at once, confirmed by one advertisement, pushed once', async () => {
     const { url, bare } = newRepo();
     const git = adapter(url);
     await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:1' }), 'one\n'));
     const before = refsRequests();
     const pushesBefore = srv.requests['receive-pack'] ?? 0;
-    const r = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n'));
+    let builtWithRefs = -1;
+    const r = await git.commitAndPush(async (view) => {
+      builtWithRefs = refsRequests() - before; // the build runs while the advertisement is in flight
+      return deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n')(view);
+    });
     expect(r.attempts).toBe(1);
-    expect(refsRequests() - before).toBe(0);
+    expect(builtWithRefs).toBeLessThanOrEqual(1);
+    expect(refsRequests() - before).toBe(1);
     expect((srv.requests['receive-pack'] ?? 0) - pushesBefore).toBe(1);
     expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(r.sha);
   });
 
-  it('an outside push since: the push built on the remembered tip is refused, rebuilt on the real tip, the outside commit kept', async () => {
+  it('an outside push since: the build on the remembered tip is dropped before any push, rebuilt on the real tip, the outside commit kept', async () => {
     const { url, bare } = newRepo();
     const git = adapter(url);
     await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:1' }), 'one\n'));
     const theirs = await humanCommit(url, { 'apps/other/api/notes.md': 'hand edit\n' }, 'hand edit of another service');
+    const pushesBefore = srv.requests['receive-pack'] ?? 0;
     const r = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n'));
-    expect(r.attempts).toBe(2);
+    expect(r.attempts).toBe(1);
+    expect((srv.requests['receive-pack'] ?? 0) - pushesBefore).toBe(1); // no refused push
     expect((await gitCli(bare, 'log', '--format=%H %P', '-1')).trim()).toBe(`${r.sha} ${theirs}`);
-    // Another writer is active: for a while every push asks for the tip first (no second refusal).
-    const before = refsRequests();
-    const r3 = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:3' }), 'three\n'));
-    expect(r3.attempts).toBe(1);
-    expect(refsRequests() - before).toBeGreaterThan(0);
+  });
+
+  it('a hand edit of the same file before our change is no conflict: the remembered base is dropped, the real tip is the base', async () => {
+    const { url, bare } = newRepo();
+    const git = adapter(url);
+    await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:1' }), 'deploy 1\n'));
+    const clone = await cloneFresh(url);
+    const k = join(clone, serviceFilePaths('acme', 'web').kustomization);
+    writeFileSync(k, readFileSync(k, 'utf8').replace('newTag: "1"', 'newTag: "9"'));
+    await gitCli(clone, 'commit', '-qam', 'hand edit: tag 9');
+    await gitCli(clone, 'push', '-q', 'origin', 'main');
+    const hand = (await gitCli(clone, 'rev-parse', 'HEAD')).trim();
+    const r = await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'deploy 2\n'));
+    expect(r).toMatchObject({ pushed: true, attempts: 1 });
+    expect((await gitCli(bare, 'log', '--format=%H %P', '-1')).trim()).toBe(`${r.sha} ${hand}`);
+    expect(await git.readFile('main', serviceFilePaths('acme', 'web').kustomization)).toContain('newTag: "2"');
   });
 
   it('"nothing to change" is never decided on a remembered tip', async () => {

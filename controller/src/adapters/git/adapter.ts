@@ -48,10 +48,8 @@ const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const DEFAULT_BOT = { name: 'Kubidu', email: 'bot@kubidu.local' };
 /** Raw bytes of trees each tree cache may hold (parsed trees cost several times more in memory). */
 const TREE_CACHE_BYTES = 4 * 1024 * 1024;
-/** A remembered remote tip is built on without asking for this long (the importer's poll refreshes it). */
+/** A remembered remote tip is built on (while the remote confirms it) when it is at most this old. */
 const TRUST_KNOWN_TIP_MS = 30_000;
-/** After a refused push, every push asks for the tip first for this long (another writer is active). */
-const DISTRUST_AFTER_REJECT_MS = 30_000;
 
 /** The environment of a native git child: no prompts, no inherited repository, the auth header if any. */
 function childGitEnv(authorization?: string): NodeJS.ProcessEnv {
@@ -235,11 +233,12 @@ interface Remote {
   /** Current remote tip, with its objects present in the store. */
   tip(): Promise<string | null>;
   /**
-   * The tip to build the first attempt of a push on: the tip this process last saw or
-   * pushed, when that is recent and no push was refused lately (no round trip), else tip().
-   * A stale answer only costs a refused push, which is rebuilt on a fresh tip().
+   * The tip to build the first attempt of a push on. With a recent remembered tip (the one
+   * this process last saw or pushed) it answers at once and `confirm` carries the remote's
+   * real tip, asked for in parallel: the build overlaps the round trip, and nothing is pushed
+   * or called a noop before the two agree. Otherwise it is tip().
    */
-  planningTip(): Promise<{ tip: string | null; remembered: boolean }>;
+  planningTip(): Promise<{ tip: string | null; confirm?: Promise<string | null> }>;
   /** Stores the objects and moves the remote branch from old to new (no force). */
   publish(oldTip: string | null, newTip: string, objects: RawObject[], written: Promise<void>): Promise<void>;
   /** Writes objects to the store (before the hook runs / concurrently with the push). */
@@ -275,7 +274,6 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   let initialised = false;
   /** The remote tip as last seen (advertisement or our own accepted push), and when. */
   let known: { tip: string | null; at: number } | null = null;
-  let distrustUntil = 0;
 
   async function init() {
     if (initialised) return;
@@ -335,8 +333,12 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   return {
     store,
     async planningTip() {
-      if (known && Date.now() - known.at < TRUST_KNOWN_TIP_MS && Date.now() >= distrustUntil) return { tip: known.tip, remembered: true };
-      return { tip: await this.tip(), remembered: false };
+      if (known && Date.now() - known.at < TRUST_KNOWN_TIP_MS) {
+        const confirm = advertisedTip(remote, 'git-upload-pack', opts.branch);
+        confirm.catch(() => {}); // awaited by the caller unless every build failed first
+        return { tip: known.tip, confirm };
+      }
+      return { tip: await this.tip() };
     },
     async tip() {
       await init();
@@ -373,20 +375,8 @@ function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
     },
     async publish(oldTip, newTip, objects, written) {
       const pack = buildPack(objects);
-      const planned = known;
       known = null;
-      try {
-        await Promise.all([receivePack(remote, opts.branch, oldTip, newTip, pack), written]);
-      } catch (err) {
-        if (err instanceof GitRejectedError) distrustUntil = Date.now() + DISTRUST_AFTER_REJECT_MS;
-        // Built on a remembered tip: the remote may have been rewritten and lost the objects our
-        // thin pack deltas against. That is a stale base, not a broken remote: rebuild on a fresh tip.
-        if (planned && err instanceof GitRepositoryError && /could not store the pushed objects/.test(err.message)) {
-          distrustUntil = Date.now() + DISTRUST_AFTER_REJECT_MS;
-          throw new GitRejectedError(`the remote could not use the base the push was built on (${err.message})`);
-        }
-        throw err;
-      }
+      await Promise.all([receivePack(remote, opts.branch, oldTip, newTip, pack), written]);
       await setLocalRef(newTip);
       known = { tip: newTip, at: Date.now() };
     },
@@ -417,7 +407,7 @@ function localRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   return {
     store,
     async planningTip() {
-      return { tip: await this.tip(), remembered: false };
+      return { tip: await this.tip() };
     },
     async tip() {
       if (!fs.existsSync(join(gitdir, 'HEAD'))) throw new GitRemoteUnavailableError(`the manifests repo ${gitdir} does not exist`);
@@ -594,7 +584,7 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     let verify = false;
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
-      const planned = attempt === 1 && !verify ? await remote.planningTip() : { tip: await remote.tip(), remembered: false };
+      const planned: { tip: string | null; confirm?: Promise<string | null> } = attempt === 1 && !verify ? await remote.planningTip() : { tip: await remote.tip() };
       const tip = planned.tip;
       const tTip = performance.now();
       const tipRoot = await rootOf(tip);
@@ -672,8 +662,9 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
           else noops.push(i);
         }
         live = live.filter((i) => !failed.has(i));
-        if (noops.length > 0 && planned.remembered) {
-          // "Nothing to change" is only decided on a tip just read from the remote: build again on one.
+        if (planned.confirm && (await planned.confirm) !== tip) {
+          // The remote moved since the tip we remembered: plan again on the real one, as if we had
+          // read it first (the same base, conflicts and noops as without the shortcut).
           verify = true;
           attempt--;
           base = undefined;
