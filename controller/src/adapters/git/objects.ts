@@ -160,16 +160,29 @@ export async function writeLoose(gitdir: string, objects: RawObject[]): Promise<
     const dir = join(gitdir, 'objects', o.oid.slice(0, 2));
     const file = join(dir, o.oid.slice(2));
     try {
-      await fsp.access(file);
+      // Already there (a retried attempt, or the same content again): freshen it as git does,
+      // so a prune next to us does not take it as an hour-old unreachable object.
+      const now = new Date();
+      await fsp.utimes(file, now, now);
       return;
     } catch {
       /* not there yet */
     }
     const body = await deflateAsync(Buffer.concat([Buffer.from(`${o.type} ${o.content.length}\0`), o.content]), { level: 1 });
-    await fsp.mkdir(dir, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    await fsp.writeFile(tmp, body, { mode: 0o444 });
-    await fsp.rename(tmp, file);
+    // A repack running next to us (`git prune-packed`, `git prune`) removes fan-out folders it
+    // emptied, possibly between our mkdir and our write: make the folder again and retry.
+    for (let attempt = 1; ; attempt++) {
+      const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      try {
+        await fsp.mkdir(dir, { recursive: true });
+        await fsp.writeFile(tmp, body, { mode: 0o444 });
+        await fsp.rename(tmp, file);
+        return;
+      } catch (err) {
+        await fsp.rm(tmp, { force: true }).catch(() => {});
+        if ((err as { code?: string }).code !== 'ENOENT' || attempt >= 5) throw err;
+      }
+    }
   };
   const worker = async () => {
     while (next < objects.length) await one(objects[next++]);
