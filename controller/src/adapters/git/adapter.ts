@@ -77,7 +77,7 @@ class ObjectStore {
   private treeBytes = 0;
   /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
   readonly pending = new Map<string, RawObject>();
-  readonly packs: PackStore;
+  private readonly packs: PackStore;
   constructor(readonly gitdir: string) {
     this.packs = new PackStore(gitdir, (oid) => this.readOrNull(oid));
   }

@@ -64,20 +64,16 @@ describe('PackStore reads packs in place', () => {
 
   async function checkAll(gitdir: string) {
     const store = new PackStore(gitdir, async (oid) => readLoose(gitdir, oid));
-    try {
-      let n = 0;
-      for (const [oid, want] of expected) {
-        const got = await store.read(oid);
-        expect(got, oid).not.toBeNull();
-        expect(got!.type).toBe(want.type);
-        expect(got!.content.equals(want.content), `${oid} content`).toBe(true);
-        expect(hashObject(got!.type, got!.content)).toBe(oid);
-        n++;
-      }
-      expect(n).toBe(expected.size);
-    } finally {
-      store.forget();
+    let n = 0;
+    for (const [oid, want] of expected) {
+      const got = await store.read(oid);
+      expect(got, oid).not.toBeNull();
+      expect(got!.type).toBe(want.type);
+      expect(got!.content.equals(want.content), `${oid} content`).toBe(true);
+      expect(hashObject(got!.type, got!.content)).toBe(oid);
+      n++;
     }
+    expect(n).toBe(expected.size);
   }
 
   it('OFS_DELTA packs (git gc --aggressive): every object byte for byte', async () => {
@@ -97,28 +93,24 @@ describe('PackStore reads packs in place', () => {
   it('finds objects in several packs and in packs written after it started; misses are null', async () => {
     const gitdir = join(dir, '.git');
     const store = new PackStore(gitdir, async (oid) => readLoose(gitdir, oid));
-    try {
-      const tip = (await git(dir, 'rev-parse', 'HEAD')).trim();
-      expect((await store.read(tip))?.type).toBe('commit');
-      expect(await store.read('0123456789abcdef0123456789abcdef01234567')).toBeNull();
-      expect(await store.has('0123456789abcdef0123456789abcdef01234567')).toBe(false);
-      // A new commit lands as a second pack (as a fetch would leave it) while the store is open.
-      writeFileSync(join(dir, 'apps', 'svc-1.yaml'), 'new content\n');
-      await git(dir, 'commit', '-q', '-am', 'after');
-      await git(dir, 'repack', '-d', '-q'); // incremental: packs only the loose objects
-      const after = (await git(dir, 'rev-parse', 'HEAD')).trim();
-      expect((await run('sh', ['-c', `ls ${gitdir}/objects/pack/*.pack | wc -l`])).stdout.trim()).toBe('2');
-      expect(await store.has(after)).toBe(true);
-      const blob = (await git(dir, 'rev-parse', 'HEAD:apps/svc-1.yaml')).trim();
-      expect((await store.read(blob))!.content.toString()).toBe('new content\n');
-      // Repack everything into one pack and drop the old ones: reads keep working after refresh.
-      await git(dir, 'repack', '-a', '-d', '-q');
-      // No refresh: the pack it knew is gone, the read notices (ENOENT), rescans and finds the new one.
-      expect((await store.read(tip))?.type).toBe('commit');
-      expect((await store.read(blob))!.content.toString()).toBe('new content\n');
-    } finally {
-      store.forget();
-    }
+    const tip = (await git(dir, 'rev-parse', 'HEAD')).trim();
+    expect((await store.read(tip))?.type).toBe('commit');
+    expect(await store.read('0123456789abcdef0123456789abcdef01234567')).toBeNull();
+    expect(await store.has('0123456789abcdef0123456789abcdef01234567')).toBe(false);
+    // A new commit lands as a second pack (as a fetch would leave it) while the store is open.
+    writeFileSync(join(dir, 'apps', 'svc-1.yaml'), 'new content\n');
+    await git(dir, 'commit', '-q', '-am', 'after');
+    await git(dir, 'repack', '-d', '-q'); // incremental: packs only the loose objects
+    const after = (await git(dir, 'rev-parse', 'HEAD')).trim();
+    expect((await run('sh', ['-c', `ls ${gitdir}/objects/pack/*.pack | wc -l`])).stdout.trim()).toBe('2');
+    expect(await store.has(after)).toBe(true);
+    const blob = (await git(dir, 'rev-parse', 'HEAD:apps/svc-1.yaml')).trim();
+    expect((await store.read(blob))!.content.toString()).toBe('new content\n');
+    // Repack everything into one pack and drop the old ones: reads keep working after refresh.
+    await git(dir, 'repack', '-a', '-d', '-q');
+    // No refresh: the pack it knew is gone, the read notices (ENOENT), rescans and finds the new one.
+    expect((await store.read(tip))?.type).toBe('commit');
+    expect((await store.read(blob))!.content.toString()).toBe('new content\n');
   }, 60_000);
 
   it('holds no pack file open between reads', async () => {

@@ -191,14 +191,6 @@ export class PackStore {
     this.scanned = true;
   }
 
-  /** Forgets every pack (the store is about to be deleted); the next read rescans. */
-  forget(): void {
-    this.packs = [];
-    this.scanned = false;
-    this.bases.clear();
-    this.baseBytes = 0;
-  }
-
   /** Where an object is, rescanning the pack directory once on a miss (a fetch or repack may have added it). */
   private async locate(oid: string): Promise<{ pack: Pack; offset: number } | null> {
     if (!this.scanned) await this.refresh();
