@@ -4,7 +4,7 @@
  * its own database on it).
  */
 import type { TestProject } from 'vitest/node';
-import { startPgServer, type PgServer } from './api/test/support/postgres.js';
+import { startPgServer, type PgServer } from './test-support/postgres.js';
 
 let server: PgServer | undefined;
 

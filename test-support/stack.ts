@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase } from '../api/test/support/database.js';
-import { SecretBox } from '../api/src/crypto/secret-box.js';
+import { createTestDatabase } from './database.js';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { loadConfig } from '../api/src/config.js';
 import { buildApp } from '../api/src/app.js';
 import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
-import { startController, type ControllerHandle, type Logger } from '../controller/src/start.js';
+import type { Logger } from '@kubidu/core/logger';
+import { startController, type ControllerHandle } from '../controller/src/start.js';
 import type { SecretsWriter, SyncRunner } from '../controller/src/reconcile/deploy-one.js';
 
 export interface TestStack {

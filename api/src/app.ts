@@ -17,7 +17,7 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { ApiConfig } from './config.js';
-import type { SecretBox } from './crypto/secret-box.js';
+import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
 import { createValidatorCompiler } from './validation/ajv.js';

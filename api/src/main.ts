@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
-import { openDatabase } from './db/data-source.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
+import { SecretBox, loadOrCreateKey } from '@kubidu/core/crypto/secret-box';
+import { openDatabase } from '@kubidu/core/db/data-source';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@kubidu/core/db/embedded';
 import { startServer, type RunningServer } from './server.js';
 
 /** The data dir's JWT secret (`jwt.secret`, mode 0600), created on first use. */

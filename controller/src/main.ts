@@ -4,8 +4,9 @@
  * process, so a standalone controller needs DATABASE_URL.
  */
 import { resolve } from 'node:path';
-import { openDatabase } from '@kubidu/api/db/data-source';
-import { startController, type Logger } from './start.js';
+import { openDatabase } from '@kubidu/core/db/data-source';
+import type { Logger } from '@kubidu/core/logger';
+import { startController } from './start.js';
 import { errorMessage } from './errors.js';
 import { checkFaultConfig } from './reconcile/fault-pause.js';
 

@@ -5,7 +5,8 @@
  */
 import type { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
-import { SecretBox, loadOrCreateKey } from '@kubidu/api/crypto/secret-box';
+import { SecretBox, loadOrCreateKey } from '@kubidu/core/crypto/secret-box';
+import type { Logger } from '@kubidu/core/logger';
 import { loadControllerConfig, type ControllerConfig } from './config.js';
 import { createDeploymentStore } from './store/deployment-store.js';
 import { createDeployStep, type SecretsWriter, type SyncRunner } from './reconcile/deploy-one.js';
@@ -16,13 +17,6 @@ import { openManifestsRepo } from './reconcile/manifests-repo.js';
 import { createSyncRunnerFromEnv } from './reconcile/sync-runner.js';
 import { createSecretsWriterFromEnv } from './adapters/kubernetes/secrets.js';
 import { startGitImporter } from './importer/importer.js';
-
-export interface Logger {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-  debug(obj: unknown, msg?: string): void;
-}
 
 export interface ControllerOptions {
   ds: DataSource;

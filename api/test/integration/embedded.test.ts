@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import { openDatabase } from '../../src/db/data-source.js';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { openDatabase } from '@kubidu/core/db/data-source';
+import { startEmbeddedPostgres } from '@kubidu/core/db/embedded';
 import { main } from '../../src/main.js';
 import { createService, deploy, registerUser, setStatus } from '../support/app.js';
 

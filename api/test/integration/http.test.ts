@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import { openDatabase } from '../../src/db/data-source.js';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { openDatabase } from '@kubidu/core/db/data-source';
 import { createTestApp, registerUser, type TestApp } from '../support/app.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase } from '../../../test-support/database.js';
 
 let t: TestApp;
 beforeAll(async () => {

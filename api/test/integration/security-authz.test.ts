@@ -14,8 +14,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import { createTestDatabase } from '../support/database.js';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { createTestDatabase } from '../../../test-support/database.js';
 import { createService, deploy, registerUser, setStatus, type TestUser } from '../support/app.js';
 
 const jwtSecret = new TextEncoder().encode('matrix-test-secret-of-at-least-32-bytes');

@@ -7,8 +7,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp, type BuildAppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import { createTestDatabase } from './database.js';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { createTestDatabase } from '../../../test-support/database.js';
 
 export interface TestApp {
   app: FastifyInstance;

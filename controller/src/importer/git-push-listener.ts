@@ -5,7 +5,7 @@
  * A missed notification costs at most one poll interval.
  */
 import pg from 'pg';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
 
 /** The channel the webhook route NOTIFYs after a valid push to the manifests branch. */

@@ -16,12 +16,12 @@
  * with a warning after a few tries.
  */
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import type { SecretBox } from '@kubidu/api/crypto/secret-box';
+import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { CommitInfo, GitAdapter } from '../adapters/git/types.js';
 import { readDesiredState, serviceFilePaths, type ObservedState } from '../manifests/render.js';
 import { secretNameFor } from '../reconcile/deploy-one.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import { listenForGitPushes } from './git-push-listener.js';
 import {
   describeRevert,

@@ -4,10 +4,10 @@
  * row wherever its predecessor died: a recorded commit is not made again, and a
  * pushed-but-unrecorded commit is found by its `Kubidu-Deployment` trailer.
  */
-import type { SecretBox } from '@kubidu/api/crypto/secret-box';
+import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { DeploymentDetails, DeploymentStore } from '../store/deployment-store.js';
 import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../errors.js';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
 import { faultPause } from './fault-pause.js';

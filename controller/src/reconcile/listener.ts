@@ -4,7 +4,7 @@
  * A missed notification costs at most one poll interval.
  */
 import pg from 'pg';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
 
 export interface Listener {

@@ -4,7 +4,7 @@
  * that another replica would need: rows, leases and advisory locks live in Postgres.
  */
 import type { DeploymentStore } from '../store/deployment-store.js';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
 
 export interface LoopOptions {

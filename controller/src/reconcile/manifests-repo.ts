@@ -7,7 +7,7 @@ import { createGitAdapter, ensureBareRepo } from '../adapters/git/index.js';
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
 import { renderServiceFiles, serviceFilePaths } from '../manifests/render.js';
 import type { ControllerConfig } from '../config.js';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import type { ServiceRenderer } from './manifests-writer.js';
 
 export interface ManifestsRepo {

@@ -8,7 +8,7 @@ import { ArgoClient } from '../adapters/argocd/client.js';
 import { appNameFor, createSyncStep } from '../steps/sync-step.js';
 import type { GitAdapter } from '../adapters/git/types.js';
 import type { SyncRunner } from './deploy-one.js';
-import type { Logger } from '../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import type { ArgoApi } from '../adapters/argocd/client.js';
 import { faultPause, faultPauseEnabled } from './fault-pause.js';
 import { INFO_DEPLOYMENT } from '../steps/sync-decide.js';

@@ -19,11 +19,12 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../../api/src/app.js';
 import { loadConfig } from '../../../api/src/config.js';
-import { SecretBox } from '../../../api/src/crypto/secret-box.js';
-import { createTestDatabase } from '../../../api/test/support/database.js';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { createTestDatabase } from '../../../test-support/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { cloneFresh, gitCli } from '../support/git-cli.js';
-import { startController, type ControllerHandle, type Logger } from '../../src/start.js';
+import type { Logger } from '@kubidu/core/logger';
+import { startController, type ControllerHandle } from '../../src/start.js';
 import { testControllerEnv } from '../support/controller-env.js';
 
 // Distinctive values: if any shows up anywhere, it came from us.

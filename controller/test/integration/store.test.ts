@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../../api/test/support/database.js';
+import { createTestDatabase } from '../../../test-support/database.js';
 import { createDeploymentStore } from '../../src/store/deployment-store.js';
 import { LeaseLostError } from '../../src/errors.js';
 import { seedDeployment, seedService } from '../support/seed.js';

@@ -3,7 +3,7 @@
  * it changes: a fast claim poll, no Kubernetes, and no git-door poll (tests that
  * need the importer trigger it or run their own).
  */
-import type { Logger } from '../../src/start.js';
+import type { Logger } from '@kubidu/core/logger';
 
 /** Env for startController against `manifestsUrl`, with `extra` on top. */
 export function testControllerEnv(manifestsUrl: string, encryptionKey: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -4,7 +4,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { randomBytes } from 'node:crypto';
-import type { SecretBox } from '@kubidu/api/crypto/secret-box';
+import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 
 export async function seedService(ds: DataSource, opts: { project?: string; service?: string; email?: string } = {}) {
   const email = opts.email ?? `u-${randomBytes(4).toString('hex')}@example.com`;

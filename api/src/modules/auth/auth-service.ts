@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { ApiTokenEntity, UserEntity } from '../../db/entities.js';
+import { ApiTokenEntity, UserEntity } from '@kubidu/core/db/entities';
 import { ConflictError, UnauthorizedError, pgCode } from '../../errors.js';
 import type { AuditWriter } from '../audit/audit-repository.js';
 import { hashPassword, verifyPassword } from './password.js';

@@ -5,8 +5,8 @@
  * trigger NOTIFYs as well, for controllers in other processes).
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import type { SecretBox } from '../../crypto/secret-box.js';
-import { ROLLBACKABLE_STATUSES, type DeploymentStatus, type DeploymentSource } from '../../db/entities.js';
+import type { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { ROLLBACKABLE_STATUSES, type DeploymentStatus, type DeploymentSource } from '@kubidu/core/db/entities';
 import {
   ConflictError,
   ForbiddenError,

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import type { Logger } from '../../start.js';
+import type { Logger } from '@kubidu/core/logger';
 import type { ChangeBuilder, CommitInfo, CommitResult, FileChange, GitAdapter, GitAdapterOptions, TreeView } from './types.js';
 import { GitAuthError, GitConflictError, GitInvalidChangeError, GitRejectedError, GitRemoteUnavailableError, GitRepositoryError, redact } from './errors.js';
 import { hasTrailer } from './commit-message.js';

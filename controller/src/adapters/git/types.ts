@@ -2,7 +2,7 @@
  * The contract between the controller and the manifests repo. The claim loop
  * only ever sees these types; how objects reach the remote is the adapter's job.
  */
-import type { Logger } from '../../start.js';
+import type { Logger } from '@kubidu/core/logger';
 
 /** One file to write (content) or delete (null), path relative to the repo root. */
 export interface FileChange { path: string; content: string | null } // null = delete

@@ -6,7 +6,7 @@
 // Types only at the top: the library takes seconds to load, and most installs configure no cluster.
 import type * as k8s from '@kubernetes/client-node';
 import type { SecretsWriter } from '../../reconcile/deploy-one.js';
-import type { Logger } from '../../start.js';
+import type { Logger } from '@kubidu/core/logger';
 
 export class KubernetesSecretError extends Error {
   readonly code = 'KUBERNETES_SECRET_FAILED';

@@ -2,9 +2,9 @@ import { describe, expect, it, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '../../test/support/database.js';
-import { startEmbeddedPostgres } from './embedded.js';
-import { openDatabase } from './data-source.js';
+import { createTestDatabase } from '../../../test-support/database.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { openDatabase } from '../../src/db/data-source.js';
 import type { DataSource } from 'typeorm';
 
 async function seedAudit(ds: DataSource) {

@@ -5,7 +5,7 @@
 import { inject } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { createEmptyDatabase } from './postgres.js';
-import { openDatabase } from '../../src/db/data-source.js';
+import { openDatabase } from '@kubidu/core/db/data-source';
 
 export function adminUrl(): string {
   const url = inject('pgAdminUrl');
