@@ -9,7 +9,7 @@ import {
   DEPLOYMENT_STATUSES,
   type DeploymentSource as DeploymentSourceT,
   type DeploymentStatus as DeploymentStatusT,
-} from '@kubidu/core/db/entities';
+} from '@kubidu/core/domain/vocabulary';
 
 /** Largest env value accepted (bytes are bounded by the 4 MiB body limit as well). */
 export const MAX_ENV_VALUE_LENGTH = 32 * 1024;

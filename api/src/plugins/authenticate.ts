@@ -5,7 +5,7 @@
  * logger redacts that parameter.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '@kubidu/core/errors';
 import type { AuthService, AuthUser } from '../modules/auth/auth-service.js';
 
 declare module 'fastify' {

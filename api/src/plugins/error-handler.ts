@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KubiduError, isDatabaseUnavailable, pgCode } from '../errors.js';
+import { KubiduError, isDatabaseUnavailable, pgCode } from '@kubidu/core/errors';
 import { FORMAT_MESSAGES } from '../validation/formats.js';
 
 interface AjvLikeError {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { AuditWriter } from '../../src/modules/audit/audit-repository.js';
+import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { createService, createTestApp, deploy, registerUser, setStatus, type TestApp, type TestUser } from '../support/app.js';
 
 let t: TestApp;
@@ -242,7 +242,7 @@ describe('one transaction: a failing audit insert leaves nothing behind', () => 
         // A real statement that fails inside the transaction, like a broken insert would.
         await em.query(`INSERT INTO audit_logs (actor, action, data) VALUES (NULL, $1, '{}')`, [entry.action]);
       }
-      return (await import('../../src/modules/audit/audit-repository.js')).auditWriter.append(em, entry);
+      return (await import('@kubidu/core/domain/audit')).auditWriter.append(em, entry);
     },
   };
   let f: TestApp;

@@ -5,7 +5,7 @@
  * as the status change they describe. The only module here that speaks SQL.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import type { DeploymentStatus } from '@kubidu/core/db/entities';
+import type { DeploymentStatus } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
 import { planClaim, type Candidate } from '../reconcile/plan-claim.js';
 

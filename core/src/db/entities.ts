@@ -4,13 +4,7 @@
  * ./migrations; these schemas only map it. Column names are snake_case in SQL.
  */
 import { EntitySchema } from 'typeorm';
-
-export const DEPLOYMENT_STATUSES = ['QUEUED', 'DEPLOYING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-export const DEPLOYMENT_SOURCES = ['API', 'ROLLBACK', 'GIT'] as const;
-export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
-/** Statuses a rollback may target (the current deployment excepted). */
-export const ROLLBACKABLE_STATUSES: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
+import type { ClientName, DeploymentSource, DeploymentStatus, RollbackOnly } from '../domain/vocabulary.js';
 
 export interface User {
   id: string;
@@ -86,9 +80,9 @@ export interface Deployment {
   markedBadAt?: Date | null;
   markedBadBy?: string | null;
   /** ROLLBACK rows: what was restored (`image` or `config`); null means everything. */
-  rollbackOnly?: 'image' | 'config' | null;
+  rollbackOnly?: RollbackOnly | null;
   /** Which client made an API row (`X-Kubidu-Client`); null for GIT rows. */
-  via?: 'api' | 'cli' | 'web' | null;
+  via?: ClientName | null;
   /** This deploy went through a deploy hold on purpose (`override: true`). */
   holdOverridden?: boolean;
 }

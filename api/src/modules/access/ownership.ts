@@ -4,7 +4,7 @@
  * 403 when it belongs to someone else. Messages never echo the owner or the id.
  */
 import type { EntityManager } from 'typeorm';
-import { ForbiddenError, NotFoundError } from '../../errors.js';
+import { ForbiddenError, NotFoundError } from '@kubidu/core/errors';
 
 /** A projects row as the ownership queries select it. */
 export interface ProjectRow {

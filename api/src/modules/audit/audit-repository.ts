@@ -1,40 +1,12 @@
 /**
- * Audit rows: append inside the caller's transaction (so an action and its audit
- * row commit or vanish together) and list them newest first. The writer is an
- * interface so a test can hand in one that fails and prove the rollback.
+ * Audit rows as the API lists them, newest first. Appending is core's one audit
+ * writer (@kubidu/core/domain/audit), used inside each write's transaction.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../deployments/cursor.js';
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '@kubidu/core/errors';
 import type { AuditView } from '../../schemas.js';
 import { ownedProject, ownedService } from '../access/ownership.js';
-
-/** One audit entry to append. `data` must never hold secret values. */
-export interface AuditEntry {
-  actorId: string | null;
-  actor: string;
-  action: string;
-  projectId?: string | null;
-  serviceId?: string | null;
-  deploymentId?: string | null;
-  data?: Record<string, unknown>;
-}
-
-/** Appends audit rows through the given transaction's EntityManager. */
-export interface AuditWriter {
-  append(em: EntityManager, entry: AuditEntry): Promise<void>;
-}
-
-/** The production writer: one INSERT into the append-only audit_logs table. */
-export const auditWriter: AuditWriter = {
-  async append(em, e) {
-    await em.query(
-      `INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
-      [e.actorId, e.actor, e.action, e.projectId ?? null, e.serviceId ?? null, e.deploymentId ?? null, JSON.stringify(e.data ?? {})],
-    );
-  },
-};
 
 /** Which audit rows to list; the visibility rule (`viewerId`) is always applied. */
 export interface AuditQuery {

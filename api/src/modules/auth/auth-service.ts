@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiTokenEntity, UserEntity } from '@kubidu/core/db/entities';
-import { ConflictError, UnauthorizedError, pgCode } from '../../errors.js';
-import type { AuditWriter } from '../audit/audit-repository.js';
+import { ConflictError, UnauthorizedError, pgCode } from '@kubidu/core/errors';
+import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { hashPassword, verifyPassword } from './password.js';
 
 /** The caller as routes see it. */

@@ -3,7 +3,7 @@
  * database answers within a second), for load balancers and Kubernetes probes.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DatabaseUnavailableError } from '../../errors.js';
+import { DatabaseUnavailableError } from '@kubidu/core/errors';
 import { ErrorResponses } from '../../schemas.js';
 
 /** `/healthz` and `/readyz`; `ready` is the database check. */

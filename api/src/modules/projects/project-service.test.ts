@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { slugify } from './project-service.js';
-import { normalizeIdPrefix } from '../deployments/deployment-service.js';
+import { normalizeIdPrefix } from '../deployments/deployment-repository.js';
 import { DNS_LABEL, isStorableText } from '../../validation/formats.js';
 
 describe('slugify', () => {

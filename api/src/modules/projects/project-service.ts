@@ -4,10 +4,10 @@
  * labels and unique (slug globally, name per project).
  */
 import type { DataSource } from 'typeorm';
-import { ConflictError, ValidationError, pgCode } from '../../errors.js';
+import { ConflictError, ValidationError, pgCode } from '@kubidu/core/errors';
 import type { ProjectView, ServiceView } from '../../schemas.js';
 import { DNS_LABEL } from '../../validation/formats.js';
-import type { AuditWriter } from '../audit/audit-repository.js';
+import type { AuditWriter } from '@kubidu/core/domain/audit';
 import type { AuthUser } from '../auth/auth-service.js';
 import { ownedProject, ownedService, type ProjectRow, type ServiceRow } from '../access/ownership.js';
 

@@ -9,7 +9,7 @@
  * exact body) without changing how the rest of the API parses JSON.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { KubiduError, UnauthorizedError, ValidationError } from '../../errors.js';
+import { KubiduError, UnauthorizedError, ValidationError } from '@kubidu/core/errors';
 import { ErrorResponses } from '../../schemas.js';
 import { parseWebhookEvent, verifyWebhook, WebhookPayloadError } from './webhook-verify.js';
 

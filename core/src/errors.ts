@@ -54,27 +54,6 @@ export class ConflictError extends KubiduError {
   }
 }
 
-/** 400: the rollback target is not in a state one may roll back to. */
-export class RollbackTargetInvalidError extends KubiduError {
-  constructor(status: string) {
-    super(
-      'ROLLBACK_TARGET_INVALID',
-      400,
-      status === 'FAILED'
-        ? 'Cannot rollback to a failed deployment'
-        : `Cannot rollback to a deployment that is ${status.toLowerCase()}`,
-      { status },
-    );
-  }
-}
-
-/** 409: the rollback target is already the service's current deployment. */
-export class RollbackTargetCurrentError extends KubiduError {
-  constructor() {
-    super('ROLLBACK_TARGET_CURRENT', 409, 'This deployment is already the current one');
-  }
-}
-
 /** 503: the database cannot be reached; callers may retry. */
 export class DatabaseUnavailableError extends KubiduError {
   constructor() {

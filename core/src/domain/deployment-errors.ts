@@ -1,9 +1,9 @@
 /**
- * The errors of issue 10's rollback controls (deploy hold, bad marks, partial
- * rollbacks). They are KubiduErrors like the rest, so the one error handler maps
+ * The domain errors of deploys and rollbacks (eligibility, deploy hold, bad marks,
+ * partial rollbacks). They are KubiduErrors like the rest, so the one error handler maps
  * them; clients and tests match on `code`.
  */
-import { KubiduError } from '../../errors.js';
+import { KubiduError } from '../errors.js';
 
 /** 409: a rollback put a deploy hold on the service; the message says how to release or override it. */
 export class DeployHeldError extends KubiduError {
@@ -57,5 +57,26 @@ export class NotMarkedBadError extends KubiduError {
 export class NoCurrentDeploymentError extends KubiduError {
   constructor(only: string) {
     super('NO_CURRENT_DEPLOYMENT', 409, `A ${only}-only rollback keeps the rest of the current deployment, and this service has none running`, { only });
+  }
+}
+
+/** 400: the rollback target is not in a state one may roll back to. */
+export class RollbackTargetInvalidError extends KubiduError {
+  constructor(status: string) {
+    super(
+      'ROLLBACK_TARGET_INVALID',
+      400,
+      status === 'FAILED'
+        ? 'Cannot rollback to a failed deployment'
+        : `Cannot rollback to a deployment that is ${status.toLowerCase()}`,
+      { status },
+    );
+  }
+}
+
+/** 409: the rollback target is already the service's current deployment. */
+export class RollbackTargetCurrentError extends KubiduError {
+  constructor() {
+    super('ROLLBACK_TARGET_CURRENT', 409, 'This deployment is already the current one');
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * The one audit writer. Every door (API, git importer, controller) appends through
+ * it inside the transaction of the change it describes, so an action and its audit
+ * row commit or vanish together. It is an interface so a test can hand in one that
+ * fails and prove nothing was half-written.
+ */
+import type { EntityManager } from 'typeorm';
+import type { AuditAction } from './vocabulary.js';
+
+/** One audit entry. `data` must never hold secret values. */
+export interface AuditEntry {
+  /** The user acting, or null for Kubidu itself and for git authors without an account. */
+  actorId: string | null;
+  /** Display name of who acted: an email, a git author, `kubidu-controller`. */
+  actor: string;
+  action: AuditAction;
+  projectId?: string | null;
+  serviceId?: string | null;
+  deploymentId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** Appends audit rows through the given transaction's EntityManager. */
+export interface AuditWriter {
+  append(em: EntityManager, entry: AuditEntry): Promise<void>;
+}
+
+/** The production writer: one INSERT into the append-only audit_logs table. */
+export const auditWriter: AuditWriter = {
+  async append(em, e) {
+    await em.query(
+      `INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+      [e.actorId, e.actor, e.action, e.projectId ?? null, e.serviceId ?? null, e.deploymentId ?? null, JSON.stringify(e.data ?? {})],
+    );
+  },
+};
+

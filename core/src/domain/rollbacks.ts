@@ -1,0 +1,115 @@
+/**
+ * Creating a rollback, written once: the API's Rollback button and `kubidu
+ * rollback`, and any rollback Kubidu itself makes, call `createRollback`. One
+ * transaction: lock the service, replay an idempotent request, check the target
+ * is eligible (400 failed or bad, 409 current), reuse a still-queued rollback to
+ * the same target, insert the row (image and/or config from the target, env copied
+ * as stored), set the deploy hold and write the audit rows.
+ */
+import type { EntityManager } from 'typeorm';
+import { currentDeploymentId, deploymentById, deploymentByIdempotencyKey, DEPLOYMENT_COLUMNS, type DeploymentRow } from './deployment-rows.js';
+import {
+  NoCurrentDeploymentError,
+  RollbackTargetBadError,
+  RollbackTargetCurrentError,
+  RollbackTargetInvalidError,
+} from './deployment-errors.js';
+import { assertImageNotBad, idempotencyConflict, insertDeployment, type CreatedDeployment, type DomainDeps } from './deployments.js';
+import { copyEnv } from './env-rows.js';
+import { setHold } from './holds.js';
+import { AUDIT_ACTIONS, ROLLBACKABLE_STATUSES, type ClientName, type RollbackOnly } from './vocabulary.js';
+import { NotFoundError } from '../errors.js';
+
+/** A rollback as asked for; who may ask is the door's check, made before this call. */
+export interface RollbackRequest {
+  targetId: string;
+  /** The person (or Kubidu itself, id null) acting: recorded on the row, the hold and the audit. */
+  actor: { id: string | null; name: string };
+  reason?: string;
+  only?: RollbackOnly;
+  idempotencyKey?: string;
+  via: ClientName | null;
+}
+
+/** The rule every door shows and every write enforces: may `row` be rolled back to, given the current one? */
+export function isRollbackTarget(row: Pick<DeploymentRow, 'id' | 'status' | 'markedBadAt'>, currentId: string | null): boolean {
+  return row.id !== currentId && row.markedBadAt === null && ROLLBACKABLE_STATUSES.includes(row.status);
+}
+
+/** Locks the service row FOR UPDATE (rollbacks and deploys of one service serialize on it); its project id. */
+async function lockService(em: EntityManager, serviceId: string): Promise<{ projectId: string }> {
+  const [s] = await em.query(`SELECT project_id AS "projectId" FROM services WHERE id = $1 FOR UPDATE`, [serviceId]);
+  return s;
+}
+
+/** Queues a rollback to `req.targetId` in the caller's transaction (see the module comment for the order of checks). */
+export async function createRollback(em: EntityManager, deps: DomainDeps, req: RollbackRequest): Promise<CreatedDeployment> {
+  const { targetId, actor, only } = req;
+  const reason = req.reason ?? null;
+  const found = await deploymentById(em, targetId);
+  if (!found) throw new NotFoundError('DEPLOYMENT_NOT_FOUND', 'Deployment not found');
+  const serviceId = found.serviceId;
+  const { projectId } = await lockService(em, serviceId);
+  if (req.idempotencyKey !== undefined && actor.id !== null) {
+    const existing = await deploymentByIdempotencyKey(em, actor.id, req.idempotencyKey);
+    if (existing) {
+      if (existing.source !== 'ROLLBACK' || existing.rollbackFromId !== targetId || existing.rollbackOnly !== (only ?? null)) {
+        throw idempotencyConflict();
+      }
+      return { row: existing, replayed: true };
+    }
+  }
+  // Re-read under the service lock: the controller may have moved it meanwhile.
+  const target = (await deploymentById(em, targetId))!;
+  if (!ROLLBACKABLE_STATUSES.includes(target.status)) throw new RollbackTargetInvalidError(target.status);
+  if (target.markedBadAt) throw new RollbackTargetBadError(target.badReason ?? '');
+  const currentId = await currentDeploymentId(em, serviceId);
+  if (currentId === targetId) throw new RollbackTargetCurrentError();
+  const current = currentId ? await deploymentById(em, currentId) : null;
+  if (only && !current) throw new NoCurrentDeploymentError(only);
+  const [pending]: DeploymentRow[] = await em.query(
+    `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d
+      WHERE d.service_id = $1 AND d.rollback_from_id = $2 AND d.source = 'ROLLBACK' AND d.status = 'QUEUED'
+        AND d.rollback_only IS NOT DISTINCT FROM $3
+      ORDER BY d.seq DESC LIMIT 1`,
+    [serviceId, targetId, only ?? null],
+  );
+  if (pending) return { row: pending, replayed: true };
+
+  // image-only keeps the current env and settings; config-only keeps the current image.
+  const imageFrom = only === 'config' ? current! : target;
+  const configFrom = only === 'image' ? current! : target;
+  await assertImageNotBad(em, serviceId, imageFrom.imageUrl);
+  const row = (await insertDeployment(em, {
+    serviceId,
+    status: 'QUEUED',
+    source: 'ROLLBACK',
+    imageUrl: imageFrom.imageUrl,
+    commitSha: imageFrom.commitSha,
+    commitMessage: `Rollback to ${targetId.slice(0, 8)}${only ? ` (${only} only)` : ''}`,
+    port: configFrom.port,
+    replicas: configFrom.replicas,
+    cpuLimit: configFrom.cpuLimit,
+    memoryLimit: configFrom.memoryLimit,
+    rollbackFromId: targetId,
+    createdById: actor.id,
+    actor: actor.name,
+    reason,
+    idempotencyKey: req.idempotencyKey ?? null,
+    rollbackOnly: only ?? null,
+    via: req.via,
+  }))!;
+  await copyEnv(em, row.id, configFrom.id);
+  // The hold's audit row goes first so the rollback's own row is the newest of the two.
+  await setHold(em, deps.audit, { actorId: actor.id, actor: actor.name, projectId }, { serviceId, rollbackId: row.id, targetId, reason });
+  await deps.audit.append(em, {
+    actorId: actor.id,
+    actor: actor.name,
+    action: AUDIT_ACTIONS.deploymentRollback,
+    projectId,
+    serviceId,
+    deploymentId: row.id,
+    data: { targetId, serviceId, reason, ...(only ? { only } : {}) },
+  });
+  return { row, replayed: false };
+}
