@@ -7,9 +7,9 @@
 import pg from 'pg';
 import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
+import { NOTIFY_CHANNELS } from '@kubidu/core/domain/vocabulary';
 
-/** The channel the webhook route NOTIFYs after a valid push to the manifests branch. */
-export const GIT_PUSH_CHANNEL = 'kubidu_git_push';
+const GIT_PUSH_CHANNEL = NOTIFY_CHANNELS.gitPush;
 
 /** LISTENs on GIT_PUSH_CHANNEL with a dedicated connection, reconnecting with backoff. */
 export function listenForGitPushes(url: string, onPush: () => void, logger: Logger): { stop(): Promise<void> } {

@@ -10,6 +10,7 @@ import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../erro
 import type { Logger } from '@kubidu/core/logger';
 import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
+import { secretNameFor } from '../manifests/secret-name.js';
 import { faultPause } from './fault-pause.js';
 
 export type { DesiredState };
@@ -81,11 +82,6 @@ export function commitMessageFor(d: DeploymentDetails): string {
     deploymentId: d.id,
     rollbackOfId: d.rollbackFromId,
   });
-}
-
-/** The Secret name for a deployment's secret env: service name + keyed content hash. */
-export function secretNameFor(serviceName: string, fingerprint: string): string {
-  return `${serviceName}-secrets-${fingerprint.slice(0, 12)}`;
 }
 
 export function createDeployStep(deps: DeployDeps) {

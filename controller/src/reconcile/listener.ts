@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
+import { NOTIFY_CHANNELS } from '@kubidu/core/domain/vocabulary';
 
 export interface Listener {
   stop(): Promise<void>;
@@ -27,7 +28,7 @@ export function listenForDeployments(url: string, onNotify: () => void, logger: 
     });
     try {
       await c.connect();
-      await c.query('LISTEN kubidu_deployments');
+      await c.query(`LISTEN ${NOTIFY_CHANNELS.deployments}`);
       client = c;
       delay = 500;
       onNotify(); // catch up on anything queued while disconnected

@@ -5,37 +5,42 @@
  * as the status change they describe. The only module here that speaks SQL.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import type { DeploymentStatus } from '@kubidu/core/domain/vocabulary';
+import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
+import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
+import { envOfDeployment, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
+import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
-import { planClaim, type Candidate } from '../reconcile/plan-claim.js';
+import { planClaim, type Candidate } from './plan-claim.js';
 
 export interface ClaimedDeployment {
   id: string;
   resumed: boolean;
 }
 
-export interface DeploymentDetails {
-  id: string;
-  serviceId: string;
+/** A claimed deployment as the deploy step needs it: the row, where it lives, and its env as stored. */
+export type DeploymentDetails = Pick<
+  DeploymentRow,
+  | 'id'
+  | 'serviceId'
+  | 'status'
+  | 'source'
+  | 'imageUrl'
+  | 'port'
+  | 'replicas'
+  | 'cpuLimit'
+  | 'memoryLimit'
+  | 'rollbackFromId'
+  | 'rollbackOnly'
+  | 'actor'
+  | 'reason'
+  | 'manifestsCommitSha'
+> & {
   projectId: string;
   projectSlug: string;
   serviceName: string;
-  status: DeploymentStatus;
-  source: 'API' | 'ROLLBACK' | 'GIT';
-  imageUrl: string;
-  port: number;
-  replicas: number;
-  cpuLimit: string | null;
-  memoryLimit: string | null;
-  rollbackFromId: string | null;
-  /** ROLLBACK rows: `image` or `config` when only that part was restored (issue 10). */
-  rollbackOnly?: 'image' | 'config' | null;
-  actor: string;
-  reason: string | null;
-  manifestsCommitSha: string | null;
   attempts: number;
-  env: Array<{ key: string; valueEncrypted: string; valueIv: string; isSecret: boolean }>;
-}
+  env: SealedEnvRow[];
+};
 
 export interface DeploymentStore {
   claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedDeployment[]>;
@@ -51,26 +56,36 @@ export interface DeploymentStore {
   ): Promise<void>;
 }
 
-const CONTROLLER_ACTOR = 'kubidu-controller';
+/** Where a deployment lives, for its audit rows. */
+interface RowPlace {
+  deploymentId: string;
+  serviceId: string;
+  projectId: string;
+}
 
-export function createDeploymentStore(ds: DataSource): DeploymentStore {
-  async function audit(
-    m: EntityManager,
-    action: string,
-    deploymentId: string,
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO audit_logs (actor, action, project_id, service_id, deployment_id, data)
-       SELECT $1, $2, s.project_id, s.id, d.id, $4::jsonb
-       FROM deployments d JOIN services s ON s.id = d.service_id WHERE d.id = $3`,
-      [CONTROLLER_ACTOR, action, deploymentId, JSON.stringify(data)],
-    );
+/** The controller's store; `audit` is core's one audit writer unless a test hands in another. */
+export function createDeploymentStore(ds: DataSource, audit: AuditWriter = auditWriter): DeploymentStore {
+  async function record(m: EntityManager, action: AuditAction, at: RowPlace, data: Record<string, unknown>): Promise<void> {
+    await audit.append(m, {
+      actorId: null,
+      actor: CONTROLLER_ACTOR,
+      action,
+      projectId: at.projectId,
+      serviceId: at.serviceId,
+      deploymentId: at.deploymentId,
+      data,
+    });
   }
 
-  async function fenced(m: EntityManager, sql: string, params: unknown[]): Promise<void> {
-    const [{ n }] = await m.query(`WITH u AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM u`, params);
-    if (n !== 1) throw new LeaseLostError(`lost the lease on deployment ${params[0]}`);
+  /** Runs a lease-fenced UPDATE of one row; answers where the row lives, or throws LeaseLostError. */
+  async function fenced(m: EntityManager, sql: string, params: unknown[]): Promise<RowPlace> {
+    const rows: RowPlace[] = await m.query(
+      `WITH u AS (${sql} RETURNING id, service_id)
+       SELECT u.id AS "deploymentId", u.service_id AS "serviceId", s.project_id AS "projectId" FROM u JOIN services s ON s.id = u.service_id`,
+      params,
+    );
+    if (rows.length !== 1) throw new LeaseLostError(`lost the lease on deployment ${params[0]}`);
+    return rows[0];
   }
 
   return {
@@ -105,12 +120,13 @@ export function createDeploymentStore(ds: DataSource): DeploymentStore {
         }));
         const plan = planClaim(candidates, unavailable, limit);
         for (const x of plan.cancel) {
-          await m.query(
-            `UPDATE deployments SET status = 'CANCELLED', finished_at = now(),
-               status_message = $2 WHERE id = $1 AND status = 'QUEUED'`,
+          const [at]: RowPlace[] = await m.query(
+            `WITH u AS (UPDATE deployments SET status = 'CANCELLED', finished_at = now(),
+               status_message = $2 WHERE id = $1 AND status = 'QUEUED' RETURNING id, service_id)
+             SELECT u.id AS "deploymentId", u.service_id AS "serviceId", s.project_id AS "projectId" FROM u JOIN services s ON s.id = u.service_id`,
             [x.id, `Superseded by ${x.supersededBy.slice(0, 8)} before it started`],
           );
-          await audit(m, 'DEPLOYMENT_CANCELLED', x.id, { supersededBy: x.supersededBy });
+          if (at) await record(m, AUDIT_ACTIONS.deploymentCancelled, at, { supersededBy: x.supersededBy });
         }
         if (plan.claim.length > 0) {
           await m.query(
@@ -128,46 +144,33 @@ export function createDeploymentStore(ds: DataSource): DeploymentStore {
     },
 
     async load(id) {
-      const rows = await ds.query(
-        `SELECT d.id, d.service_id, s.project_id, p.slug AS project_slug, s.name AS service_name,
-                d.status, d.source, d.image_url, d.port, d.replicas, d.cpu_limit, d.memory_limit,
-                d.rollback_from_id, d.rollback_only, d.actor, d.reason, d.manifests_commit_sha, d.attempts
+      const [r] = await ds.query(
+        `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId", p.slug AS "projectSlug", s.name AS "serviceName", d.attempts
          FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
          WHERE d.id = $1`,
         [id],
       );
-      if (rows.length === 0) return null;
-      const r = rows[0];
-      const env = await ds.query(
-        `SELECT key, value_encrypted, value_iv, is_secret FROM environment_variables
-         WHERE deployment_id = $1 ORDER BY key`,
-        [id],
-      );
+      if (!r) return null;
       return {
         id: r.id,
-        serviceId: r.service_id,
-        projectId: r.project_id,
-        projectSlug: r.project_slug,
-        serviceName: r.service_name,
+        serviceId: r.serviceId,
+        projectId: r.projectId,
+        projectSlug: r.projectSlug,
+        serviceName: r.serviceName,
         status: r.status,
         source: r.source,
-        imageUrl: r.image_url,
+        imageUrl: r.imageUrl,
         port: r.port,
         replicas: r.replicas,
-        cpuLimit: r.cpu_limit,
-        memoryLimit: r.memory_limit,
-        rollbackFromId: r.rollback_from_id,
-        rollbackOnly: r.rollback_only ?? null,
+        cpuLimit: r.cpuLimit,
+        memoryLimit: r.memoryLimit,
+        rollbackFromId: r.rollbackFromId,
+        rollbackOnly: r.rollbackOnly ?? null,
         actor: r.actor,
         reason: r.reason,
-        manifestsCommitSha: r.manifests_commit_sha,
+        manifestsCommitSha: r.manifestsCommitSha,
         attempts: r.attempts,
-        env: env.map((e: Record<string, unknown>) => ({
-          key: e.key as string,
-          valueEncrypted: e.value_encrypted as string,
-          valueIv: e.value_iv as string,
-          isSecret: e.is_secret as boolean,
-        })),
+        env: await envOfDeployment(ds.manager, id),
       };
     },
 
@@ -183,19 +186,19 @@ export function createDeploymentStore(ds: DataSource): DeploymentStore {
 
     async recordCommit(id, workerId, sha, message, data) {
       await ds.transaction(async (m) => {
-        await fenced(
+        const at = await fenced(
           m,
           `UPDATE deployments SET manifests_commit_sha = $3, status_message = $4
            WHERE id = $1 AND lease_owner = $2 AND status = 'DEPLOYING'`,
           [id, workerId, sha, message],
         );
-        await audit(m, 'DEPLOYMENT_COMMITTED', id, { commitSha: sha, ...data });
+        await record(m, AUDIT_ACTIONS.deploymentCommitted, at, { commitSha: sha, ...data });
       });
     },
 
     async finish(id, workerId, outcome, message, data) {
       await ds.transaction(async (m) => {
-        await fenced(
+        const at = await fenced(
           m,
           `UPDATE deployments SET status = $3, status_message = $4, finished_at = now(),
              lease_owner = NULL, lease_expires_at = NULL
@@ -209,9 +212,9 @@ export function createDeploymentStore(ds: DataSource): DeploymentStore {
                  AND status = 'RUNNING' AND id <> $1 RETURNING id) SELECT id FROM u`,
             [id],
           );
-          await audit(m, 'DEPLOYMENT_RUNNING', id, { ...data, replaced: replaced.map((r) => r.id) });
+          await record(m, AUDIT_ACTIONS.deploymentRunning, at, { ...data, replaced: replaced.map((r) => r.id) });
         } else {
-          await audit(m, 'DEPLOYMENT_FAILED', id, { ...data, message });
+          await record(m, AUDIT_ACTIONS.deploymentFailed, at, { ...data, message });
         }
       });
     },

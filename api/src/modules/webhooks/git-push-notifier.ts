@@ -5,9 +5,9 @@
  * (`npm start`), the controller's own trigger is called as well.
  */
 import type { DataSource } from 'typeorm';
+import { NOTIFY_CHANNELS } from '@kubidu/core/domain/vocabulary';
 
-/** Channel shared with the controller's listener. */
-export const GIT_PUSH_CHANNEL = 'kubidu_git_push';
+const GIT_PUSH_CHANNEL = NOTIFY_CHANNELS.gitPush;
 
 /** A `triggerImport` for webhookRoutes: calls the in-process trigger (if any) and NOTIFYs other processes. */
 export function createGitPushNotifier(ds: DataSource, local?: () => void): () => Promise<void> {

@@ -5,7 +5,6 @@
  */
 // Types only at the top: the library takes seconds to load, and most installs configure no cluster.
 import type * as k8s from '@kubernetes/client-node';
-import type { SecretsWriter } from '../../reconcile/deploy-one.js';
 import type { Logger } from '@kubidu/core/logger';
 
 export class KubernetesSecretError extends Error {
@@ -23,7 +22,12 @@ export function namespaceFor(template: string, project: string, service: string)
   return template.replaceAll('{project}', project).replaceAll('{service}', service);
 }
 
-export function createSecretsWriter(core: k8s.CoreV1Api, namespaceTemplate: string): SecretsWriter {
+/** Creates immutable Secrets in the app's namespace (satisfies the deploy step's SecretsWriter port). */
+export interface KubernetesSecrets {
+  ensureSecret(name: string, data: Record<string, string>, labels: Record<string, string>): Promise<void>;
+}
+
+export function createSecretsWriter(core: k8s.CoreV1Api, namespaceTemplate: string): KubernetesSecrets {
   return {
     async ensureSecret(name, data, labels) {
       const namespace = namespaceFor(
@@ -61,7 +65,7 @@ export function createSecretsWriter(core: k8s.CoreV1Api, namespaceTemplate: stri
  * A writer when a cluster is configured (KUBECONFIG, or running in-cluster), else
  * null. KUBIDU_KUBERNETES=off disables it; =on requires it.
  */
-export async function createSecretsWriterFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Promise<SecretsWriter | null> {
+export async function createSecretsWriterFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Promise<KubernetesSecrets | null> {
   const mode = (env.KUBIDU_KUBERNETES ?? 'auto').toLowerCase();
   if (mode === 'off') return null;
   const configured = Boolean(env.KUBECONFIG || env.KUBERNETES_SERVICE_HOST);
