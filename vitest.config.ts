@@ -4,7 +4,7 @@ import vue from '@vitejs/plugin-vue';
 export default defineConfig({
   plugins: [vue()],
   test: {
-    include: ['{core,api,controller,cli,web}/{src,test}/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['{core,api,controller,platform,cli,web}/{src,test}/**/*.test.ts', 'scripts/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'web/dist/**'],
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 60_000,

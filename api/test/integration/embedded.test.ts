@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { openDatabase } from '@kubidu/core/db/data-source';
 import { startEmbeddedPostgres } from '@kubidu/core/db/embedded';
-import { main } from '../../src/main.js';
+import { main } from '@kubidu/platform/main';
 import { createService, deploy, registerUser, setStatus } from '../support/app.js';
 
 describe('embedded PGlite mode', () => {
