@@ -1,6 +1,6 @@
 /**
  * The manifests repo adapter: the only module that talks git (and the only
- * importer of isomorphic-git). See adapter.ts for how a commit reaches the remote.
+ * importer of isomorphic-git). README.md explains how a commit reaches the remote.
  */
 export * from './types.js';
 export * from './errors.js';

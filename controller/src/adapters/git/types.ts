@@ -34,8 +34,6 @@ export interface GitAdapter {
   commitsSince(since: string | null, opts?: { max?: number; pathsFor?: (message: string) => boolean }): Promise<CommitInfo[]>;
   /** Is `ancestor` an ancestor of (or equal to) `descendant`? (walks at most maxDepth commits, default 1000; false beyond) */
   isDescendant(descendant: string, ancestor: string, opts?: { maxDepth?: number }): Promise<boolean>;
-  /** Lists the names (files and folders) directly under `dir` at `ref` (null when the folder is absent). Added for the importer and for tests. */
-  listDir(ref: string, dir: string): Promise<Array<{ name: string; type: 'tree' | 'blob' }> | null>;
   /** Compacts the local object store (bounded cache); run automatically every so many commits. */
   maintain(): Promise<void>;
 }

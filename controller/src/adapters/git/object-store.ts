@@ -1,0 +1,146 @@
+/**
+ * The object store the write path reads: loose objects, then packs read in place
+ * (packs.ts), then the objects of a batch still being built. Parsed trees and the
+ * trees Kubidu made are kept in two LRUs bounded by count and by bytes, so the next
+ * commit on a tip needs no read and no re-parse of a 10,000-entry folder.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { GitRepositoryError } from './errors.js';
+import { MODE_TREE, parseCommit, parseTree, readLoose, type ObjectType, type ParsedCommit, type ParsedTree, type RawObject } from './objects.js';
+import { PackStore } from './packs.js';
+
+/** Git's well-known empty tree: always "present", whatever the store holds. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+/** Raw bytes of trees each tree cache may hold (parsed trees cost several times more in memory). */
+const TREE_CACHE_BYTES = 4 * 1024 * 1024;
+
+/** An object the store does not hold: history walks catch it to deepen a shallow store. */
+export class MissingObjectError extends GitRepositoryError {
+  constructor(readonly oid: string) {
+    super(`object ${oid} is missing from the local object store`);
+  }
+}
+
+/** Reads objects from a git dir (loose objects, then packs read in place: packs.ts) with a parsed-tree cache. */
+export class ObjectStore {
+  private trees = new Map<string, ParsedTree>();
+  private rawTrees = new Map<string, Buffer>();
+  private rawBytes = 0;
+  private treeBytes = 0;
+  /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
+  readonly pending = new Map<string, RawObject>();
+  private readonly packs: PackStore;
+  constructor(readonly gitdir: string) {
+    this.packs = new PackStore(gitdir, (oid) => this.readOrNull(oid));
+  }
+
+  private async readOrNull(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
+    const p = this.pending.get(oid);
+    if (p) return { type: p.type, content: p.content };
+    const loose = await readLoose(this.gitdir, oid);
+    if (loose) return loose;
+    if (oid === EMPTY_TREE) return { type: 'tree', content: Buffer.alloc(0) };
+    return this.packs.read(oid);
+  }
+
+  async read(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    const o = await this.readOrNull(oid);
+    if (!o) throw new MissingObjectError(oid);
+    return o;
+  }
+
+  async has(oid: string): Promise<boolean> {
+    if (this.pending.has(oid) || oid === EMPTY_TREE) return true;
+    try {
+      await fsp.access(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+      return true;
+    } catch {
+      return this.packs.has(oid);
+    }
+  }
+
+  /** After a fetch or a repack: packs came and went. Parsed trees stay valid (objects are immutable). */
+  packsChanged(): Promise<void> {
+    return this.packs.refresh();
+  }
+
+  /** Remembers a tree we created so the next commit on top of it needs no read. */
+  remember(obj: RawObject) {
+    if (obj.type !== 'tree') return;
+    this.rawTrees.set(obj.oid, obj.content);
+    this.rawBytes += obj.content.length;
+    // Bounded by count and by bytes: a 10,000-entry folder is ~360 KB per version.
+    while (this.rawTrees.size > 64 || (this.rawBytes > TREE_CACHE_BYTES && this.rawTrees.size > 1)) {
+      const k = this.rawTrees.keys().next().value as string;
+      this.rawBytes -= this.rawTrees.get(k)!.length;
+      this.rawTrees.delete(k);
+    }
+  }
+
+  async tree(oid: string): Promise<ParsedTree> {
+    const hit = this.trees.get(oid);
+    if (hit) {
+      this.trees.delete(oid);
+      this.trees.set(oid, hit);
+      return hit;
+    }
+    let raw = this.rawTrees.get(oid);
+    if (!raw) {
+      const o = await this.read(oid);
+      if (o.type !== 'tree') throw new GitRepositoryError(`object ${oid} is a ${o.type}, expected a tree`);
+      raw = o.content;
+    }
+    return this.keepParsed(oid, parseTree(raw));
+  }
+
+  /** Adds a parsed tree to the LRU (also used for trees derived from their parent version without a parse). */
+  keepParsed(oid: string, t: ParsedTree): ParsedTree {
+    if (this.trees.has(oid)) return this.trees.get(oid)!;
+    this.trees.set(oid, t);
+    this.treeBytes += t.raw.length;
+    // A parsed tree costs several times its raw size (an object and strings per entry), so
+    // the LRU is bounded by bytes as well as by count: every commit makes a new version of
+    // the folder it touches, and at 10,000 services each version is a 10,000-entry tree.
+    while (this.trees.size > 256 || (this.treeBytes > TREE_CACHE_BYTES && this.trees.size > 1)) {
+      const k = this.trees.keys().next().value as string;
+      this.treeBytes -= this.trees.get(k)!.raw.length;
+      this.trees.delete(k);
+    }
+    return t;
+  }
+
+  async commit(oid: string): Promise<ParsedCommit> {
+    const o = await this.read(oid);
+    if (o.type !== 'commit') throw new GitRepositoryError(`object ${oid} is a ${o.type}, expected a commit`);
+    return parseCommit(o.content);
+  }
+
+  /** The root tree of a commit (null for no commit: an empty branch). */
+  async rootOf(commit: string | null): Promise<string | null> {
+    if (!commit) return null;
+    return (await this.commit(commit)).tree;
+  }
+
+  /** The oid at a path under a root tree (null when absent or there is no root). */
+  async oidAt(root: string | null, path: string): Promise<string | null> {
+    if (!root) return null;
+    return (await this.entryAt(root, path))?.oid ?? null;
+  }
+
+  /** The entry (mode + oid) at a path under a root tree, or null. */
+  async entryAt(rootTree: string, path: string): Promise<{ mode: string; oid: string } | null> {
+    const parts = path.split('/');
+    let cur = rootTree;
+    for (let i = 0; i < parts.length; i++) {
+      const t = await this.tree(cur);
+      const idx = t.byName.get(parts[i]);
+      if (idx === undefined) return null;
+      const e = t.entries[idx];
+      if (i === parts.length - 1) return { mode: e.mode, oid: e.oid };
+      if (e.mode !== MODE_TREE) return null;
+      cur = e.oid;
+    }
+    return null;
+  }
+}
