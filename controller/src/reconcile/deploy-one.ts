@@ -6,7 +6,7 @@
  */
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { DeploymentDetails, DeploymentStore } from '../store/deployment-store.js';
-import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../errors.js';
+import { errorMessage, isRetryable, LeaseLostError, TerminalError } from '../errors.js';
 import type { Logger } from '@kubidu/core/logger';
 import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
@@ -98,7 +98,7 @@ export function createDeployStep(deps: DeployDeps) {
       try {
         return await fn();
       } catch (err) {
-        if (err instanceof LeaseLostError || isTerminal(err)) throw err;
+        if (!isRetryable(err)) throw err; // terminal, or the lease is gone
         if (Date.now() - started > deps.giveUpAfterMs) {
           throw new TerminalError(`Gave up ${what} after ${Math.round(deps.giveUpAfterMs / 1000)} s: ${errorMessage(err)}`);
         }
@@ -207,7 +207,7 @@ export function createDeployStep(deps: DeployDeps) {
         deps.logger.warn({ deploymentId: id }, err.message);
         return;
       }
-      if (isTerminal(err)) {
+      if (!isRetryable(err)) {
         const msg = errorMessage(err);
         deps.logger.warn({ deploymentId: id }, `deployment failed: ${msg}`);
         await deps.store.finish(id, deps.workerId, 'FAILED', msg, {}).catch(() => undefined);

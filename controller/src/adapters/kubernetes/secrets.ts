@@ -7,14 +7,12 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { SecretsWriter } from '../../reconcile/deploy-one.js';
 import type { Logger } from '@kubidu/core/logger';
+import { KubiduControllerError } from '../../errors.js';
 
-export class KubernetesSecretError extends Error {
-  readonly code = 'KUBERNETES_SECRET_FAILED';
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
+/** Creating a deployment's Secret failed; retryable for 5xx, 429 and network errors. */
+export class KubernetesSecretError extends KubiduControllerError {
+  constructor(message: string, retryable: boolean) {
+    super('KUBERNETES_SECRET_FAILED', message, { retryable });
   }
 }
 
