@@ -76,7 +76,7 @@ export async function main(
   await app.ready();
   if (config.runController) {
     const { startController } = await import('@kubidu/controller/start');
-    controller = await startController({ ds, dataDir: config.dataDir, env, logger: app.log, embedded: embedded !== undefined });
+    controller = await startController({ ds, config: config.controller!, logger: app.log });
   }
 
   const server = await startServer({

@@ -10,7 +10,7 @@ import { errorMessage, isRetryable, LeaseLostError, TerminalError } from '../err
 import type { Logger } from '@kubidu/core/logger';
 import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
-import { faultPause } from './fault-pause.js';
+import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 
 export type { DesiredState };
 
@@ -62,6 +62,8 @@ export interface DeployDeps {
   giveUpAfterMs: number;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** Crash points for the fault tests; NO_FAULT_PAUSE (the default) does nothing. */
+  faults?: FaultPause;
 }
 
 export function shortId(id: string): string {
@@ -90,6 +92,7 @@ export function secretNameFor(serviceName: string, fingerprint: string): string 
 
 export function createDeployStep(deps: DeployDeps) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const faults = deps.faults ?? NO_FAULT_PAUSE;
 
   /** Runs fn until it succeeds, retrying what is retryable with jittered backoff. */
   async function withRetry<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
@@ -120,7 +123,7 @@ export function createDeployStep(deps: DeployDeps) {
     }, Math.max(250, Math.floor(deps.leaseMs / 3)));
     heartbeat.unref?.();
     try {
-      await faultPause('after-claim', id);
+      await faults.pause('after-claim', id);
       const notes: string[] = [];
       // 1. Env: plain values go to Git; secret values become an immutable Secret named by keyed hash.
       const plain: Record<string, string> = {};
@@ -165,7 +168,7 @@ export function createDeployStep(deps: DeployDeps) {
         const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message));
         sha = res.sha;
         noop = res.noop;
-        await faultPause('after-push', id);
+        await faults.pause('after-push', id);
         await deps.store.recordCommit(
           id,
           deps.workerId,
