@@ -40,6 +40,7 @@ import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { encodeCursor } from '../api/src/modules/deployments/cursor.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../controller/src/start.js';
+import { loadControllerConfig } from '../controller/src/config.js';
 import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer, type LoggedRequest } from '../controller/test/support/argocd-server.js';
 import { benchDir, benchSize, ensureBenchRepo, serviceName, stats, PROJECT, type Row as GitRow, type Stats } from './bench-git.js';
@@ -205,7 +206,7 @@ async function startStack(o: BenchOptions, services: number, mode: { argo: boole
     KUBIDU_DATA_DIR: dataDir,
     ...(argo ? { ARGOCD_URL: argo.url, ARGOCD_TOKEN: argo.token, KUBIDU_SYNC: 'argocd-api' } : { KUBIDU_SYNC: 'none' }),
   };
-  const controller = mode.controller ? await startController({ ds, dataDir, env, logger: rec.logger() }) : null;
+  const controller = mode.controller ? await startController({ ds, config: loadControllerConfig(env, dataDir), logger: rec.logger() }) : null;
   const app = buildApp({
     ds,
     secretBox,

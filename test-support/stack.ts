@@ -16,6 +16,7 @@ import { buildApp } from '../api/src/app.js';
 import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../controller/src/start.js';
+import { loadControllerConfig } from '../controller/src/config.js';
 import type { SecretsWriter, SyncRunner } from '../controller/src/reconcile/deploy-one.js';
 
 export interface TestStack {
@@ -83,7 +84,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     const overrides: { sync?: SyncRunner | null; secrets?: SecretsWriter | null } = {};
     if ('sync' in opts) overrides.sync = opts.sync;
     if ('secrets' in opts) overrides.secrets = opts.secrets;
-    controller = await startController({ ds, dataDir, env, logger: quietLogger(!!opts.verbose), overrides });
+    controller = await startController({ ds, config: loadControllerConfig(env, dataDir), logger: quietLogger(!!opts.verbose), overrides });
   }
   const app = await buildApp({
     ds,

@@ -1,12 +1,15 @@
 /**
- * One validated view of the environment for the API process. Fails fast at
- * start-up with a message naming the setting, never later at request time.
+ * One validated view of the environment for the API process (`npm start`). Fails
+ * fast at start-up with a ConfigError (CONFIG_INVALID) naming the setting, never
+ * later at request time. The in-process controller's settings are the
+ * controller's own loader's; the platform (platform/src/config.ts) reads both
+ * before anything starts.
  */
-import { resolve } from 'node:path';
+import { readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
+import { readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch } from '@kubidu/core/config/shared';
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-}
+/** pino's levels, the values LOG_LEVEL may take. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface ApiConfig {
   host: string;
@@ -22,40 +25,30 @@ export interface ApiConfig {
   corsOrigins: string[];
   /** Run the controller in the same process (the `npm start` default). */
   runController: boolean;
-  logLevel: string;
+  logLevel: (typeof LOG_LEVELS)[number];
   /** KUBIDU_WEBHOOK_SECRET: shared secret of the manifests repo's push webhook; unset → the webhook route answers 503. */
   webhookSecret: string | undefined;
   /** MANIFESTS_BRANCH: pushes to other branches are ignored by the webhook. */
   manifestsBranch: string;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
-  }
+/** The API process's loader: every setting `npm start` reads, validated. */
+export function loadConfig(env: Env = process.env): ApiConfig {
+  const databaseUrl = readDatabaseUrl(env);
+  const dataDir = readDataDir(env);
+  const runController = readEnum(env, 'KUBIDU_CONTROLLER', ['inline', 'off'], 'inline') !== 'off';
   return {
-    host: env.HOST || '127.0.0.1',
-    port: int(env, 'PORT', 8080, 0, 65535),
+    host: readString(env, 'HOST', '127.0.0.1'),
+    port: readInt(env, 'PORT', { default: 8080, min: 0, max: 65535 }),
     databaseUrl,
-    dataDir: resolve(env.KUBIDU_DATA_DIR || '.kubidu'),
-    encryptionKey: env.KUBIDU_ENCRYPTION_KEY || undefined,
-    jwtSecret: env.KUBIDU_JWT_SECRET || undefined,
-    jwtTtlSeconds: int(env, 'KUBIDU_TOKEN_TTL_SECONDS', 12 * 3600, 60, 90 * 24 * 3600),
-    corsOrigins: (env.KUBIDU_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
-    runController: (env.KUBIDU_CONTROLLER ?? 'inline') !== 'off',
-    logLevel: env.LOG_LEVEL || 'info',
-    webhookSecret: env.KUBIDU_WEBHOOK_SECRET || undefined,
-    manifestsBranch: env.MANIFESTS_BRANCH?.trim() || 'main',
+    dataDir,
+    encryptionKey: readEncryptionKey(env),
+    jwtSecret: readSecret(env, 'KUBIDU_JWT_SECRET'),
+    jwtTtlSeconds: readDuration(env, 'KUBIDU_TOKEN_TTL_SECONDS', { unit: 's', default: 12 * 3600, min: 60, max: 90 * 24 * 3600 }) / 1000,
+    corsOrigins: (readString(env, 'KUBIDU_CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    runController,
+    logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    webhookSecret: readSecret(env, 'KUBIDU_WEBHOOK_SECRET'),
+    manifestsBranch: readManifestsBranch(env),
   };
 }

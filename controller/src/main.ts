@@ -3,12 +3,12 @@
  * against one real Postgres. The embedded database lives inside `npm start`'s
  * process, so a standalone controller needs DATABASE_URL.
  */
-import { resolve } from 'node:path';
 import { openDatabase } from '@kubidu/core/db/data-source';
 import type { Logger } from '@kubidu/core/logger';
 import { startController } from './start.js';
 import { errorMessage } from './errors.js';
-import { checkFaultConfig } from './reconcile/fault-pause.js';
+import { createFaultPause } from './reconcile/fault-pause.js';
+import { loadControllerProcessConfig } from './config.js';
 
 function consoleLogger(): Logger {
   const line = (level: string) => (obj: unknown, msg?: string) => {
@@ -19,7 +19,8 @@ function consoleLogger(): Logger {
 }
 
 async function main() {
-  const url = process.env.DATABASE_URL;
+  const config = loadControllerProcessConfig(process.env);
+  const url = config.databaseUrl;
   if (!url) {
     console.error(
       'npm run controller needs DATABASE_URL (a Postgres shared with the API). ' +
@@ -27,11 +28,10 @@ async function main() {
     );
     process.exit(2);
   }
-  checkFaultConfig(process.env);
   const logger = consoleLogger();
-  const ds = await openDatabase({ url, poolMax: Number(process.env.KUBIDU_DB_POOL ?? 5) });
-  const dataDir = resolve(process.env.KUBIDU_DATA_DIR || '.kubidu');
-  const handle = await startController({ ds, dataDir, env: process.env, logger });
+  const ds = await openDatabase({ url, poolMax: config.dbPool });
+  const faults = createFaultPause(config.faultPauseAt);
+  const handle = await startController({ ds, config: config.controller, logger, faults });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -46,6 +46,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`controller failed to start: ${errorMessage(err)}`);
+  const code = (err as { code?: unknown })?.code;
+  console.error(`controller failed to start: ${typeof code === 'string' ? `${code}: ` : ''}${errorMessage(err)}`);
   process.exit(1);
 });

@@ -7,25 +7,25 @@ import type { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
 import { SecretBox, loadOrCreateKey } from '@kubidu/core/crypto/secret-box';
 import type { Logger } from '@kubidu/core/logger';
-import { loadControllerConfig, type ControllerConfig } from './config.js';
+import type { ControllerConfig } from './config.js';
 import { createDeploymentStore } from './store/deployment-store.js';
 import { createDeployStep, type SecretsWriter, type SyncRunner } from './reconcile/deploy-one.js';
 import { createManifestsWriter } from './reconcile/manifests-writer.js';
 import { startLoop } from './reconcile/loop.js';
 import { listenForDeployments } from './reconcile/listener.js';
 import { openManifestsRepo } from './reconcile/manifests-repo.js';
-import { createSyncRunnerFromEnv } from './reconcile/sync-runner.js';
-import { createSecretsWriterFromEnv } from './adapters/kubernetes/secrets.js';
+import { createSyncRunnerFromConfig } from './reconcile/sync-runner.js';
+import { createSecretsWriterFromConfig } from './adapters/kubernetes/secrets.js';
+import { NO_FAULT_PAUSE, type FaultPause } from './reconcile/fault-pause.js';
 import { startGitImporter } from './importer/importer.js';
 
 export interface ControllerOptions {
   ds: DataSource;
-  /** Where the default bare manifests repo and the local object store live. */
-  dataDir: string;
-  env: NodeJS.ProcessEnv;
+  /** The loaded settings (loadControllerConfig): the data dir, embedded or not, every adapter's config. */
+  config: ControllerConfig;
   logger: Logger;
-  /** True when the database is the embedded single-connection one (no LISTEN; short poll). */
-  embedded?: boolean;
+  /** The fault tests' pause hook; only `npm run controller` installs one (KUBIDU_FAULT_PAUSE_AT). */
+  faults?: FaultPause;
   /** Overrides for tests and benchmarks. */
   overrides?: {
     sync?: SyncRunner | null;
@@ -48,18 +48,19 @@ export interface ControllerHandle {
 }
 
 export async function startController(opts: ControllerOptions): Promise<ControllerHandle> {
-  const { ds, env, logger } = opts;
-  const config = loadControllerConfig(env, opts.dataDir, opts.embedded);
-  const secretBox = new SecretBox(loadOrCreateKey(env.KUBIDU_ENCRYPTION_KEY, opts.dataDir));
+  const { ds, config, logger } = opts;
+  const faults = opts.faults ?? NO_FAULT_PAUSE;
+  const secretBox = new SecretBox(loadOrCreateKey(config.encryptionKey, config.dataDir));
   const repo = await openManifestsRepo(config, logger);
-  const sync = opts.overrides && 'sync' in opts.overrides ? opts.overrides.sync! : await createSyncRunnerFromEnv(env, repo.git, logger);
+  const sync =
+    opts.overrides && 'sync' in opts.overrides ? opts.overrides.sync! : await createSyncRunnerFromConfig(config.argo, repo.git, logger, faults);
   const secrets =
-    opts.overrides && 'secrets' in opts.overrides ? opts.overrides.secrets! : await createSecretsWriterFromEnv(env, logger);
+    opts.overrides && 'secrets' in opts.overrides ? opts.overrides.secrets! : await createSecretsWriterFromConfig(config.kubernetes, logger);
   const store = createDeploymentStore(ds);
   const deployOne = createDeployStep({
     store,
     // No lock of our own: the adapter orders its writes and batches what queues up behind a push.
-    manifests: createManifestsWriter(repo.git, repo.render, (fn) => fn()),
+    manifests: createManifestsWriter(repo.git, repo.render, (fn) => fn(), faults),
     secretBox,
     secrets,
     sync,
@@ -67,8 +68,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     leaseMs: config.leaseMs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
-    giveUpAfterMs: Number(env.KUBIDU_GIVE_UP_SECONDS ?? 1800) * 1000,
+    giveUpAfterMs: config.giveUpAfterMs,
     logger,
+    faults,
   });
   const loop = startLoop({
     store,
@@ -81,7 +83,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     logger,
   });
   const url = (ds.options as PostgresConnectionOptions).url;
-  const listener = !opts.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;
+  const listener = !config.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;
   // The git door shares the write path's object store: one shallow fetch, one tree cache (RSS), and
   // the tip it fetches is the one the next commit builds on. Its reads are short and queue with commits.
   const importer =
@@ -94,7 +96,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
           logger,
           branch: config.branch,
           intervalMs: config.gitPollMs,
-          listenUrl: !opts.embedded && url ? url : undefined,
+          listenUrl: !config.embedded && url ? url : undefined,
           onQueued: loop.wake,
         });
   logger.info(

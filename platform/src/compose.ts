@@ -13,12 +13,13 @@ import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppDeps } from '@kubidu/api/app';
-import { loadConfig, type ApiConfig } from '@kubidu/api/config';
+import type { ApiConfig } from '@kubidu/api/config';
 import { SecretBox, loadOrCreateKey } from '@kubidu/core/crypto/secret-box';
 import { openDatabase } from '@kubidu/core/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@kubidu/core/db/embedded';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle, type ControllerOptions } from '@kubidu/controller/start';
+import { loadPlatformConfig } from './config.js';
 
 /** Where `npm run build -w web` puts the web app. */
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -66,7 +67,8 @@ export interface Kubidu {
 
 /** Builds one Kubidu process from the environment (see ComposeOptions for what a caller may replace). */
 export async function composeKubidu(env: NodeJS.ProcessEnv = process.env, opts: ComposeOptions = {}): Promise<Kubidu> {
-  const config = { ...loadConfig(env), ...opts.config };
+  const settings = loadPlatformConfig(env, { embedded: !opts.ds && !env.DATABASE_URL, dataDir: opts.config?.dataDir });
+  const config = { ...settings.api, ...opts.config };
   mkdirSync(config.dataDir, { recursive: true });
 
   let embedded: EmbeddedPostgres | null = null;
@@ -94,13 +96,11 @@ export async function composeKubidu(env: NodeJS.ProcessEnv = process.env, opts: 
     logger: opts.apiLogger ?? { level: config.logLevel },
   });
   await app.ready();
-  if (config.runController) {
+  if (settings.controller) {
     controller = await startController({
       ds,
-      dataDir: config.dataDir,
-      env,
+      config: settings.controller,
       logger: opts.controllerLogger ?? app.log,
-      embedded: embedded !== null,
       overrides: opts.controllerOverrides,
     });
   }

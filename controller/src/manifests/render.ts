@@ -6,6 +6,7 @@
  */
 import { Document, isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Node } from 'yaml';
 import { baseTemplates } from './template.js';
+import { KubiduControllerError } from '../errors.js';
 
 /** Everything one deployment decides about a service's manifests. */
 export interface DesiredState {
@@ -27,12 +28,9 @@ export interface DesiredState {
 export type ObservedState = Omit<DesiredState, 'deploymentId'>;
 
 /** Bad input (invalid slug, env key, port...): the deployment cannot be rendered. */
-export class ManifestRenderError extends Error {
-  readonly code = 'MANIFEST_INVALID';
-  readonly terminal = true;
+export class ManifestRenderError extends KubiduControllerError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ManifestRenderError';
+    super('MANIFEST_INVALID', message, { retryable: false });
   }
 }
 

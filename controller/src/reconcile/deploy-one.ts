@@ -6,12 +6,12 @@
  */
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { DeploymentDetails, DeploymentStore } from '../store/deployment-store.js';
-import { errorMessage, isTerminal, LeaseLostError, TerminalError } from '../errors.js';
+import { errorMessage, isRetryable, LeaseLostError, TerminalError } from '../errors.js';
 import type { Logger } from '@kubidu/core/logger';
 import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
 import { secretNameFor } from '../manifests/secret-name.js';
-import { faultPause } from './fault-pause.js';
+import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 
 export type { DesiredState };
 
@@ -63,6 +63,8 @@ export interface DeployDeps {
   giveUpAfterMs: number;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** Crash points for the fault tests; NO_FAULT_PAUSE (the default) does nothing. */
+  faults?: FaultPause;
 }
 
 export function shortId(id: string): string {
@@ -86,6 +88,7 @@ export function commitMessageFor(d: DeploymentDetails): string {
 
 export function createDeployStep(deps: DeployDeps) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const faults = deps.faults ?? NO_FAULT_PAUSE;
 
   /** Runs fn until it succeeds, retrying what is retryable with jittered backoff. */
   async function withRetry<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
@@ -94,7 +97,7 @@ export function createDeployStep(deps: DeployDeps) {
       try {
         return await fn();
       } catch (err) {
-        if (err instanceof LeaseLostError || isTerminal(err)) throw err;
+        if (!isRetryable(err)) throw err; // terminal, or the lease is gone
         if (Date.now() - started > deps.giveUpAfterMs) {
           throw new TerminalError(`Gave up ${what} after ${Math.round(deps.giveUpAfterMs / 1000)} s: ${errorMessage(err)}`);
         }
@@ -116,7 +119,7 @@ export function createDeployStep(deps: DeployDeps) {
     }, Math.max(250, Math.floor(deps.leaseMs / 3)));
     heartbeat.unref?.();
     try {
-      await faultPause('after-claim', id);
+      await faults.pause('after-claim', id);
       const notes: string[] = [];
       // 1. Env: plain values go to Git; secret values become an immutable Secret named by keyed hash.
       const plain: Record<string, string> = {};
@@ -161,7 +164,7 @@ export function createDeployStep(deps: DeployDeps) {
         const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message));
         sha = res.sha;
         noop = res.noop;
-        await faultPause('after-push', id);
+        await faults.pause('after-push', id);
         await deps.store.recordCommit(
           id,
           deps.workerId,
@@ -203,7 +206,7 @@ export function createDeployStep(deps: DeployDeps) {
         deps.logger.warn({ deploymentId: id }, err.message);
         return;
       }
-      if (isTerminal(err)) {
+      if (!isRetryable(err)) {
         const msg = errorMessage(err);
         deps.logger.warn({ deploymentId: id }, `deployment failed: ${msg}`);
         await deps.store.finish(id, deps.workerId, 'FAILED', msg, {}).catch(() => undefined);

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { checkFaultConfig, faultPause, FAULT_POINTS } from './fault-pause.js';
+import { createFaultPause, FAULT_POINTS, NO_FAULT_PAUSE } from './fault-pause.js';
 
 describe('fault pause hook', () => {
   it('is off by default: every point passes straight through', async () => {
-    const saved = process.env.KUBIDU_FAULT_PAUSE_AT;
-    delete process.env.KUBIDU_FAULT_PAUSE_AT;
-    try {
-      for (const p of FAULT_POINTS) await expect(faultPause(p, 'd')).resolves.toBeUndefined();
-    } finally {
-      if (saved !== undefined) process.env.KUBIDU_FAULT_PAUSE_AT = saved;
-    }
+    expect(NO_FAULT_PAUSE.at).toBeNull();
+    for (const p of FAULT_POINTS) await expect(NO_FAULT_PAUSE.pause(p, 'd')).resolves.toBeUndefined();
+    expect(createFaultPause(null)).toBe(NO_FAULT_PAUSE);
   });
 
-  it('refuses a misspelt point at start-up, so a fault test cannot run without its fault', () => {
-    expect(() => checkFaultConfig({ KUBIDU_FAULT_PAUSE_AT: 'after-psuh' })).toThrow(/KUBIDU_FAULT_PAUSE_AT must be one of after-claim, /);
-    expect(() => checkFaultConfig({})).not.toThrow();
-    for (const p of FAULT_POINTS) expect(() => checkFaultConfig({ KUBIDU_FAULT_PAUSE_AT: p })).not.toThrow();
+  it('pauses only at its own point, after printing the marker', async () => {
+    const lines: string[] = [];
+    const hook = createFaultPause('after-push', (l) => lines.push(l));
+    for (const p of FAULT_POINTS.filter((p) => p !== 'after-push')) await expect(hook.pause(p, 'd')).resolves.toBeUndefined();
+    expect(lines).toEqual([]);
+    const settled = await Promise.race([hook.pause('after-push', 'dep-1').then(() => 'resolved'), new Promise((r) => setTimeout(() => r('hanging'), 50))]);
+    expect(settled).toBe('hanging');
+    expect(lines).toEqual(['KUBIDU_FAULT_PAUSED after-push dep-1\n']);
   });
 });

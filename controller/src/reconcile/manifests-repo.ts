@@ -6,6 +6,7 @@
 import { createGitAdapter, ensureBareRepo } from '../adapters/git/index.js';
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
 import { renderServiceFiles, serviceFilePaths } from '../manifests/render.js';
+import { useTemplateDir } from '../manifests/template.js';
 import type { ControllerConfig } from '../config.js';
 import type { Logger } from '@kubidu/core/logger';
 import type { ServiceRenderer } from './manifests-writer.js';
@@ -26,6 +27,7 @@ export const renderService: ServiceRenderer = async (desired, read) => {
 };
 
 export async function openManifestsRepo(config: ControllerConfig, logger: Logger): Promise<ManifestsRepo> {
+  useTemplateDir(config.manifestsTemplateDir);
   if (config.manifestsIsLocal) {
     const created = await ensureBareRepo(config.manifestsUrl, config.branch, config.bot);
     if (created) logger.info({ path: config.manifestsUrl }, 'created the local manifests repo');

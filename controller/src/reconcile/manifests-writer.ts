@@ -3,11 +3,12 @@
  * commit holding only the files that changed. The adapter orders one process's
  * writes (and, with maxBatch, pushes what queued up as one chain); other
  * processes are handled by its fetch-rebuild-retry on rejection. `lock` lets a
- * caller serialise writes further (default: one at a time).
+ * caller serialise writes further (default: one at a time); `faults` is the
+ * fault tests' pause hook (a no-op by default).
  */
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
 import type { DesiredState, ManifestsWriter } from './deploy-one.js';
-import { faultPause, faultPauseEnabled } from './fault-pause.js';
+import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 
 /** Renders a service directory: given how to read the current files, returns every file it should hold. */
 export type ServiceRenderer = (desired: DesiredState, read: (path: string) => Promise<string | null>) => Promise<FileChange[]>;
@@ -26,6 +27,7 @@ export function createManifestsWriter(
   git: GitAdapter,
   render: ServiceRenderer,
   lock: <T>(fn: () => Promise<T>) => Promise<T> = createMutex(),
+  faults: FaultPause = NO_FAULT_PAUSE,
 ): ManifestsWriter {
   return {
     write(desired, message) {
@@ -40,8 +42,8 @@ export function createManifestsWriter(
             if (current !== f.content) changed.push(f);
           }
           return changed.length === 0 ? null : { files: changed, message };
-        }, faultPauseEnabled('after-commit-written')
-          ? { hooks: { afterCommitWritten: () => faultPause('after-commit-written', desired.deploymentId) } }
+        }, faults.at === 'after-commit-written'
+          ? { hooks: { afterCommitWritten: () => faults.pause('after-commit-written', desired.deploymentId) } }
           : undefined);
         const sha = res.sha ?? tip;
         if (!sha) throw new Error('the manifests repo has no commits and nothing was written');

@@ -1,24 +1,25 @@
 /**
- * Chooses how a pushed commit reaches the cluster (KUBIDU_SYNC): Argo CD's API,
- * the Application object through Kubernetes, or nothing (null: deploys end at the
+ * Chooses how a pushed commit reaches the cluster (the loaded KUBIDU_SYNC): Argo CD's
+ * API, the Application object through Kubernetes, or nothing (null: deploys end at the
  * commit). Either trigger feeds the same sync step, which watches to RUNNING/FAILED.
  */
-import { loadArgoConfig } from '../adapters/argocd/config.js';
+import type { ArgoConfig } from '../adapters/argocd/config.js';
 import { ArgoClient } from '../adapters/argocd/client.js';
 import { appNameFor, createSyncStep } from '../steps/sync-step.js';
 import type { GitAdapter } from '../adapters/git/types.js';
 import type { SyncRunner } from './deploy-one.js';
 import type { Logger } from '@kubidu/core/logger';
 import type { ArgoApi } from '../adapters/argocd/client.js';
-import { faultPause, faultPauseEnabled } from './fault-pause.js';
+import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 import { INFO_DEPLOYMENT } from '../steps/sync-decide.js';
 
-export async function createSyncRunnerFromEnv(
-  env: NodeJS.ProcessEnv,
+/** The SyncRunner the loaded Argo CD settings ask for, or null for KUBIDU_SYNC=none. */
+export async function createSyncRunnerFromConfig(
+  cfg: ArgoConfig,
   git: Pick<GitAdapter, 'isDescendant'>,
   logger: Logger,
+  faults: FaultPause = NO_FAULT_PAUSE,
 ): Promise<SyncRunner | null> {
-  const cfg = loadArgoConfig(env);
   if (cfg.syncMode === 'none') return null;
   let argo: ArgoApi;
   if (cfg.syncMode === 'argocd-api') {
@@ -35,7 +36,7 @@ export async function createSyncRunnerFromEnv(
     argo = new KubernetesApplicationSync({ kubeConfig: defaultKubeConfig(), namespace: cfg.namespace });
     logger.info({ namespace: cfg.namespace, appTemplate: cfg.appTemplate }, 'syncing by patching Argo CD Applications');
   }
-  return createSyncRunner(argo, git, cfg.appTemplate, cfg.deadlineMs);
+  return createSyncRunner(argo, git, cfg.appTemplate, cfg.deadlineMs, faults);
 }
 
 /** A SyncRunner over any ArgoApi (the test server's client, in tests). */
@@ -44,8 +45,9 @@ export function createSyncRunner(
   git: Pick<GitAdapter, 'isDescendant'>,
   appTemplate: string,
   deadlineMs: number,
+  faults: FaultPause = NO_FAULT_PAUSE,
 ): SyncRunner {
-  const step = createSyncStep({ argo: faultPauseEnabled('watching-sync') ? pauseAfterSync(argo) : argo });
+  const step = createSyncStep({ argo: faults.at === 'watching-sync' ? pauseAfterSync(argo, faults) : argo });
   return {
     appNameFor: (project, service) => appNameFor(appTemplate, { project, service }),
     run: (input) =>
@@ -58,13 +60,13 @@ export function createSyncRunner(
 }
 
 /** The fault tests' 'watching-sync' point: the sync was requested, the watch has not ended. */
-function pauseAfterSync(argo: ArgoApi): ArgoApi {
+function pauseAfterSync(argo: ArgoApi, faults: FaultPause): ArgoApi {
   return {
     getApplication: (name, opts) => argo.getApplication(name, opts),
     terminateOperation: argo.terminateOperation ? (name) => argo.terminateOperation!(name) : undefined,
     async sync(name, req) {
       const app = await argo.sync(name, req);
-      await faultPause('watching-sync', req.infos?.find((i) => i.name === INFO_DEPLOYMENT)?.value ?? name);
+      await faults.pause('watching-sync', req.infos?.find((i) => i.name === INFO_DEPLOYMENT)?.value ?? name);
       return app;
     },
   };

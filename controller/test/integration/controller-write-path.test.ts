@@ -16,6 +16,7 @@ import { startGitHttpServer, type GitHttpServer } from '../support/git-http-serv
 import { seedDeployment, seedService } from '../support/seed.js';
 import { waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv } from '../support/controller-env.js';
 
 const silent = { info() {}, warn: (o: unknown, m?: string) => console.error('WARN', m, o), error: (o: unknown, m?: string) => console.error(m, o), debug() {} };
@@ -50,9 +51,8 @@ beforeAll(async () => {
   box = new SecretBox(Buffer.from(key, 'base64'));
   controller = await startController({
     ds,
-    dataDir,
     logger: silent,
-    env: testControllerEnv(repoUrl, key),
+    config: loadControllerConfig(testControllerEnv(repoUrl, key), dataDir),
   });
 });
 

@@ -22,6 +22,7 @@ import { createEmptyDatabase, startPgServer, type PgServer } from '../../../test
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { gitCli } from '../support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv } from '../support/controller-env.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -72,14 +73,13 @@ beforeAll(async () => {
   await app.ready();
   controller = await startController({
     ds: ctlDs,
-    dataDir,
     logger: quiet,
-    env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
+    config: loadControllerConfig(testControllerEnv(git.url('manifests'), key.toString('base64'), {
       KUBIDU_POLL_MS: '200',
       KUBIDU_LEASE_MS: '2000',
       KUBIDU_RETRY_BASE_MS: '100',
       KUBIDU_RETRY_MAX_MS: '300',
-    }),
+    }), dataDir),
   });
 });
 

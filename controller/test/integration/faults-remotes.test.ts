@@ -20,6 +20,7 @@ import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-serv
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { errorsOnlyLogger, testControllerEnv } from '../support/controller-env.js';
 import { createGitAdapter, type GitAdapter } from '../../src/adapters/git/index.js';
 import { createDeploymentStore } from '../../src/store/deployment-store.js';
@@ -77,15 +78,14 @@ beforeAll(async () => {
   bare = git.createBareRepo('manifests', { withLayout: true });
   controller = await startController({
     ds,
-    dataDir: tmp('kubidu-rem-'),
     logger: quiet,
-    env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
+    config: loadControllerConfig(testControllerEnv(git.url('manifests'), key.toString('base64'), {
       // The issue's outage is a minute; backoff is capped at KUBIDU_RETRY_MAX_MS, so a few
       // seconds with a 400 ms cap exercise the same wait-and-retry path many times over.
       KUBIDU_RETRY_BASE_MS: '100',
       KUBIDU_RETRY_MAX_MS: '400',
       KUBIDU_LEASE_MS: '5000',
-    }),
+    }), tmp('kubidu-rem-')),
   });
 });
 
@@ -168,13 +168,12 @@ describe('Argo CD answering 5xx', () => {
     });
     const withArgo = await startController({
       ds: db,
-      dataDir: tmp('kubidu-rem-argo-'),
       logger: quiet,
-      env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
+      config: loadControllerConfig(testControllerEnv(git.url('manifests'), key.toString('base64'), {
         ARGOCD_URL: argo.url,
         ARGOCD_TOKEN: argo.token,
         KUBIDU_SYNC_DEADLINE_SECONDS: '2',
-      }),
+      }), tmp('kubidu-rem-argo-')),
     });
     try {
       const s = await seedService(db, { project: 'argo5xx', service: 'flaky' });

@@ -23,6 +23,7 @@ import { createTestDatabase } from '../../../test-support/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv, errorsOnlyLogger } from '../support/controller-env.js';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -118,9 +119,8 @@ beforeAll(async () => {
   await app.ready();
   controller = await startController({
     ds,
-    dataDir,
     logger: errorsOnlyLogger,
-    env: testControllerEnv(git.url('manifests'), key.toString('base64')),
+    config: loadControllerConfig(testControllerEnv(git.url('manifests'), key.toString('base64')), dataDir),
   });
   const reg = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'env@example.com', password: 'correct horse battery' } });
   auth = { authorization: `Bearer ${reg.json().token}` };

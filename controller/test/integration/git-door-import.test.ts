@@ -17,6 +17,7 @@ import { startGitHttpServer, type GitHttpServer } from '../support/git-http-serv
 import { seedDeployment, seedService } from '../support/seed.js';
 import { queueRollbackRow, waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { createGitAdapter } from '../../src/adapters/git/index.js';
 import { createGitImporter, type GitImporter } from '../../src/importer/importer.js';
 
@@ -82,9 +83,8 @@ beforeAll(async () => {
   box = new SecretBox(Buffer.from(key, 'base64'));
   controller = await startController({
     ds,
-    dataDir,
     logger: silent,
-    env: { MANIFESTS_REPO_URL: repoUrl, KUBIDU_ENCRYPTION_KEY: key, KUBIDU_POLL_MS: '100', KUBIDU_KUBERNETES: 'off' },
+    config: loadControllerConfig({ MANIFESTS_REPO_URL: repoUrl, KUBIDU_ENCRYPTION_KEY: key, KUBIDU_POLL_MS: '100', KUBIDU_KUBERNETES: 'off' }, dataDir),
     overrides: { gitImport: false }, // this test drives its own importers
   });
   importer = createGitImporter({

@@ -381,7 +381,7 @@ describe('store lifecycle', () => {
     for (const path of ['../escape.yaml', 'apps/../x', '.git/config', 'README.md/child']) {
       const err = await git.commitAndPush(async () => ({ files: [{ path, content: 'x' }], message: 'bad\n' })).catch((e) => e);
       expect(err).toBeInstanceOf(GitInvalidChangeError);
-      expect(err.terminal).toBe(true);
+      expect(err.retryable).toBe(false);
     }
     expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(before);
   });
@@ -438,7 +438,7 @@ describe('remote failures', () => {
       const bad = createGitAdapter({ url: authSrv.url('a').replace('http://', 'http://kubidu:wrong-pass-123@'), branch: 'main', cacheDir: mkdtempSync(join(tmpdir(), 'c-')) });
       const err = await bad.commitAndPush(deployBuilder(desired(), 'x\n')).catch((e) => e);
       expect(err).toBeInstanceOf(GitAuthError);
-      expect(err.terminal).toBe(true);
+      expect(err.retryable).toBe(false);
       expect(err.message).not.toContain('wrong-pass-123');
       expect(String(err.stack)).not.toContain('wrong-pass-123');
 
@@ -465,7 +465,7 @@ describe('remote failures', () => {
       srv.failService('upload-pack', 401);
       const refused = await fresh().fetchTip().catch((e) => e);
       expect(refused).toBeInstanceOf(GitAuthError);
-      expect(refused.terminal).toBe(true);
+      expect(refused.retryable).toBe(false);
       for (const e of [down, refused]) {
         expect(e.message).not.toContain('fetch-secret-77');
         expect(e.message).not.toContain(Buffer.from('kubidu:fetch-secret-77').toString('base64'));

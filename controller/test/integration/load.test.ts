@@ -24,6 +24,7 @@ import { createTestDatabase } from '../../../test-support/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { gitCli } from '../support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv, errorsOnlyLogger } from '../support/controller-env.js';
 
 const SECONDS = Number(process.env.KUBIDU_LOAD_SECONDS ?? 4);
@@ -118,11 +119,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   controller = await startController({
     ds,
-    dataDir,
     logger: errorsOnlyLogger,
-    env: testControllerEnv(git.url('manifests'), key.toString('base64'), {
+    config: loadControllerConfig(testControllerEnv(git.url('manifests'), key.toString('base64'), {
       KUBIDU_POLL_MS: '200',
-    }),
+    }), dataDir),
   });
   const reg = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'load@example.com', password: 'correct horse battery' } });
   auth = { authorization: `Bearer ${reg.json().token}` };

@@ -25,6 +25,7 @@ import { startGitHttpServer, type GitHttpServer } from '../support/git-http-serv
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../../src/start.js';
+import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv } from '../support/controller-env.js';
 
 // Distinctive values: if any shows up anywhere, it came from us.
@@ -122,9 +123,8 @@ beforeAll(async () => {
   await app.ready();
   controller = await startController({
     ds,
-    dataDir,
     logger: controllerLog,
-    env: testControllerEnv(git.url('manifests'), key.toString('base64')),
+    config: loadControllerConfig(testControllerEnv(git.url('manifests'), key.toString('base64')), dataDir),
   });
 });
 

@@ -6,10 +6,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../config/env.js';
 
-export class EncryptionKeyError extends Error {
-  readonly code = 'ENCRYPTION_KEY_INVALID';
-}
 
 export interface Sealed {
   /** base64(ciphertext || tag) */
@@ -20,7 +18,7 @@ export interface Sealed {
 
 export class SecretBox {
   constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new EncryptionKeyError('encryption key must be 32 bytes');
+    if (key.length !== 32) throw new ConfigError('KUBIDU_ENCRYPTION_KEY', 'encryption key must be 32 bytes');
   }
 
   seal(plain: string): Sealed {
@@ -48,12 +46,12 @@ export class SecretBox {
   }
 }
 
-/** Parses a 32-byte key given as base64 or hex. */
+/** Parses a 32-byte key given as base64 or hex; a bad key is a ConfigError (the value is never echoed). */
 export function parseKey(text: string): Buffer {
   const t = text.trim();
   const buf = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
   if (buf.length !== 32) {
-    throw new EncryptionKeyError('KUBIDU_ENCRYPTION_KEY must be 32 bytes, given as 64 hex characters or base64');
+    throw new ConfigError('KUBIDU_ENCRYPTION_KEY', 'KUBIDU_ENCRYPTION_KEY must be 32 bytes, given as 64 hex characters or base64');
   }
   return buf;
 }

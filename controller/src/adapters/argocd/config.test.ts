@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadArgoConfig } from './config.js';
+import { ConfigError } from '@kubidu/core/config/env';
+import { loadArgoConfig } from './config.js';
 
 describe('loadArgoConfig', () => {
   it('defaults to no sync without ARGOCD_URL', () => {

@@ -3,21 +3,17 @@
  * `retryable`; `message` is written for a person (it ends up on the deployment row), carries
  * Argo CD's own words, and never contains a token or password.
  */
+import { KubiduControllerError } from '../../errors.js';
 import { GrpcCode, type ArgoRuntimeError } from './types.js';
 
 /** Base of every Argo CD adapter error; `retryable: false` means terminal (stop and mark FAILED). */
-export class ArgoError extends Error {
-  readonly code: string;
-  readonly retryable: boolean;
+export class ArgoError extends KubiduControllerError {
   /** HTTP status when Argo CD answered; undefined for network failures. */
   readonly status?: number;
   /** Argo CD's own message, unchanged. */
   readonly argoMessage?: string;
   constructor(code: string, message: string, opts: { retryable: boolean; status?: number; argoMessage?: string; cause?: unknown }) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.retryable = opts.retryable;
+    super(code, message, { retryable: opts.retryable, cause: opts.cause });
     this.status = opts.status;
     this.argoMessage = opts.argoMessage;
   }

@@ -1,20 +1,23 @@
 /**
  * Kubidu's own git errors. The claim loop decides retry vs. FAILED from these
- * (`terminal` / `retryable`), never from isomorphic-git's error zoo, and their
- * messages are safe to store in a status row: they never carry credentials.
+ * (`retryable`, the controller's one error shape), never from isomorphic-git's
+ * error zoo, and their messages are safe to store in a status row: they never
+ * carry credentials.
  */
+import { KubiduControllerError } from '../../errors.js';
 
-/** Base of all git adapter errors. */
-export class GitError extends Error {
-  readonly code: string = 'GIT_ERROR';
-  readonly terminal: boolean = false;
-  readonly retryable: boolean = true;
+/** Base of all git adapter errors: retryable unless a subclass says otherwise. */
+export class GitError extends KubiduControllerError {
+  override readonly code: string = 'GIT_ERROR';
+  override readonly retryable: boolean = true;
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('GIT_ERROR', message, { retryable: true, cause: opts.cause });
+  }
 }
 
 /** Someone else changed one of our files since our base: the deployment fails naming their commit. */
 export class GitConflictError extends GitError {
   override readonly code = 'GIT_CONFLICT';
-  override readonly terminal = true;
   override readonly retryable = false;
   constructor(readonly otherCommit: string, readonly path: string) {
     super(`commit ${otherCommit.slice(0, 12)} changed ${path} after this change was planned; not overwriting it`);
@@ -34,7 +37,6 @@ export class GitRemoteUnavailableError extends GitError {
 /** The remote refused our credentials: retrying will not help. */
 export class GitAuthError extends GitError {
   override readonly code = 'GIT_AUTH';
-  override readonly terminal = true;
   override readonly retryable = false;
   constructor(message: string) {
     super(message);
@@ -63,7 +65,6 @@ export class GitRepositoryError extends GitError {
 /** The planned change itself is invalid (bad path, file/folder clash): retrying cannot help. */
 export class GitInvalidChangeError extends GitError {
   override readonly code = 'GIT_INVALID_CHANGE';
-  override readonly terminal = true;
   override readonly retryable = false;
   constructor(message: string) {
     super(message);

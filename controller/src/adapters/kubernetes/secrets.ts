@@ -6,14 +6,14 @@
 // Types only at the top: the library takes seconds to load, and most installs configure no cluster.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '@kubidu/core/logger';
+import { KubiduControllerError } from '../../errors.js';
+import type { KubernetesConfig } from './config.js';
+import { ConfigError } from '@kubidu/core/config/env';
 
-export class KubernetesSecretError extends Error {
-  readonly code = 'KUBERNETES_SECRET_FAILED';
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
+/** Creating a deployment's Secret failed; retryable for 5xx, 429 and network errors. */
+export class KubernetesSecretError extends KubiduControllerError {
+  constructor(message: string, retryable: boolean) {
+    super('KUBERNETES_SECRET_FAILED', message, { retryable });
   }
 }
 
@@ -65,18 +65,16 @@ export function createSecretsWriter(core: k8s.CoreV1Api, namespaceTemplate: stri
  * A writer when a cluster is configured (KUBECONFIG, or running in-cluster), else
  * null. KUBIDU_KUBERNETES=off disables it; =on requires it.
  */
-export async function createSecretsWriterFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Promise<KubernetesSecrets | null> {
-  const mode = (env.KUBIDU_KUBERNETES ?? 'auto').toLowerCase();
-  if (mode === 'off') return null;
-  const configured = Boolean(env.KUBECONFIG || env.KUBERNETES_SERVICE_HOST);
-  if (!configured && mode !== 'on') return null;
+export async function createSecretsWriterFromConfig(cfg: KubernetesConfig, logger: Logger): Promise<KubernetesSecrets | null> {
+  if (cfg.mode === 'off') return null;
+  if (!cfg.clusterConfigured && cfg.mode !== 'on') return null;
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   if (!kc.getCurrentCluster()) {
-    if (mode === 'on') throw new Error('KUBIDU_KUBERNETES=on but no cluster is configured (set KUBECONFIG or run in-cluster)');
+    if (cfg.mode === 'on') throw new ConfigError('KUBIDU_KUBERNETES', 'KUBIDU_KUBERNETES=on but no cluster is configured (set KUBECONFIG or run in-cluster)');
     return null;
   }
   logger.info({ cluster: kc.getCurrentCluster()?.server }, 'secrets go to the cluster as immutable Secrets');
-  return createSecretsWriter(kc.makeApiClient(k8s.CoreV1Api), env.KUBIDU_APP_NAMESPACE_TEMPLATE || '{project}');
+  return createSecretsWriter(kc.makeApiClient(k8s.CoreV1Api), cfg.namespaceTemplate);
 }

@@ -1,0 +1,34 @@
+/**
+ * The settings more than one process reads (the API, the controller, the platform
+ * that composes them): one reader each, so a variable means the same everywhere.
+ */
+import { parseKey } from '../crypto/secret-box.js';
+import { readPath, readSecret, readString, readUrl, requireThat, type Env } from './env.js';
+
+/** MANIFESTS_BRANCH, checked to be a plain branch name (the API's webhook reads the same variable). */
+export function readManifestsBranch(env: Env): string {
+  const branch = readString(env, 'MANIFESTS_BRANCH', 'main');
+  requireThat(
+    /^[A-Za-z0-9._/-]+$/.test(branch) && !branch.includes('..'),
+    'MANIFESTS_BRANCH',
+    `MANIFESTS_BRANCH is not a valid branch name (letters, digits, '.', '_', '/', '-'): "${branch}"`,
+  );
+  return branch;
+}
+
+/** KUBIDU_DATA_DIR, resolved against the working directory (default ./.kubidu). */
+export function readDataDir(env: Env): string {
+  return readPath(env, 'KUBIDU_DATA_DIR', '.kubidu');
+}
+
+/** KUBIDU_ENCRYPTION_KEY, checked now (32 bytes, hex or base64) so a bad key fails at start-up. */
+export function readEncryptionKey(env: Env): string | undefined {
+  const key = readSecret(env, 'KUBIDU_ENCRYPTION_KEY');
+  if (key) parseKey(key);
+  return key;
+}
+
+/** DATABASE_URL, checked to be a postgres:// URL (its password is never echoed). */
+export function readDatabaseUrl(env: Env): string | undefined {
+  return readUrl(env, 'DATABASE_URL', { protocols: ['postgres:', 'postgresql:'], example: 'postgres://kubidu@db:5432/kubidu', credentials: true });
+}
