@@ -10,14 +10,12 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from './database.js';
-import { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { loadConfig } from '../api/src/config.js';
-import { buildApp } from '../api/src/app.js';
-import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
+import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { Logger } from '@kubidu/core/logger';
-import { startController, type ControllerHandle } from '../controller/src/start.js';
-import { loadControllerConfig } from '../controller/src/config.js';
-import type { SecretsWriter, SyncRunner } from '../controller/src/reconcile/deploy-one.js';
+import type { ControllerHandle, ControllerOptions } from '@kubidu/controller/start';
+import type { SecretsWriter, SyncRunner } from '@kubidu/controller/reconcile/deploy-one';
+import { composeKubidu } from '@kubidu/platform/compose';
+import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
 
 export interface TestStack {
   apiUrl: string;
@@ -76,26 +74,20 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   git.createBareRepo('manifests', { withLayout: true });
   const manifestsUrl = git.url('manifests');
   env.MANIFESTS_REPO_URL ??= manifestsUrl;
-  const secretBox = new SecretBox(Buffer.from(key, 'base64'));
-  const config = { ...loadConfig(env), host: '127.0.0.1', port: 0, dataDir };
-
-  let controller: ControllerHandle | null = null;
-  if (opts.controller !== false) {
-    const overrides: { sync?: SyncRunner | null; secrets?: SecretsWriter | null } = {};
-    if ('sync' in opts) overrides.sync = opts.sync;
-    if ('secrets' in opts) overrides.secrets = opts.secrets;
-    controller = await startController({ ds, config: loadControllerConfig(env, dataDir), logger: quietLogger(!!opts.verbose), overrides });
-  }
-  const app = await buildApp({
+  if (opts.controller === false) env.KUBIDU_CONTROLLER = 'off';
+  const overrides: NonNullable<ControllerOptions['overrides']> = {};
+  if ('sync' in opts) overrides.sync = opts.sync;
+  if ('secrets' in opts) overrides.secrets = opts.secrets;
+  // The same composition `npm start` runs, on the test's database and data dir.
+  const kubidu = await composeKubidu(env, {
     ds,
-    secretBox,
-    jwtSecret,
-    config,
-    wakeController: controller ? controller.wake : undefined,
-    triggerGitImport: controller ? controller.triggerImport : undefined,
-    webDistDir: opts.webDistDir ? resolve(opts.webDistDir) : undefined,
-    logger: opts.verbose ? true : false,
+    config: { host: '127.0.0.1', port: 0, dataDir },
+    apiLogger: opts.verbose ? true : false,
+    controllerLogger: quietLogger(!!opts.verbose),
+    controllerOverrides: overrides,
+    webDistDir: opts.webDistDir ? resolve(opts.webDistDir) : '',
   });
+  const { app, controller, secretBox } = kubidu;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address() as { port: number };
   const apiUrl = `http://127.0.0.1:${addr.port}`;
@@ -129,7 +121,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     },
     async stop() {
       await app.close();
-      await controller?.stop();
+      await kubidu.stop();
       await ds.destroy();
       await git.stop();
       rmSync(dataDir, { recursive: true, force: true });
