@@ -12,11 +12,11 @@ export type Facts = Record<string, string>;
 function settings(m: Measured): string {
   const o = m.options;
   const p = m.pipeline[0];
-  const rounds = m.pipeline.map((q) => `${q.claimToPushed.n + q.dropped} at ${q.services}`).join(', ');
-  const git = m.git.map((g) => `adapter ${g.ours.n} after ${g.warmup} warm-ups, isomorphic-git ${g.iso ? `${g.iso.n} after ${g.isoWarmup}` : 'skipped'} at ${g.services}`).join('; ');
+  const rounds = m.pipeline.map((q) => `${q.claimToPushed.n + q.dropped} at ${q.services} services`).join(', ');
+  const git = m.git.map((g) => `at ${g.services} services the adapter ${g.ours.n} samples after ${g.warmup} warm-ups, isomorphic-git ${g.iso ? `${g.iso.n} after ${g.isoWarmup}` : 'skipped'}`).join('; ');
   return [
     `- settings: sizes ${o.sizes.join(', ')} services (all in one folder), ${o.history} commits of history`,
-    `- row 1: ${rounds} timed rounds after ${p?.warmup ?? o.warmup} warm-up rounds; each round is one rollback, one native push and one native porcelain change, in an order rotated every round`,
+    `- row 1 timed rounds: ${rounds}, each series after ${p?.warmup ?? o.warmup} warm-up rounds; each round is one rollback, one native push and one native porcelain change, in an order rotated every round`,
     `- row 2: ${git}`,
     `- rows 3–4: bursts of ${m.burst.count}; row 5: ${m.pages.rows} history rows, ${m.pages.first.n} samples per page after ${m.pages.warmup} warm-ups; row 6: ${m.rss.rollbacks} rollbacks in waves of ${m.rss.wave}, memory sampled every ${m.rss.tree.intervalMs} ms, sync engine: ${m.rss.sync}`,
   ].join('\n');
