@@ -4,7 +4,7 @@
  * run's numbers), and findings written from the verdicts — no sentence here
  * states a figure the run did not produce.
  */
-import { ms, sizesOf, times, type Measured, type Verdict } from './verdicts.js';
+import { ms, plural, sizesOf, times, type Measured, type Verdict } from './verdicts.js';
 
 /** Facts about the machine and the run (machineFacts() in run.ts). */
 export type Facts = Record<string, string>;
@@ -13,12 +13,12 @@ function settings(m: Measured): string {
   const o = m.options;
   const p = m.pipeline[0];
   const rounds = m.pipeline.map((q) => `${q.claimToPushed.n + q.dropped} at ${q.services} services`).join(', ');
-  const git = m.git.map((g) => `at ${g.services} services the adapter ${g.ours.n} samples after ${g.warmup} warm-ups, isomorphic-git ${g.iso ? `${g.iso.n} after ${g.isoWarmup}` : 'skipped'}`).join('; ');
+  const git = m.git.map((g) => `at ${g.services} services the adapter ${g.ours.n} samples after ${plural(g.warmup, 'warm-up')}, isomorphic-git ${g.iso ? `${g.iso.n} after ${g.isoWarmup}` : 'skipped'}`).join('; ');
   return [
     `- settings: sizes ${o.sizes.join(', ')} services (all in one folder), ${o.history} commits of history`,
-    `- row 1 timed rounds: ${rounds}, each series after ${p?.warmup ?? o.warmup} warm-up rounds; each round is one rollback, one native push and one native porcelain change, in an order rotated every round`,
+    `- row 1 timed rounds: ${rounds}, each series after ${plural(p?.warmup ?? o.warmup, 'warm-up round')}; each round is one rollback, one native push and one native porcelain change, in an order rotated every round`,
     `- row 2: ${git}`,
-    `- rows 3–4: bursts of ${m.burst.count}; row 5: ${m.pages.rows} history rows, ${m.pages.first.n} samples per page after ${m.pages.warmup} warm-ups; row 6: ${m.rss.rollbacks} rollbacks in waves of ${m.rss.wave}, memory sampled every ${m.rss.tree.intervalMs} ms, sync engine: ${m.rss.sync}`,
+    `- rows 3–4: bursts of ${m.burst.count}; row 5: ${m.pages.rows} history rows, ${m.pages.first.n} samples per page after ${plural(m.pages.warmup, 'warm-up')}; row 6: ${m.rss.rollbacks} rollbacks in waves of ${m.rss.wave}, memory sampled every ${m.rss.tree.intervalMs} ms, sync engine: ${m.rss.sync}`,
   ].join('\n');
 }
 
@@ -28,7 +28,7 @@ function howMeasured(m: Measured): string {
   return [
     '## How each row is measured',
     '',
-    '1. Each round (after ' + w + ' untimed warm-up rounds) runs three things one after the other, the order rotated every round:',
+    `1. Each round (after ${plural(w, 'untimed warm-up round')}) runs three things one after the other, the order rotated every round:`,
     '   - Kubidu: a real `POST /api/deployments/:id/rollback` (fetch to the listening API) on a random service; the controller',
     '     (in-process, LISTEN/NOTIFY) claims the QUEUED row, renders, commits and pushes to `git http-backend`, then syncs through',
     '     the Argo CD test server. *claim → pushed* is the row\'s `started_at` (set by the claim transaction) to the adapter\'s',
@@ -52,7 +52,7 @@ function howMeasured(m: Measured): string {
     '   sharing one database; exactly once = one commit carrying the deployment\'s trailer, one DEPLOYMENT_COMMITTED',
     '   audit row, attempts = 1, row RUNNING.',
     `5. ${m.pages.rows} rows for one service inserted with one generate_series; first page and a cursor page 90% deep,`,
-    `   over HTTP (fetch) with authentication, ${m.pages.warmup} warm-ups, ${m.pages.first.n} timed requests each.`,
+    `   over HTTP (fetch) with authentication, ${plural(m.pages.warmup, 'warm-up')}, ${m.pages.first.n} timed requests each.`,
     `6. One controller child process (\`node --import tsx controller/src/main.ts\`), sync engine: ${rs.sync}; ${rs.rollbacks} rollbacks`,
     `   in waves of ${rs.wave} on distinct services. From spawn to the end, every ${rs.tree.intervalMs} ms the bench walks /proc/*/stat`,
     '   for the controller\'s descendants (native `git fetch`, `git repack`, …) and sums VmRSS over the tree; the verdict is on',

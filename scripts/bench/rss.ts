@@ -89,7 +89,7 @@ export async function benchRss(o: BenchOptions, services: number, log: (m: strin
     tree = sampler.stop();
     const sampledMs = now() - tSampler;
     const cache = storeSize(join(child.dataDir, 'controller-cache'));
-    const sync = s.argo ? 'Argo CD test server' : 'none';
+    const sync = s.argo ? 'Argo CD test server' : 'none — this run measured without one (BENCH_RSS_SYNC=0)';
     log(`  RSS after ${done} rollbacks at ${services} services (sync: ${sync}): controller ${m.rssMb.toFixed(0)} MB (its peak ${m.hwmMb.toFixed(0)} MB); with git children peak ${tree.peakSumMb.toFixed(0)} MB over ${tree.samples} samples; object store ${cache.mb.toFixed(1)} MB in ${cache.packs} packs + ${cache.loose} loose`);
     return { services, rollbacks: done, wave, sync, rssMb: m.rssMb, hwmMb: m.hwmMb, tree, sampledMs, wallMs, cache };
   } finally {

@@ -2,7 +2,7 @@
  * The one table `npm run bench` prints: every measured series with its n and
  * percentiles, and each budget's verdict taken from verdicts.ts.
  */
-import { ms, sizesOf, times, verdicts, type Measured, type Verdict } from './verdicts.js';
+import { ms, plural, sizesOf, times, verdicts, type Measured, type Verdict } from './verdicts.js';
 
 /** Renders the markdown table of a run. */
 export function renderTable(m: Measured, checks: Verdict[] = verdicts(m)): string {
@@ -22,7 +22,7 @@ export function renderTable(m: Measured, checks: Verdict[] = verdicts(m)): strin
     const isBig = p.services === big;
     const b = p.breakdown;
     const files = Object.entries(p.filesChanged).map(([n, k]) => `${k} changed ${n} file${n === '1' ? '' : 's'}`).join(', ');
-    const cut = `${p.warmup} warm-up rounds${p.dropped ? `, ${p.dropped} rounds dropped` : ''}${p.failed ? ` (${p.failed} FAILED rows)` : ''}`;
+    const cut = `${plural(p.warmup, 'warm-up round')}${p.dropped ? `, ${plural(p.dropped, 'round')} dropped` : ''}${p.failed ? ` (${p.failed} FAILED rows)` : ''}`;
     const S = String(p.services);
     row('1', 'claim → commit pushed (real row, store, deploy step, http remote)', S, String(c.n), ms(c.p50), ms(c.p95), ms(c.p99),
       `adapter p50: tip ${ms(b.tip)} + build ${ms(b.build)} + push ${ms(b.push)}; Kubidu's commits: ${files || '-'}; ${cut}`,
@@ -47,8 +47,8 @@ export function renderTable(m: Measured, checks: Verdict[] = verdicts(m)): strin
   for (const g of m.git) {
     const ours = pipeBy.get(g.services)?.claimToPushed.p50 ?? g.ours.p50;
     const S = String(g.services);
-    row('2', 'Kubidu commitAndPush alone (adapter, no database)', S, String(g.ours.n), ms(g.ours.p50), ms(g.ours.p95), ms(g.ours.p99), `${g.warmup} warm-ups`, '-', '-');
-    if (g.iso) row('2', 'isomorphic-git porcelain (add + commit, no push)', S, String(g.iso.n), ms(g.iso.p50), ms(g.iso.p95), ms(g.iso.p99), `${(g.iso.p50 / ours).toFixed(1)}× row 1's claim → pushed p50; ${g.isoWarmup} warm-up`, '-', '-');
+    row('2', 'Kubidu commitAndPush alone (adapter, no database)', S, String(g.ours.n), ms(g.ours.p50), ms(g.ours.p95), ms(g.ours.p99), plural(g.warmup, 'warm-up'), '-', '-');
+    if (g.iso) row('2', 'isomorphic-git porcelain (add + commit, no push)', S, String(g.iso.n), ms(g.iso.p50), ms(g.iso.p95), ms(g.iso.p99), `${(g.iso.p50 / ours).toFixed(1)}× row 1's claim → pushed p50; ${plural(g.isoWarmup, 'warm-up')}`, '-', '-');
   }
   const bu = m.burst;
   row('3', `${bu.count} rollbacks on ${bu.count} services fired at once (one controller, no sync engine)`, String(big), String(bu.count), '-', '-', '-',
@@ -59,8 +59,8 @@ export function renderTable(m: Measured, checks: Verdict[] = verdicts(m)): strin
     `${t.exactlyOnce}/${t.count} exactly once (one commit per trailer, one COMMITTED audit, attempts 1, RUNNING); ${t.duplicates} duplicates; split ${Object.entries(t.perWorker).map(([k, v]) => `${k} ${v}`).join(', ')}; all pushed in ${ms(t.wallMs)} ms; ${t.commits} commits, ${t.pushes} pushes, ${t.retries} retries, ${t.lost} lost, ${t.forcePushes} force`,
     budget('two'), verdict('two'));
   const pg = m.pages;
-  row('5', `GET /api/services/:id/deployments, first page (${pg.rows} rows)`, '1', String(pg.first.n), ms(pg.first.p50), ms(pg.first.p95), ms(pg.first.p99), `${pg.warmup} warm-ups`, budget('page-first'), verdict('page-first'));
-  row('5', `same, cursor page ${pg.deepOffset} rows deep`, '1', String(pg.deep.n), ms(pg.deep.p50), ms(pg.deep.p95), ms(pg.deep.p99), `${pg.warmup} warm-ups`, budget('page-deep'), verdict('page-deep'));
+  row('5', `GET /api/services/:id/deployments, first page (${pg.rows} rows)`, '1', String(pg.first.n), ms(pg.first.p50), ms(pg.first.p95), ms(pg.first.p99), plural(pg.warmup, 'warm-up'), budget('page-first'), verdict('page-first'));
+  row('5', `same, cursor page ${pg.deepOffset} rows deep`, '1', String(pg.deep.n), ms(pg.deep.p50), ms(pg.deep.p95), ms(pg.deep.p99), plural(pg.warmup, 'warm-up'), budget('page-deep'), verdict('page-deep'));
   const rs = m.rss;
   const at = Object.entries(rs.tree.peakByCommand).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' + ');
   const every = rs.tree.samples ? (rs.sampledMs / rs.tree.samples).toFixed(0) : '-';

@@ -40,6 +40,9 @@ export const ms = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) 
 /** A ratio with two decimals and the × sign. */
 export const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '-');
 
+/** `n word` or `n words`. */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** The largest and smallest size of the run, and section 1 by size. */
 export function sizesOf(m: Measured) {
   const sizes = m.pipeline.map((p) => p.services);
