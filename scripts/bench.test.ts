@@ -61,5 +61,5 @@ describe('npm run bench (quick mode)', () => {
       else process.env.KUBIDU_BENCH_DIR = before;
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });
