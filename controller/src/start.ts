@@ -60,7 +60,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const deployOne = createDeployStep({
     store,
     // No lock of our own: the adapter orders its writes and batches what queues up behind a push.
-    manifests: createManifestsWriter(repo.git, repo.render, (fn) => fn(), faults),
+    manifests: createManifestsWriter(repo.git, repo.render, faults),
     secretBox,
     secrets,
     sync,

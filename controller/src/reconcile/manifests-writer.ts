@@ -2,8 +2,7 @@
  * Joins the manifests renderer to the git adapter: one desired state becomes one
  * commit holding only the files that changed. The adapter orders one process's
  * writes (and, with maxBatch, pushes what queued up as one chain); other
- * processes are handled by its fetch-rebuild-retry on rejection. `lock` lets a
- * caller serialise writes further (default: one at a time); `faults` is the
+ * processes are handled by its fetch-rebuild-retry on rejection. `faults` is the
  * fault tests' pause hook (a no-op by default).
  */
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
@@ -13,42 +12,30 @@ import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 /** Renders a service directory: given how to read the current files, returns every file it should hold. */
 export type ServiceRenderer = (desired: DesiredState, read: (path: string) => Promise<string | null>) => Promise<FileChange[]>;
 
-/** Serialises async work: one holder at a time, in arrival order. */
-export function createMutex() {
-  let tail: Promise<unknown> = Promise.resolve();
-  return function lock<T>(fn: () => Promise<T>): Promise<T> {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
+/** One desired state → one commit of only the changed files, pushed by the adapter (which orders and batches writes). */
 export function createManifestsWriter(
   git: GitAdapter,
   render: ServiceRenderer,
-  lock: <T>(fn: () => Promise<T>) => Promise<T> = createMutex(),
   faults: FaultPause = NO_FAULT_PAUSE,
 ): ManifestsWriter {
   return {
-    write(desired, message) {
-      return lock(async () => {
-        let tip: string | null = null;
-        const res = await git.commitAndPush(async (view) => {
-          tip = view.tip;
-          const files = await render(desired, (p) => view.readFile(p));
-          const changed: FileChange[] = [];
-          for (const f of files) {
-            const current = await view.readFile(f.path);
-            if (current !== f.content) changed.push(f);
-          }
-          return changed.length === 0 ? null : { files: changed, message };
-        }, faults.at === 'after-commit-written'
-          ? { hooks: { afterCommitWritten: () => faults.pause('after-commit-written', desired.deploymentId) } }
-          : undefined);
-        const sha = res.sha ?? tip;
-        if (!sha) throw new Error('the manifests repo has no commits and nothing was written');
-        return { sha, noop: res.noop, attempts: res.attempts };
-      });
+    async write(desired, message) {
+      let tip: string | null = null;
+      const res = await git.commitAndPush(async (view) => {
+        tip = view.tip;
+        const files = await render(desired, (p) => view.readFile(p));
+        const changed: FileChange[] = [];
+        for (const f of files) {
+          const current = await view.readFile(f.path);
+          if (current !== f.content) changed.push(f);
+        }
+        return changed.length === 0 ? null : { files: changed, message };
+      }, faults.at === 'after-commit-written'
+        ? { hooks: { afterCommitWritten: () => faults.pause('after-commit-written', desired.deploymentId) } }
+        : undefined);
+      const sha = res.sha ?? tip;
+      if (!sha) throw new Error('the manifests repo has no commits and nothing was written');
+      return { sha, noop: res.noop, attempts: res.attempts };
     },
     findDeploymentCommit(deploymentId) {
       return git.findCommitWithTrailer('Kubidu-Deployment', deploymentId);
