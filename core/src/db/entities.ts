@@ -5,12 +5,12 @@
  */
 import { EntitySchema } from 'typeorm';
 
-export const DEPLOYMENT_STATUSES = ['QUEUED', 'DEPLOYING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-export const DEPLOYMENT_SOURCES = ['API', 'ROLLBACK', 'GIT'] as const;
-export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
-/** Statuses a rollback may target (the current deployment excepted). */
-export const ROLLBACKABLE_STATUSES: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
+import type { DeploymentSource, DeploymentStatus } from '../contract/enums.js';
+
+/** The status and source words are the wire contract's (the database CHECKs allow exactly these). */
+export { DEPLOYMENT_SOURCES, DEPLOYMENT_STATUSES, type DeploymentSource, type DeploymentStatus } from '../contract/enums.js';
+/** The rollback rule lives in the contract, next to the clients that apply it. */
+export { ROLLBACKABLE_STATUSES } from '../contract/rollback-rule.js';
 
 export interface User {
   id: string;

@@ -6,7 +6,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../deployments/cursor.js';
 import { ValidationError } from '../../errors.js';
-import type { AuditView } from '../../schemas.js';
+import type { AuditView } from '@kubidu/core/contract/audit';
 import { ownedProject, ownedService } from '../access/ownership.js';
 
 /** One audit entry to append. `data` must never hold secret values. */

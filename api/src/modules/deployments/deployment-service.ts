@@ -6,7 +6,8 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { ROLLBACKABLE_STATUSES, type DeploymentStatus, type DeploymentSource } from '@kubidu/core/db/entities';
+import type { DeploymentStatus, DeploymentSource } from '@kubidu/core/db/entities';
+import { ROLLBACKABLE_STATUSES, canRollback } from '@kubidu/core/contract/rollback-rule';
 import {
   ConflictError,
   ForbiddenError,
@@ -17,7 +18,8 @@ import {
   pgCode,
   pgConstraint,
 } from '../../errors.js';
-import { MAX_ENV_KEYS, type DeployHoldView, type DeploymentDetail, type DeploymentDiff, type DeploymentView } from '../../schemas.js';
+import { MAX_ENV_KEYS } from '@kubidu/core/contract/common';
+import type { DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentView } from '@kubidu/core/contract/deployments';
 import type { AuditWriter } from '../audit/audit-repository.js';
 import type { AuthUser } from '../auth/auth-service.js';
 import { ownedService } from '../access/ownership.js';
@@ -140,7 +142,7 @@ export function toDeploymentView(r: DeploymentRow, currentId: string | null): De
     startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
     isCurrent,
-    canRollback: !isCurrent && r.markedBadAt === null && ROLLBACKABLE_STATUSES.includes(r.status),
+    canRollback: canRollback({ status: r.status, isCurrent, markedBad: r.markedBadAt !== null }),
     bad: r.markedBadAt ? { reason: r.badReason ?? '', by: r.markedBadBy ?? '', at: r.markedBadAt.toISOString() } : null,
     rollbackOnly: r.rollbackOnly,
     via: r.via,

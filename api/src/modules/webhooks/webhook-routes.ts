@@ -8,9 +8,10 @@
  * content-type parser hands the raw bytes to the handler (signatures cover the
  * exact body) without changing how the rest of the API parses JSON.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
+import { WebhookAnswer } from '@kubidu/core/contract/ops';
 import { KubiduError, UnauthorizedError, ValidationError } from '../../errors.js';
-import { ErrorResponses } from '../../schemas.js';
 import { parseWebhookEvent, verifyWebhook, WebhookPayloadError } from './webhook-verify.js';
 
 /** Options of webhookRoutes (the lead wires them in app.ts). */
@@ -32,12 +33,6 @@ export class WebhooksDisabledError extends KubiduError {
   }
 }
 
-const Answer = Type.Object({
-  accepted: Type.Boolean(),
-  provider: Type.String(),
-  message: Type.String(),
-});
-
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (app, opts) => {
   const bodyLimit = opts.bodyLimit ?? 25 * 1024 * 1024;
   // Scoped to this plugin: every content type arrives as the raw Buffer the signature covers.
@@ -52,7 +47,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       schema: {
         tags: ['webhooks'],
         summary: 'Push webhook from GitHub, GitLab or Gitea/Gogs for the manifests repo',
-        response: { 200: Answer, 202: Answer, ...ErrorResponses },
+        response: { 200: WebhookAnswer, 202: WebhookAnswer, ...ErrorResponses },
       },
     },
     async (req, reply) => {
