@@ -17,5 +17,3 @@ export const WebConfig = Type.Object({
 /** The static type of WebConfig. */
 export type WebConfig = Static<typeof WebConfig>;
 
-/** What a client shows before `GET /api/config` answered (or when it failed): no links. */
-export const NO_LINKS: Readonly<WebConfig> = Object.freeze({ commitUrlTemplate: null, argocdUrl: null, argocdAppUrlTemplate: null });
