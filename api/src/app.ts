@@ -20,6 +20,7 @@ import type { ApiConfig } from './config.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
+import { markOptionalBodies } from './plugins/openapi.js';
 import { createValidatorCompiler } from './validation/ajv.js';
 import { AuditRepository, auditWriter as defaultAuditWriter, type AuditWriter } from './modules/audit/audit-repository.js';
 import { AuthService } from './modules/auth/auth-service.js';
@@ -33,6 +34,7 @@ import { projectRoutes } from './modules/projects/project-routes.js';
 import { deploymentRoutes, eventRoutes } from './modules/deployments/deployment-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
+import { configRoutes } from './modules/config/config-routes.js';
 import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
 
 /**
@@ -150,6 +152,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       info: { title: 'Kubidu API', version: '1', description: 'See docs/api-contract.md' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
+    transformObject: (doc) => markOptionalBodies('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
   });
   app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -193,6 +196,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       pingMs: deps.eventsPingMs,
     });
     app.register(auditRoutes, { audit: auditRepo, authenticate });
+    app.register(configRoutes, { links: config.webLinks, authenticate });
     app.register(webhookRoutes, {
       secret: config.webhookSecret,
       branch: config.manifestsBranch,

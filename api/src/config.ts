@@ -3,6 +3,8 @@
  * start-up with a message naming the setting, never later at request time.
  */
 import { resolve } from 'node:path';
+import type { WebConfig } from '@kubidu/core/contract/config';
+import { webLinks } from './modules/config/web-links.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -27,6 +29,8 @@ export interface ApiConfig {
   webhookSecret: string | undefined;
   /** MANIFESTS_BRANCH: pushes to other branches are ignored by the webhook. */
   manifestsBranch: string;
+  /** KUBIDU_COMMIT_URL_TEMPLATE, ARGOCD_URL (+ ARGOCD_NAMESPACE, ARGOCD_APP_TEMPLATE): the links `GET /api/config` serves. */
+  webLinks: WebConfig;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -57,5 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: env.LOG_LEVEL || 'info',
     webhookSecret: env.KUBIDU_WEBHOOK_SECRET || undefined,
     manifestsBranch: env.MANIFESTS_BRANCH?.trim() || 'main',
+    webLinks: webLinks(env, (message) => {
+      throw new ConfigError(message);
+    }),
   };
 }

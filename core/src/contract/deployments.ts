@@ -188,6 +188,12 @@ export const WriteHeaders = Type.Object({
   ),
 });
 
+/**
+ * Marks a body schema the route accepts absent (the API treats a missing body as `{}`);
+ * the OpenAPI document then says `requestBody.required: false`.
+ */
+export const OPTIONAL_BODY = 'x-optional-body';
+
 /** Body of `POST /api/services/:id/deployments` (what CI and `kubidu deploy` send). */
 export const DeployBody = Type.Object(
   {
@@ -216,7 +222,7 @@ export const RollbackBody = Type.Object(
       Type.Unsafe<RollbackOnlyT>({ ...RollbackOnly, description: '`image`: keep the current env and settings; `config`: keep the current image' }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, [OPTIONAL_BODY]: true },
 );
 /** The static type of RollbackBody. */
 export type RollbackBody = Static<typeof RollbackBody>;
