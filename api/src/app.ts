@@ -20,7 +20,7 @@ import type { ApiConfig } from './config.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
-import { markOptionalBodies } from './plugins/openapi.js';
+import { docsCsp, markOptionalBodies } from './plugins/openapi.js';
 import { createValidatorCompiler } from './validation/ajv.js';
 import { AuditRepository, auditWriter as defaultAuditWriter, type AuditWriter } from './modules/audit/audit-repository.js';
 import { AuthService } from './modules/auth/auth-service.js';
@@ -157,7 +157,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    transformStaticCSP: (header) => header.replace(/upgrade-insecure-requests;?\s*/g, ''),
+    transformStaticCSP: docsCsp,
   });
   if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html' });
 

@@ -1,7 +1,8 @@
 /**
- * Corrections @fastify/swagger cannot be told through a route schema: it marks
- * every request body required, while a body schema the contract marks
- * OPTIONAL_BODY (the rollback's) may be left out.
+ * What the API's OpenAPI document and its `/docs` page need beyond the plugins'
+ * defaults: @fastify/swagger marks every request body required, while a body the
+ * contract marks OPTIONAL_BODY (the rollback's) may be left out; swagger-ui's
+ * page policy lacks the one inline style its bundle injects.
  */
 import { OPTIONAL_BODY } from '@kubidu/core/contract/deployments';
 
@@ -25,4 +26,21 @@ export function markOptionalBodies<T extends object>(doc: T): T {
     }
   }
   return doc;
+}
+
+/**
+ * The `<style>` element swagger-ui-bundle.js (@fastify/swagger-ui 6.1) inserts at
+ * start-up. Allowed by its hash, for the /docs pages only; a swagger-ui upgrade
+ * that changes it shows up as a CSP violation in api/test/integration/docs-csp.e2e.test.ts.
+ */
+export const SWAGGER_UI_INLINE_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+
+/**
+ * `transformStaticCSP` of @fastify/swagger-ui: its policy, plus the inline style it
+ * needs, minus `upgrade-insecure-requests` (Kubidu is often reached over plain http on a LAN).
+ */
+export function docsCsp(header: string): string {
+  return header
+    .replace(/upgrade-insecure-requests;?\s*/g, '')
+    .replace(/style-src ([^;]*);/, (_m, sources: string) => `style-src ${sources.trim()} ${SWAGGER_UI_INLINE_STYLE};`);
 }
