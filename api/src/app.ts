@@ -20,6 +20,7 @@ import type { ApiConfig } from './config.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
+import { docsCsp, markOptionalBodies } from './plugins/openapi.js';
 import { createValidatorCompiler } from './validation/ajv.js';
 import { auditWriter as defaultAuditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { AuditRepository } from './modules/audit/audit-repository.js';
@@ -34,6 +35,7 @@ import { projectRoutes } from './modules/projects/project-routes.js';
 import { deploymentRoutes, eventRoutes } from './modules/deployments/deployment-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
+import { configRoutes } from './modules/config/config-routes.js';
 import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
 
 /**
@@ -151,11 +153,12 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       info: { title: 'Kubidu API', version: '1', description: 'See docs/api-contract.md' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
+    transformObject: (doc) => markOptionalBodies('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
   });
   app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    transformStaticCSP: (header) => header.replace(/upgrade-insecure-requests;?\s*/g, ''),
+    transformStaticCSP: docsCsp,
   });
   if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html' });
 
@@ -194,6 +197,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       pingMs: deps.eventsPingMs,
     });
     app.register(auditRoutes, { audit: auditRepo, authenticate });
+    app.register(configRoutes, { links: config.webLinks, authenticate });
     app.register(webhookRoutes, {
       secret: config.webhookSecret,
       branch: config.manifestsBranch,

@@ -5,8 +5,10 @@
  * controller's own loader's; the platform (platform/src/config.ts) reads both
  * before anything starts.
  */
-import { readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
+import { ConfigError, readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
 import { readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch } from '@kubidu/core/config/shared';
+import type { WebConfig } from '@kubidu/core/contract/config';
+import { webLinks } from './modules/config/web-links.js';
 
 /** pino's levels, the values LOG_LEVEL may take. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -30,6 +32,8 @@ export interface ApiConfig {
   webhookSecret: string | undefined;
   /** MANIFESTS_BRANCH: pushes to other branches are ignored by the webhook. */
   manifestsBranch: string;
+  /** KUBIDU_COMMIT_URL_TEMPLATE, ARGOCD_URL (+ ARGOCD_NAMESPACE, ARGOCD_APP_TEMPLATE): the links `GET /api/config` serves. */
+  webLinks: WebConfig;
 }
 
 /** The API process's loader: every setting `npm start` reads, validated. */
@@ -50,5 +54,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     webhookSecret: readSecret(env, 'KUBIDU_WEBHOOK_SECRET'),
     manifestsBranch: readManifestsBranch(env),
+    webLinks: webLinks(env, (message) => {
+      throw new ConfigError(message.split(' ')[0], message);
+    }),
   };
 }

@@ -3,14 +3,16 @@
  * `KubiduError`: it carries the stable `code` clients and tests match on, the HTTP
  * `statusCode`, and optional `data`. The one error handler (plugins/error-handler.ts)
  * turns them into the contract's error body; anything else becomes a 500 whose
- * body says nothing about internals.
+ * body says nothing about internals. The codes and their statuses are the wire
+ * contract's (core/src/contract/errors.ts).
  */
+import type { ERROR_STATUS, ErrorCode, NotFoundCode } from '@kubidu/core/contract/errors';
 
-/** Base of every deliberate API error; `code` is the contract, `message` is for humans. */
-export class KubiduError extends Error {
+/** Base of every deliberate API error; `code` is the contract (its status must be the contract's too), `message` is for humans. */
+export class KubiduError<C extends ErrorCode = ErrorCode> extends Error {
   constructor(
-    readonly code: string,
-    readonly statusCode: number,
+    readonly code: C,
+    readonly statusCode: (typeof ERROR_STATUS)[C],
     message: string,
     readonly data?: Record<string, unknown>,
   ) {
@@ -42,7 +44,7 @@ export class ForbiddenError extends KubiduError {
 
 /** 404 for one kind of resource (`DEPLOYMENT_NOT_FOUND`, `SERVICE_NOT_FOUND`, ...). */
 export class NotFoundError extends KubiduError {
-  constructor(code: 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND', message: string) {
+  constructor(code: NotFoundCode, message: string) {
     super(code, 404, message);
   }
 }

@@ -8,6 +8,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KubiduError, isDatabaseUnavailable, pgCode } from '@kubidu/core/errors';
+import type { ErrorCode } from '@kubidu/core/contract/errors';
 import { FORMAT_MESSAGES } from '../validation/formats.js';
 
 interface AjvLikeError {
@@ -55,7 +56,7 @@ export function describeValidationError(context: string, errors: AjvLikeError[])
 }
 
 /** Sends the contract's error body. */
-export function sendError(reply: FastifyReply, statusCode: number, code: string, message: string, data?: Record<string, unknown>) {
+export function sendError(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string, data?: Record<string, unknown>) {
   const body: Record<string, unknown> = {
     statusCode,
     code,
@@ -67,7 +68,7 @@ export function sendError(reply: FastifyReply, statusCode: number, code: string,
 }
 
 /** Codes for the 4xx errors fastify and its plugins raise before a handler runs. */
-const CLIENT_CODES: Record<number, string> = {
+const CLIENT_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_ERROR',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',

@@ -135,6 +135,7 @@ const MATRIX: Record<string, Entry> = {
   'DELETE /api/deployments/:id/bad': { req: () => ({ method: 'DELETE', url: `/api/deployments/${fx.markedId}/bad` }), expect: OWNED(200) },
   'GET /api/services/:id/events': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/events` }), expect: OWNED(200) },
   'GET /api/audit': { req: get('/api/audit'), expect: SELF(200) },
+  'GET /api/config': { req: get('/api/config'), expect: SELF(200) },
   // Not bearer-authenticated: a forge signs the delivery. Tokens mean nothing here; the owner row is a signed ping.
   'POST /api/webhooks/git': {
     req: (who) => (who === 'owner' ? signedPing() : { method: 'POST', url: '/api/webhooks/git', payload: { ref: 'refs/heads/main' } }),

@@ -4,19 +4,10 @@
  * the URL that was tried, a missing login says how to log in.
  */
 import { ApiError, NetworkError, NotLoggedInError } from './errors.js';
-import type {
-  AuditRow,
-  CreateDeploymentBody,
-  Deployment,
-  DeploymentDetail,
-  DeploymentDiff,
-  DeploymentPage,
-  DeployHold,
-  Page,
-  RollbackOnly,
-  Project,
-  Service,
-} from './api-types.js';
+import type { AuditView } from '@kubidu/core/contract/audit';
+import type { Page } from '@kubidu/core/contract/common';
+import type { DeployBody, DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentPage, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
+import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 
 type Query = Record<string, string | number | undefined>;
 
@@ -87,31 +78,31 @@ export class ApiClient {
     return this.request('GET', '/api/me');
   }
 
-  listProjects(): Promise<{ items: Project[] }> {
+  listProjects(): Promise<{ items: ProjectView[] }> {
     return this.request('GET', '/api/projects');
   }
 
-  createProject(body: { name: string; slug?: string }): Promise<Project> {
+  createProject(body: { name: string; slug?: string }): Promise<ProjectView> {
     return this.request('POST', '/api/projects', { body });
   }
 
-  getProject(id: string): Promise<Project> {
+  getProject(id: string): Promise<ProjectView> {
     return this.request('GET', `/api/projects/${encodeURIComponent(id)}`);
   }
 
-  listServices(projectId: string): Promise<{ items: Service[] }> {
+  listServices(projectId: string): Promise<{ items: ServiceView[] }> {
     return this.request('GET', `/api/projects/${encodeURIComponent(projectId)}/services`);
   }
 
-  createService(projectId: string, body: { name: string; port?: number }): Promise<Service> {
+  createService(projectId: string, body: { name: string; port?: number }): Promise<ServiceView> {
     return this.request('POST', `/api/projects/${encodeURIComponent(projectId)}/services`, { body });
   }
 
-  getService(id: string): Promise<Service> {
+  getService(id: string): Promise<ServiceView> {
     return this.request('GET', `/api/services/${encodeURIComponent(id)}`);
   }
 
-  createDeployment(serviceId: string, body: CreateDeploymentBody): Promise<Deployment> {
+  createDeployment(serviceId: string, body: DeployBody): Promise<DeploymentView> {
     return this.request('POST', `/api/services/${encodeURIComponent(serviceId)}/deployments`, { body });
   }
 
@@ -127,26 +118,26 @@ export class ApiClient {
     return this.request('GET', `/api/deployments/${encodeURIComponent(id)}/diff`, { query: { only } });
   }
 
-  release(serviceId: string): Promise<{ released: DeployHold }> {
+  release(serviceId: string): Promise<{ released: DeployHoldView }> {
     return this.request('POST', `/api/services/${encodeURIComponent(serviceId)}/release`);
   }
 
-  markBad(id: string, reason: string): Promise<Deployment> {
+  markBad(id: string, reason: string): Promise<DeploymentView> {
     return this.request('POST', `/api/deployments/${encodeURIComponent(id)}/bad`, { body: { reason } });
   }
 
-  unmarkBad(id: string): Promise<Deployment> {
+  unmarkBad(id: string): Promise<DeploymentView> {
     return this.request('DELETE', `/api/deployments/${encodeURIComponent(id)}/bad`);
   }
 
-  rollback(id: string, body: { reason?: string; only?: RollbackOnly }, idempotencyKey: string): Promise<Deployment> {
+  rollback(id: string, body: { reason?: string; only?: RollbackOnly }, idempotencyKey: string): Promise<DeploymentView> {
     return this.request('POST', `/api/deployments/${encodeURIComponent(id)}/rollback`, {
       body,
       headers: { 'idempotency-key': idempotencyKey },
     });
   }
 
-  listAudit(query: { projectId?: string; serviceId?: string; limit?: number; cursor?: string }): Promise<Page<AuditRow>> {
+  listAudit(query: { projectId?: string; serviceId?: string; limit?: number; cursor?: string }): Promise<Page<AuditView>> {
     return this.request('GET', '/api/audit', { query });
   }
 }

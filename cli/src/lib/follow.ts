@@ -4,7 +4,7 @@
  * an exit-1 error carrying the deployment's statusMessage.
  */
 import type { ApiClient } from './api-client.js';
-import type { Deployment, DeploymentStatus } from './api-types.js';
+import type { DeploymentStatus, DeploymentView } from '@kubidu/core/contract/deployments';
 import type { Deps } from './deps.js';
 import { DeploymentFailedError } from './errors.js';
 import { shortId } from './resolve.js';
@@ -12,7 +12,7 @@ import { shortId } from './resolve.js';
 const DONE: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'];
 
 /** Waits for `id` to finish; returns the final row when it is RUNNING/SUCCESS. */
-export async function followDeployment(api: ApiClient, id: string, deps: Deps, timeoutSeconds: number): Promise<Deployment> {
+export async function followDeployment(api: ApiClient, id: string, deps: Deps, timeoutSeconds: number): Promise<DeploymentView> {
   const spinner = deps.spinner();
   const deadline = deps.now().getTime() + timeoutSeconds * 1000;
   spinner.start(`Waiting for deployment ${shortId(id)}…`);

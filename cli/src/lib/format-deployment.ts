@@ -3,9 +3,9 @@
  * image, message, author, age, `↩ <target>` marker), a status colour, and the
  * rollback diff printed before the confirmation question.
  */
-import type { DeployHold, Deployment, DeploymentDiff, DeploymentStatus, EnvEntry } from './api-types.js';
+import type { DeployHoldView, DeploymentDiff, DeploymentStatus, DeploymentView, EnvEntry } from '@kubidu/core/contract/deployments';
 import { createStyle, type Style } from './output.js';
-import { shortId } from './resolve.js';
+import { doorLabel as contractDoorLabel, onlyLabel, revertLabel as contractRevertLabel, shortId } from '@kubidu/core/contract/labels';
 import { formatAge, formatTable, truncate } from './table.js';
 
 /** Colours a status word. */
@@ -29,40 +29,33 @@ export function colorStatus(status: DeploymentStatus, style: Style): string {
  * The text in the MESSAGE column: commit message, else what a rollback did; the
  * reason follows after " — " (a rollback's reason is part of the story).
  */
-export function deploymentMessage(d: Deployment): string {
+export function deploymentMessage(d: DeploymentView): string {
   let msg = d.commitMessage ?? '';
   if (!msg && d.source === 'ROLLBACK' && d.rollbackFromId) msg = `Rollback to ${shortId(d.rollbackFromId)}`;
   if (d.reason && d.reason !== msg && d.source !== 'GIT') return msg ? `${msg} — ${d.reason}` : d.reason;
   return msg || (d.reason ?? '');
 }
 
-/** The DOOR column: how the row came in (API, CLI, web, rollback + its client, git). Same words as the web history. */
-export function doorLabel(d: Pick<Deployment, 'door' | 'via'>): string {
-  switch (d.door) {
-    case 'api':
-      return 'API';
-    case 'cli':
-      return 'CLI';
-    case 'web':
-      return 'web';
-    case 'git':
-      return 'git';
-    case 'rollback':
-      return d.via ? `rollback (${d.via === 'web' ? 'web' : d.via.toUpperCase()})` : 'rollback';
-  }
+/** A contract label the way terminal tables write it: the first word lower-case unless it is an acronym ("rollback (CLI)", "API"). */
+function tableCase(label: string): string {
+  return label.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+}
+
+/** The DOOR column: how the row came in (API, CLI, web, rollback + its client, git), in the web history's words. */
+export function doorLabel(d: Pick<DeploymentView, 'door' | 'via'>): string {
+  return tableCase(contractDoorLabel(d));
 }
 
 /** GIT rows: "reverted rollback 1a2b3c4d" / "reverted deploy 1a2b3c4d"; null otherwise. */
-export function revertLabel(d: Pick<Deployment, 'revertsDeploymentId' | 'revertsSource'>): string | null {
-  if (!d.revertsDeploymentId) return null;
-  const what = d.revertsSource === 'ROLLBACK' ? 'rollback' : d.revertsSource === 'GIT' ? 'git change' : 'deploy';
-  return `reverted ${what} ${shortId(d.revertsDeploymentId)}`;
+export function revertLabel(d: Pick<DeploymentView, 'revertsDeploymentId' | 'revertsSource'>): string | null {
+  const label = contractRevertLabel(d);
+  return label === null ? null : tableCase(label);
 }
 
 /** The NOTES column: rollback marker (with what it restored), revert, bad mark, hold override, importer warning. */
-export function deploymentNotes(d: Deployment, style: Style): string {
+export function deploymentNotes(d: DeploymentView, style: Style): string {
   const notes: string[] = [];
-  if (d.rollbackFromId && d.source === 'ROLLBACK') notes.push(style.yellow(`↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` (${d.rollbackOnly} only)` : ''}`));
+  if (d.rollbackFromId && d.source === 'ROLLBACK') notes.push(style.yellow(`↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` ${onlyLabel(d)}` : ''}`));
   const revert = revertLabel(d);
   if (revert) notes.push(style.yellow(revert));
   if (d.bad) notes.push(style.red(`✗ BAD: ${truncate(d.bad.reason, 40)}`));
@@ -72,7 +65,7 @@ export function deploymentNotes(d: Deployment, style: Style): string {
 }
 
 /** The line above the history while a rollback holds deploys. */
-export function formatHold(hold: DeployHold, now: Date, style: Style = createStyle(false)): string {
+export function formatHold(hold: DeployHoldView, now: Date, style: Style = createStyle(false)): string {
   return (
     `${style.yellow('⏸ Deploys held')} since rollback ${style.cyan(shortId(hold.rollbackId))} by ${hold.heldBy} (${formatAge(hold.createdAt, now)})` +
     `${hold.reason ? ` — ${hold.reason}` : ''}. Release with: kubidu release\n`
@@ -80,7 +73,7 @@ export function formatHold(hold: DeployHold, now: Date, style: Style = createSty
 }
 
 /** The history table of `kubidu deployments`; `*` marks the current deployment. */
-export function formatDeploymentsTable(rows: readonly Deployment[], now: Date, style: Style = createStyle(false)): string {
+export function formatDeploymentsTable(rows: readonly DeploymentView[], now: Date, style: Style = createStyle(false)): string {
   return formatTable(
     ['', 'ID', 'STATUS', 'IMAGE', 'MESSAGE', 'AUTHOR', 'AGE', 'DOOR', ''],
     rows.map((d) => [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentDiff } from './api-types.js';
+import type { DeploymentDiff } from '@kubidu/core/contract/deployments';
 import { formatDiff } from './format-deployment.js';
 import { createStyle } from './output.js';
 

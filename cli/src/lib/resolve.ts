@@ -4,7 +4,8 @@
  * named by a unique prefix of at least 8 characters of its id.
  */
 import type { ApiClient } from './api-client.js';
-import type { Deployment, Project, Service } from './api-types.js';
+import type { DeploymentView } from '@kubidu/core/contract/deployments';
+import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import { AmbiguousPrefixError, CliError, UsageError } from './errors.js';
 import { findLink } from './link-file.js';
 
@@ -18,10 +19,8 @@ export function isUuid(s: string): boolean {
   return UUID.test(s);
 }
 
-/** First 8 characters: the short id shown everywhere. */
-export function shortId(id: string): string {
-  return id.slice(0, 8);
-}
+/** The contract's short id (first 8 characters), re-exported so the commands take it from one place. */
+export { shortId } from '@kubidu/core/contract/labels';
 
 /** Validates a deployment id or prefix; returns it lower-cased. */
 export function normalizeDeploymentRef(ref: string): string {
@@ -51,7 +50,7 @@ export interface ServiceFlags {
 }
 
 /** Finds a project by id, exact name or slug among the caller's projects. */
-export async function resolveProject(api: ApiClient, ref: string): Promise<Project> {
+export async function resolveProject(api: ApiClient, ref: string): Promise<ProjectView> {
   if (isUuid(ref)) return api.getProject(ref);
   const { items } = await api.listProjects();
   const hits = items.filter((p) => p.name === ref || p.slug === ref);
@@ -63,7 +62,7 @@ export async function resolveProject(api: ApiClient, ref: string): Promise<Proje
 }
 
 /** The project from --project, else from the nearest .kubidu.json. */
-export async function resolveProjectFromContext(api: ApiClient, flags: ServiceFlags, cwd: string): Promise<Project> {
+export async function resolveProjectFromContext(api: ApiClient, flags: ServiceFlags, cwd: string): Promise<ProjectView> {
   if (flags.project) return resolveProject(api, flags.project);
   const link = await findLink(cwd);
   if (link) return api.getProject(link.data.projectId);
@@ -71,7 +70,7 @@ export async function resolveProjectFromContext(api: ApiClient, flags: ServiceFl
 }
 
 /** Finds a service: --service (id, or name within --project / the linked project), else .kubidu.json. */
-export async function resolveService(api: ApiClient, flags: ServiceFlags, cwd: string): Promise<Service> {
+export async function resolveService(api: ApiClient, flags: ServiceFlags, cwd: string): Promise<ServiceView> {
   if (flags.service) {
     if (isUuid(flags.service)) return api.getService(flags.service);
     let projectId: string;
@@ -89,7 +88,7 @@ export async function resolveService(api: ApiClient, flags: ServiceFlags, cwd: s
 }
 
 /** A service of one project by exact name. */
-export async function findServiceByName(api: ApiClient, projectId: string, name: string): Promise<Service> {
+export async function findServiceByName(api: ApiClient, projectId: string, name: string): Promise<ServiceView> {
   const { items } = await api.listServices(projectId);
   const hit = items.find((s) => s.name === name);
   if (!hit) throw new CliError('SERVICE_NOT_FOUND', `No service named "${name}" in this project (see "kubidu services")`);
@@ -100,7 +99,7 @@ export async function findServiceByName(api: ApiClient, projectId: string, name:
  * A deployment from a full id or a unique prefix. A full id needs no service; a
  * prefix is looked up among the service's deployments with `idPrefix`.
  */
-export async function resolveDeployment(api: ApiClient, ref: string, service: () => Promise<Service>): Promise<Deployment> {
+export async function resolveDeployment(api: ApiClient, ref: string, service: () => Promise<ServiceView>): Promise<DeploymentView> {
   const norm = normalizeDeploymentRef(ref);
   if (isUuid(norm)) return api.getDeployment(norm);
   const svc = await service();
@@ -117,7 +116,7 @@ export async function resolveDeployment(api: ApiClient, ref: string, service: ()
 }
 
 /** The newest deployment a rollback may target (`canRollback`), like `heroku rollback`. */
-export async function previousSuccessful(api: ApiClient, serviceId: string): Promise<Deployment | undefined> {
+export async function previousSuccessful(api: ApiClient, serviceId: string): Promise<DeploymentView | undefined> {
   let cursor: string | undefined;
   for (let pages = 0; pages < 50; pages++) {
     const page = await api.listDeployments(serviceId, { limit: 100, cursor });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Deployment } from './api-types.js';
+import type { DeploymentView } from '@kubidu/core/contract/deployments';
 import { deploymentMessage, formatDeploymentsTable, formatHold } from './format-deployment.js';
 import { createStyle, visibleLength } from './output.js';
 import { formatAge, formatTable, truncate } from './table.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 
-function dep(over: Partial<Deployment>): Deployment {
+function dep(over: Partial<DeploymentView>): DeploymentView {
   return {
     id: '3f2a9c1d-0000-4000-8000-000000000001',
     serviceId: 's',

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { cliEnv, runKubidu } from '../support/run-cli.js';
 import { FAIL_MESSAGE, failOnReasonSync } from '../support/fake-sync.js';
-import type { Deployment, DeploymentDetail, Page } from '../../src/lib/api-types.js';
+import type { Page } from '@kubidu/core/contract/common';
+import type { DeploymentDetail, DeploymentView } from '@kubidu/core/contract/deployments';
 
 let stack: TestStack;
 let configDir: string;
@@ -22,13 +23,13 @@ let token: string;
 let email: string;
 let password: string;
 let serviceId: string;
-let v1: Deployment;
-let v2: Deployment;
+let v1: DeploymentView;
+let v2: DeploymentView;
 
 const kubidu = (args: string[], cwd = subDir, e = env) => runKubidu(args, { cwd, env: e });
 
-async function history(): Promise<Deployment[]> {
-  const r = await stack.request<Page<Deployment>>('GET', `/api/services/${serviceId}/deployments?limit=100`, token);
+async function history(): Promise<DeploymentView[]> {
+  const r = await stack.request<Page<DeploymentView>>('GET', `/api/services/${serviceId}/deployments?limit=100`, token);
   expect(r.status).toBe(200);
   return r.body.items;
 }
@@ -113,7 +114,7 @@ describe('kubidu CLI against the live stack', () => {
       '-m', 'new checkout', '--wait', '--json',
     ]);
     expect(b.code, b.stderr).toBe(0);
-    const row = JSON.parse(b.stdout) as Deployment;
+    const row = JSON.parse(b.stdout) as DeploymentView;
     expect(row).toMatchObject({ status: 'RUNNING', imageUrl: 'registry.example.com/shop/api:2.0', replicas: 2, isCurrent: true });
     const rows = await history();
     [v2, v1] = rows;
@@ -165,7 +166,7 @@ describe('kubidu CLI against the live stack', () => {
   it('rollback --json with no id picks the previous successful deployment and prints the new row', async () => {
     const r = await kubidu(['rollback', '--yes', '--wait', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const row = JSON.parse(r.stdout) as Deployment; // stdout is only the JSON
+    const row = JSON.parse(r.stdout) as DeploymentView; // stdout is only the JSON
     expect(row).toMatchObject({ source: 'ROLLBACK', rollbackFromId: v2.id, status: 'RUNNING' });
     const [newest] = await history();
     expect(row).toEqual(newest);

@@ -14,7 +14,7 @@ import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
 import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
 import { cliEnv, runKubidu } from '../support/run-cli.js';
-import type { Deployment, DeploymentDetail, DeploymentPage } from '../../src/lib/api-types.js';
+import type { DeploymentDetail, DeploymentPage, DeploymentView } from '@kubidu/core/contract/deployments';
 
 let stack: TestStack;
 let env: NodeJS.ProcessEnv;
@@ -22,9 +22,9 @@ let workDir: string;
 let token: string;
 let email: string;
 let serviceId: string;
-let v1: Deployment;
-let v2: Deployment;
-let rb: Deployment;
+let v1: DeploymentView;
+let v2: DeploymentView;
+let rb: DeploymentView;
 /** What the sync step was handed, per deployment: the reason reaches Argo CD's sync infos from here. */
 const syncReasons = new Map<string, string | null>();
 
@@ -70,7 +70,7 @@ describe('issue 10 through the kubidu binary', () => {
   it('v1 from the CLI, v2 from the API: each row records its client', async () => {
     const a = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:1.0', '-e', 'MODE=one', '--wait']);
     expect(a.code, a.stderr).toBe(0);
-    const b = await stack.request<Deployment>('POST', `/api/services/${serviceId}/deployments`, token, {
+    const b = await stack.request<DeploymentView>('POST', `/api/services/${serviceId}/deployments`, token, {
       image: 'registry.example.com/shop/api:2.0',
       env: { MODE: 'two', EXTRA: 'x' },
     });

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { cliEnv, KUBIDU_BIN } from '../support/run-cli.js';
-import type { Deployment, Page } from '../../src/lib/api-types.js';
+import type { Page } from '@kubidu/core/contract/common';
+import type { DeploymentView } from '@kubidu/core/contract/deployments';
 
 const exec = promisify(execFile);
 const TMUX = '/usr/bin/tmux';
@@ -18,7 +19,7 @@ const TMUX = '/usr/bin/tmux';
 let stack: TestStack;
 let token: string;
 let serviceId: string;
-let v1: Deployment;
+let v1: DeploymentView;
 let socket: string;
 let env: NodeJS.ProcessEnv;
 let workDir: string;
@@ -55,16 +56,16 @@ async function startInTerminal(name: string, args: string[], opts: { color?: boo
   await tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', name, cmd);
 }
 
-async function history(): Promise<Deployment[]> {
-  const r = await stack.request<Page<Deployment>>('GET', `/api/services/${serviceId}/deployments?limit=100`, token);
+async function history(): Promise<DeploymentView[]> {
+  const r = await stack.request<Page<DeploymentView>>('GET', `/api/services/${serviceId}/deployments?limit=100`, token);
   return r.body.items;
 }
 
-async function deployAndWait(image: string, env: Record<string, string>): Promise<Deployment> {
-  const r = await stack.request<Deployment>('POST', `/api/services/${serviceId}/deployments`, token, { image, env });
+async function deployAndWait(image: string, env: Record<string, string>): Promise<DeploymentView> {
+  const r = await stack.request<DeploymentView>('POST', `/api/services/${serviceId}/deployments`, token, { image, env });
   expect(r.status).toBe(202);
   for (let i = 0; i < 200; i++) {
-    const d = await stack.request<Deployment>('GET', `/api/deployments/${r.body.id}`, token);
+    const d = await stack.request<DeploymentView>('GET', `/api/deployments/${r.body.id}`, token);
     if (d.body.status === 'RUNNING') return d.body;
     if (d.body.status === 'FAILED') throw new Error(`deploy failed: ${d.body.statusMessage}`);
     await sleep(150);

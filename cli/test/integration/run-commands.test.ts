@@ -14,7 +14,8 @@ import { run as link } from '../../src/commands/link/link.js';
 import { run as deploy } from '../../src/commands/deploy/deploy.js';
 import { run as rollback } from '../../src/commands/rollback/rollback.js';
 import { run as deployments } from '../../src/commands/deployments/deployments.js';
-import type { Deployment, Page } from '../../src/lib/api-types.js';
+import type { Page } from '@kubidu/core/contract/common';
+import type { DeploymentView } from '@kubidu/core/contract/deployments';
 
 let stack: TestStack;
 let configDir: string;
@@ -23,13 +24,13 @@ let token: string;
 let email: string;
 let password: string;
 let serviceId: string;
-let v1: Deployment;
-let v2: Deployment;
+let v1: DeploymentView;
+let v2: DeploymentView;
 
 const g = () => ({ apiUrl: stack.apiUrl });
 
-async function history(): Promise<Deployment[]> {
-  return (await stack.request<Page<Deployment>>('GET', `/api/services/${serviceId}/deployments?limit=100`, token)).body.items;
+async function history(): Promise<DeploymentView[]> {
+  return (await stack.request<Page<DeploymentView>>('GET', `/api/services/${serviceId}/deployments?limit=100`, token)).body.items;
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * ./migrations; these schemas only map it. Column names are snake_case in SQL.
  */
 import { EntitySchema } from 'typeorm';
-import type { ClientName, DeploymentSource, DeploymentStatus, RollbackOnly } from '../domain/vocabulary.js';
+import type { ClientName, DeploymentSource, DeploymentStatus, RollbackOnly } from '../contract/enums.js';
 
 export interface User {
   id: string;

@@ -2,7 +2,7 @@
  * Creating a rollback, written once: the API's Rollback button and `kubidu
  * rollback`, and any rollback Kubidu itself makes, call `createRollback`. One
  * transaction: lock the service, replay an idempotent request, check the target
- * is eligible (400 failed or bad, 409 current), reuse a still-queued rollback to
+ * is eligible (the contract's rule: 400 failed or bad, 409 current), reuse a still-queued rollback to
  * the same target, insert the row (image and/or config from the target, env copied
  * as stored), set the deploy hold and write the audit rows.
  */
@@ -17,7 +17,8 @@ import {
 import { assertImageNotBad, idempotencyConflict, insertDeployment, type CreatedDeployment, type DomainDeps } from './deployments.js';
 import { copyEnv } from './env-rows.js';
 import { setHold } from './holds.js';
-import { AUDIT_ACTIONS, ROLLBACKABLE_STATUSES, type ClientName, type RollbackOnly } from './vocabulary.js';
+import { AUDIT_ACTIONS, type ClientName, type RollbackOnly } from './vocabulary.js';
+import { rollbackRefusal } from '../contract/rollback-rule.js';
 import { NotFoundError } from '../errors.js';
 
 /** A rollback as asked for; who may ask is the door's check, made before this call. */
@@ -29,11 +30,6 @@ export interface RollbackRequest {
   only?: RollbackOnly;
   idempotencyKey?: string;
   via: ClientName | null;
-}
-
-/** The rule every door shows and every write enforces: may `row` be rolled back to, given the current one? */
-export function isRollbackTarget(row: Pick<DeploymentRow, 'id' | 'status' | 'markedBadAt'>, currentId: string | null): boolean {
-  return row.id !== currentId && row.markedBadAt === null && ROLLBACKABLE_STATUSES.includes(row.status);
 }
 
 /** Locks the service row FOR UPDATE (rollbacks and deploys of one service serialize on it); its project id. */
@@ -61,10 +57,12 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
   }
   // Re-read under the service lock: the controller may have moved it meanwhile.
   const target = (await deploymentById(em, targetId))!;
-  if (!ROLLBACKABLE_STATUSES.includes(target.status)) throw new RollbackTargetInvalidError(target.status);
-  if (target.markedBadAt) throw new RollbackTargetBadError(target.badReason ?? '');
   const currentId = await currentDeploymentId(em, serviceId);
-  if (currentId === targetId) throw new RollbackTargetCurrentError();
+  // The contract's rule, the one every door shows as `canRollback`.
+  const refusal = rollbackRefusal({ status: target.status, isCurrent: currentId === targetId, markedBad: target.markedBadAt !== null });
+  if (refusal === 'ROLLBACK_TARGET_INVALID') throw new RollbackTargetInvalidError(target.status);
+  if (refusal === 'ROLLBACK_TARGET_BAD') throw new RollbackTargetBadError(target.badReason ?? '');
+  if (refusal === 'ROLLBACK_TARGET_CURRENT') throw new RollbackTargetCurrentError();
   const current = currentId ? await deploymentById(em, currentId) : null;
   if (only && !current) throw new NoCurrentDeploymentError(only);
   const [pending]: DeploymentRow[] = await em.query(

@@ -1,26 +1,21 @@
 /**
- * The words every door and the controller share: deployment statuses and sources,
- * the audit actions, the actors Kubidu itself writes as, and the NOTIFY channels.
- * Declared once here so a status, an action or a channel name is never spelled twice.
+ * The words every door and the controller share: the audit actions, the actor
+ * Kubidu itself writes as, the NOTIFY channels, and (from the wire contract, where
+ * they are declared) deployment statuses, sources and client names. Declared once
+ * so a status, an action or a channel name is never spelled twice.
  */
 
-/** A deployment's life: QUEUED → DEPLOYING → RUNNING | FAILED; RUNNING → SUCCESS once replaced; CANCELLED if superseded unstarted. */
-export const DEPLOYMENT_STATUSES = ['QUEUED', 'DEPLOYING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-
-/** Where a row came from: a deploy through the API, a rollback, or a commit pushed to the manifests repo. */
-export const DEPLOYMENT_SOURCES = ['API', 'ROLLBACK', 'GIT'] as const;
-export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
-
-/** Statuses a rollback may target (the current deployment excepted). */
-export const ROLLBACKABLE_STATUSES: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
-
-/** What a partial rollback restores from its target; null/undefined means everything. */
-export type RollbackOnly = 'image' | 'config';
-
-/** The client an API row was made with (`X-Kubidu-Client`). */
-export const CLIENT_NAMES = ['api', 'cli', 'web'] as const;
-export type ClientName = (typeof CLIENT_NAMES)[number];
+// The closed word lists clients see are the wire contract's (a leaf module the web bundle can load).
+export {
+  CLIENT_NAMES,
+  DEPLOYMENT_SOURCES,
+  DEPLOYMENT_STATUSES,
+  type ClientName,
+  type DeploymentSource,
+  type DeploymentStatus,
+  type RollbackOnly,
+} from '../contract/enums.js';
+export { ROLLBACKABLE_STATUSES } from '../contract/rollback-rule.js';
 
 /** Every audit action Kubidu writes. The audit table is append-only; these are its vocabulary. */
 export const AUDIT_ACTIONS = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, createApiClient, toApiError } from './client.js';
+import { NO_LINKS } from '@kubidu/core/contract/links';
 import { fakeFetch } from '../../test/support/fixtures.js';
 
 describe('toApiError', () => {
@@ -36,6 +37,6 @@ describe('createApiClient', () => {
     const api = createApiClient({ fetch, getToken: () => 'old', onUnauthorized: () => signedOut++ });
     await expect(api.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(signedOut).toBe(1);
-    expect(await api.config()).toEqual({});
+    expect(await api.config()).toEqual(NO_LINKS);
   });
 });

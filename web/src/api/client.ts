@@ -3,19 +3,12 @@
  * `ApiError` with the contract's `code` and a message a person can read, so
  * components never parse responses or guess at network errors themselves.
  */
-import type {
-  AuditPage,
-  AuthToken,
-  Deployment,
-  DeploymentDiff,
-  DeploymentPage,
-  DeployHold,
-  Me,
-  RollbackOnly,
-  Project,
-  Service,
-  WebConfig,
-} from './types.js';
+import type { AuditPage } from '@kubidu/core/contract/audit';
+import type { IssuedToken, UserView } from '@kubidu/core/contract/auth';
+import type { WebConfig } from '@kubidu/core/contract/config';
+import { NO_LINKS } from '@kubidu/core/contract/links';
+import type { DeployHoldView, DeploymentDiff, DeploymentPage, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
+import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 
 /** An API or network failure, in the contract's terms (`code`) and in words (`message`). */
 export class ApiError extends Error {
@@ -89,20 +82,20 @@ export interface RequestOptions {
 /** The typed client; one instance per app, provided to components by injection. */
 export interface ApiClient {
   request<T>(path: string, opts?: RequestOptions): Promise<T>;
-  login(email: string, password: string): Promise<AuthToken>;
-  register(email: string, password: string): Promise<AuthToken & { user: Me }>;
-  me(): Promise<Me>;
+  login(email: string, password: string): Promise<IssuedToken>;
+  register(email: string, password: string): Promise<IssuedToken & { user: UserView }>;
+  me(): Promise<UserView>;
   config(): Promise<WebConfig>;
-  listProjects(): Promise<Project[]>;
-  getProject(id: string): Promise<Project>;
-  listServices(projectId: string): Promise<Service[]>;
-  getService(id: string): Promise<Service>;
+  listProjects(): Promise<ProjectView[]>;
+  getProject(id: string): Promise<ProjectView>;
+  listServices(projectId: string): Promise<ServiceView[]>;
+  getService(id: string): Promise<ServiceView>;
   listDeployments(serviceId: string, opts?: { limit?: number; cursor?: string | null }): Promise<DeploymentPage>;
   getDiff(deploymentId: string, only?: RollbackOnly | null): Promise<DeploymentDiff>;
-  rollback(deploymentId: string, opts: { reason?: string; only?: RollbackOnly | null; idempotencyKey: string }): Promise<Deployment>;
-  release(serviceId: string): Promise<{ released: DeployHold }>;
-  markBad(deploymentId: string, reason: string): Promise<Deployment>;
-  unmarkBad(deploymentId: string): Promise<Deployment>;
+  rollback(deploymentId: string, opts: { reason?: string; only?: RollbackOnly | null; idempotencyKey: string }): Promise<DeploymentView>;
+  release(serviceId: string): Promise<{ released: DeployHoldView }>;
+  markBad(deploymentId: string, reason: string): Promise<DeploymentView>;
+  unmarkBad(deploymentId: string): Promise<DeploymentView>;
   listAudit(opts: { projectId?: string; serviceId?: string; limit?: number; cursor?: string | null }): Promise<AuditPage>;
   /** URL of the service's event stream; EventSource cannot send headers, so the token rides in the query. */
   eventsUrl(serviceId: string): string;
@@ -159,11 +152,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     login: (email, password) => request('/api/auth/login', { method: 'POST', body: { email, password } }),
     register: (email, password) => request('/api/auth/register', { method: 'POST', body: { email, password } }),
     me: () => request('/api/me'),
-    config: async () => (await request<WebConfig | undefined>('/api/config', { allow404: true })) ?? {},
-    listProjects: async () => (await request<{ items: Project[] }>('/api/projects')).items,
+    config: async () => (await request<WebConfig | undefined>('/api/config', { allow404: true })) ?? { ...NO_LINKS },
+    listProjects: async () => (await request<{ items: ProjectView[] }>('/api/projects')).items,
     getProject: (id) => request(`/api/projects/${enc(id)}`),
     listServices: async (projectId) =>
-      (await request<{ items: Service[] }>(`/api/projects/${enc(projectId)}/services`)).items,
+      (await request<{ items: ServiceView[] }>(`/api/projects/${enc(projectId)}/services`)).items,
     getService: (id) => request(`/api/services/${enc(id)}`),
     listDeployments: (serviceId, o = {}) =>
       request(`/api/services/${enc(serviceId)}/deployments${query({ limit: o.limit, cursor: o.cursor })}`),

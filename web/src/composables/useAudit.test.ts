@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../api/client.js';
-import type { AuditRow } from '../api/types.js';
+import type { AuditView } from '@kubidu/core/contract/audit';
 import { fakeFetch } from '../../test/support/fixtures.js';
 import { describeAuditAction, formatAuditData, mergeAuditRows, useAudit } from './useAudit.js';
 
-const row = (id: string, action = 'DEPLOYMENT_ROLLBACK'): AuditRow => ({
+const row = (id: string, action = 'DEPLOYMENT_ROLLBACK'): AuditView => ({
   id, createdAt: '2026-01-01T00:00:00Z', actor: 'ada@example.com', actorId: 'u', action, projectId: 'p', serviceId: 's', deploymentId: 'd', data: {},
 });
 

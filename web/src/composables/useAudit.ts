@@ -4,7 +4,7 @@
  */
 import { ref, shallowRef } from 'vue';
 import { ApiError, type ApiClient } from '../api/client.js';
-import type { AuditRow } from '../api/types.js';
+import type { AuditView } from '@kubidu/core/contract/audit';
 
 const ACTION_WORDS: Record<string, string> = {
   USER_REGISTERED: 'registered',
@@ -26,7 +26,7 @@ export function describeAuditAction(action: string): string {
 }
 
 /** Appends a page to the rows, dropping ids already shown (pure). */
-export function mergeAuditRows(existing: AuditRow[], incoming: AuditRow[]): AuditRow[] {
+export function mergeAuditRows(existing: AuditView[], incoming: AuditView[]): AuditView[] {
   const seen = new Set(existing.map((r) => r.id));
   return [...existing, ...incoming.filter((r) => !seen.has(r.id))];
 }
@@ -45,7 +45,7 @@ export function formatAuditData(data: Record<string, unknown> | null | undefined
 
 /** The audit composable the project audit view uses. */
 export function useAudit(projectId: string, opts: { api: ApiClient; pageSize?: number }) {
-  const items = ref<AuditRow[]>([]);
+  const items = ref<AuditView[]>([]);
   const nextCursor = ref<string | null>(null);
   const loaded = ref(false);
   const loading = ref(false);

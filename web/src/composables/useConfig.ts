@@ -1,10 +1,12 @@
 /**
- * Optional display settings (`GET /api/config`): the manifests commit URL
- * template and the Argo CD app URL template. Fetched once; absent means plain text.
+ * Display settings (`GET /api/config`): the manifests commit URL template and
+ * the Argo CD app URL template. Fetched once; until it answers (or when a
+ * template is not configured) shas and services are plain text.
  */
 import { shallowRef, type ShallowRef } from 'vue';
 import type { ApiClient } from '../api/client.js';
-import type { WebConfig } from '../api/types.js';
+import type { WebConfig } from '@kubidu/core/contract/config';
+import { NO_LINKS } from '@kubidu/core/contract/links';
 
 /** Fills `{sha}` (and `{shortSha}`) in a commit URL template; null without a template (pure). */
 export function commitUrl(template: string | null | undefined, sha: string | null | undefined): string | null {
@@ -28,10 +30,10 @@ let cached: ShallowRef<WebConfig> | undefined;
 /** The app-wide config ref; starts empty and fills in when the API answers. */
 export function useConfig(api: ApiClient): ShallowRef<WebConfig> {
   if (!cached) {
-    const config = shallowRef<WebConfig>({});
+    const config = shallowRef<WebConfig>({ ...NO_LINKS });
     cached = config;
     api.config().then(
-      (c) => (config.value = c ?? {}),
+      (c) => (config.value = c ?? { ...NO_LINKS }),
       () => undefined,
     );
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { effectScope, nextTick } from 'vue';
 import { createApiClient } from '../api/client.js';
-import type { Deployment } from '../api/types.js';
+import type { DeploymentView } from '@kubidu/core/contract/deployments';
 import { deployment, fakeFetch } from '../../test/support/fixtures.js';
 import {
   applyDeploymentEvent,
@@ -138,7 +138,7 @@ const flush = async () => {
 };
 
 describe('useDeployments', () => {
-  function setup(pages: Deployment[][]) {
+  function setup(pages: DeploymentView[][]) {
     const cursors = pages.map((_, i) => (i + 1 < pages.length ? `c${i + 1}` : null));
     const { fetch, calls } = fakeFetch({
       'GET /api/services/svc-1/deployments': (call) => {

@@ -6,7 +6,8 @@
  */
 import { computed, onScopeDispose, ref, shallowRef, type Ref } from 'vue';
 import { ApiError, type ApiClient } from '../api/client.js';
-import type { DeployHold, Deployment, DeploymentStatus } from '../api/types.js';
+import type { DeployHoldView, DeploymentStatus, DeploymentView } from '@kubidu/core/contract/deployments';
+import { canRollback as canRollbackTo } from '@kubidu/core/contract/rollback-rule';
 
 /** How far along its lifecycle a status is; a merge never moves a row backwards. */
 const STATUS_RANK: Record<DeploymentStatus, number> = {
@@ -18,12 +19,9 @@ const STATUS_RANK: Record<DeploymentStatus, number> = {
   CANCELLED: 3,
 };
 
-/** Statuses that will not change again (the controller is done with the row). */
-export const FINAL_STATUSES: readonly DeploymentStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
-const ROLLBACKABLE: readonly DeploymentStatus[] = ['RUNNING', 'SUCCESS'];
 
 /** Newest first by creation time, id as a tie-break; only used to place rows the server has not ordered (pure). */
-export function compareNewestFirst(a: Deployment, b: Deployment): number {
+export function compareNewestFirst(a: DeploymentView, b: DeploymentView): number {
   const d = Date.parse(b.createdAt) - Date.parse(a.createdAt);
   if (d !== 0) return d;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
@@ -34,7 +32,7 @@ export function compareNewestFirst(a: Deployment, b: Deployment): number {
  * wins (a late page must not undo a live update); on a tie the incoming one wins,
  * keeping facts only the other one knows (commit sha, timestamps, message).
  */
-export function mergeRow(existing: Deployment, incoming: Deployment): Deployment {
+export function mergeRow(existing: DeploymentView, incoming: DeploymentView): DeploymentView {
   if (STATUS_RANK[incoming.status] < STATUS_RANK[existing.status]) return existing;
   if (STATUS_RANK[incoming.status] > STATUS_RANK[existing.status]) return incoming;
   return {
@@ -51,12 +49,12 @@ export function mergeRow(existing: Deployment, incoming: Deployment): Deployment
  * it) and who can be rolled back to, from the rows at hand (newest first). Keeps
  * the flags right when a live event moves one row without re-sending the others (pure).
  */
-export function reconcileCurrent(rows: Deployment[]): Deployment[] {
+export function reconcileCurrent(rows: DeploymentView[]): DeploymentView[] {
   const current = rows.find((r) => r.status === 'RUNNING');
   return rows.map((r) => {
     const isCurrent = current ? r.id === current.id : false;
-    // A row marked bad is never a rollback target (the API refuses it with ROLLBACK_TARGET_BAD).
-    const canRollback = ROLLBACKABLE.includes(r.status) && !isCurrent && !r.bad;
+    // The API's rule, re-applied to the rows at hand.
+    const canRollback = canRollbackTo({ status: r.status, isCurrent, markedBad: Boolean(r.bad) });
     return r.isCurrent === isCurrent && r.canRollback === canRollback ? r : { ...r, isCurrent, canRollback };
   });
 }
@@ -68,10 +66,10 @@ export function reconcileCurrent(rows: Deployment[]): Deployment[] {
  * before everything for rows that are new since the list was loaded (`'newer'`:
  * live events, a rollback's answer, a refreshed first page), in the order given (pure).
  */
-export function mergeDeployments(existing: Deployment[], incoming: Deployment[], where: 'older' | 'newer' = 'older'): Deployment[] {
+export function mergeDeployments(existing: DeploymentView[], incoming: DeploymentView[], where: 'older' | 'newer' = 'older'): DeploymentView[] {
   const index = new Map(existing.map((d, i) => [d.id, i]));
   const out = existing.slice();
-  const fresh: Deployment[] = [];
+  const fresh: DeploymentView[] = [];
   const seen = new Set<string>();
   for (const d of incoming) {
     if (seen.has(d.id)) continue;
@@ -88,7 +86,7 @@ export function mergeDeployments(existing: Deployment[], incoming: Deployment[],
  * have is new and goes on top — unless it is older than everything loaded while
  * more pages exist, i.e. an update deep in unloaded history, left for its page (pure).
  */
-export function applyDeploymentEvent(rows: Deployment[], event: Deployment, hasMore: boolean): Deployment[] {
+export function applyDeploymentEvent(rows: DeploymentView[], event: DeploymentView, hasMore: boolean): DeploymentView[] {
   const known = rows.some((r) => r.id === event.id);
   const oldest = rows[rows.length - 1];
   if (!known && hasMore && oldest && compareNewestFirst(event, oldest) > 0) return rows;
@@ -96,11 +94,11 @@ export function applyDeploymentEvent(rows: Deployment[], event: Deployment, hasM
 }
 
 /** Parses an SSE `data:` payload into a Deployment, or null when it is not one (pure). */
-export function parseDeploymentEvent(data: string): Deployment | null {
+export function parseDeploymentEvent(data: string): DeploymentView | null {
   try {
-    const d = JSON.parse(data) as Partial<Deployment>;
+    const d = JSON.parse(data) as Partial<DeploymentView>;
     if (d && typeof d.id === 'string' && typeof d.status === 'string' && typeof d.createdAt === 'string') {
-      return d as Deployment;
+      return d as DeploymentView;
     }
   } catch {
     /* not JSON: ignore */
@@ -108,12 +106,12 @@ export function parseDeploymentEvent(data: string): Deployment | null {
   return null;
 }
 
-/** A `hold` event's data: `{ "hold": DeployHold | null }`; undefined when it is not that shape. */
-export function parseHoldEvent(data: string): DeployHold | null | undefined {
+/** A `hold` event's data: `{ "hold": DeployHoldView | null }`; undefined when it is not that shape. */
+export function parseHoldEvent(data: string): DeployHoldView | null | undefined {
   try {
-    const v = JSON.parse(data) as { hold?: Partial<DeployHold> | null };
+    const v = JSON.parse(data) as { hold?: Partial<DeployHoldView> | null };
     if (v && v.hold === null) return null;
-    if (v && v.hold && typeof v.hold.rollbackId === 'string' && typeof v.hold.createdAt === 'string') return v.hold as DeployHold;
+    if (v && v.hold && typeof v.hold.rollbackId === 'string' && typeof v.hold.createdAt === 'string') return v.hold as DeployHoldView;
   } catch {
     /* not JSON: ignore */
   }
@@ -153,14 +151,14 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
       : opts.openEventSource;
   const id = () => (typeof serviceId === 'string' ? serviceId : serviceId.value);
 
-  const items = ref<Deployment[]>([]);
+  const items = ref<DeploymentView[]>([]);
   const nextCursor = ref<string | null>(null);
   const loaded = ref(false);
   const loading = ref(false);
   const error = shallowRef<ApiError | null>(null);
   const live = ref<LiveState>('off');
   /** The deploy hold in force (from the first page; refreshed with it). */
-  const hold = shallowRef<DeployHold | null>(null);
+  const hold = shallowRef<DeployHoldView | null>(null);
   const hasMore = computed(() => loaded.value && nextCursor.value !== null);
   const current = computed(() => items.value.find((d) => d.isCurrent) ?? null);
 
@@ -210,7 +208,7 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
   }
 
   /** Puts a row the page already has (e.g. the rollback's 202 answer) at its place at once. */
-  function upsert(d: Deployment): void {
+  function upsert(d: DeploymentView): void {
     items.value = mergeDeployments(items.value, [d], 'newer');
   }
 
@@ -218,7 +216,7 @@ export function useDeployments(serviceId: Ref<string> | string, opts: UseDeploym
    * Replaces one known row as the server now has it, whatever its status (a bad
    * mark or its removal changes no status, so mergeRow's lifecycle rule does not apply).
    */
-  function replace(d: Deployment): void {
+  function replace(d: DeploymentView): void {
     items.value = reconcileCurrent(items.value.map((r) => (r.id === d.id ? { ...r, ...d } : r)));
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../api/client.js';
-import type { DeploymentDiff } from '../api/types.js';
+import type { DeploymentDiff } from '@kubidu/core/contract/deployments';
 import { deployment, fakeFetch } from '../../test/support/fixtures.js';
 import { formatDiff, newIdempotencyKey, rollbackErrorText, summarizeDiff, useRollback } from './useRollback.js';
 import { ApiError } from '../api/client.js';

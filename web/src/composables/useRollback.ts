@@ -5,7 +5,7 @@
  */
 import { ref, shallowRef } from 'vue';
 import { ApiError, type ApiClient } from '../api/client.js';
-import type { Deployment, DeploymentDiff, DiffField, RollbackOnly } from '../api/types.js';
+import type { DeploymentDiff, DeploymentView, DiffField, RollbackOnly } from '@kubidu/core/contract/deployments';
 
 /** One line of the "what will change" list, already in words. */
 export type DiffLine =
@@ -67,11 +67,6 @@ export const ROLLBACK_CHOICES: readonly { value: 'all' | RollbackOnly; label: st
   { value: 'config', label: 'Config only', hint: 'env and settings as they were; keep the current image' },
 ];
 
-/** The first 8 characters of an id, as shown everywhere (pure). */
-export function shortId(id: string | null | undefined): string {
-  return (id ?? '').slice(0, 8);
-}
-
 /**
  * A fresh Idempotency-Key. `crypto.randomUUID` exists only in secure contexts
  * (https or localhost), so plain-http deployments fall back to getRandomValues.
@@ -111,7 +106,7 @@ export function rollbackErrorText(err: ApiError): string {
 }
 
 /** State and actions for one dialog opening. */
-export function useRollback(target: Deployment, opts: { api: ApiClient }) {
+export function useRollback(target: DeploymentView, opts: { api: ApiClient }) {
   const { api } = opts;
   const idempotencyKey = newIdempotencyKey();
   // One key per choice: a retry of the same choice replays, another choice is another request.
@@ -142,7 +137,7 @@ export function useRollback(target: Deployment, opts: { api: ApiClient }) {
   }
 
   /** Posts the rollback; resolves the new row, or null with `error` set. */
-  async function confirm(): Promise<Deployment | null> {
+  async function confirm(): Promise<DeploymentView | null> {
     if (submitting.value) return null;
     submitting.value = true;
     error.value = null;

@@ -16,7 +16,7 @@ import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
-import type { DeployHold, Deployment } from '../../src/api/types.js';
+import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
 import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
 
 const webRoot = resolve(import.meta.dirname, '../..');
@@ -72,17 +72,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
   let projectId: string;
   const ids: { first: string; second: string; broken: string } = { first: '', second: '', broken: '' };
 
-  async function deploy(body: Record<string, unknown>, until: Deployment['status']): Promise<Deployment> {
-    const r = await stack.request<Deployment>('POST', `/api/services/${serviceId}/deployments`, user.token, body);
+  async function deploy(body: Record<string, unknown>, until: DeploymentView['status']): Promise<DeploymentView> {
+    const r = await stack.request<DeploymentView>('POST', `/api/services/${serviceId}/deployments`, user.token, body);
     expect(r.status).toBe(202);
     return waitFor(`${r.body.id} ${until}`, async () => {
-      const g = await stack.request<Deployment>('GET', `/api/deployments/${r.body.id}`, user.token);
+      const g = await stack.request<DeploymentView>('GET', `/api/deployments/${r.body.id}`, user.token);
       return g.body.status === until ? g.body : null;
     });
   }
 
-  async function history(): Promise<Deployment[]> {
-    const r = await stack.request<{ items: Deployment[] }>('GET', `/api/services/${serviceId}/deployments`, user.token);
+  async function history(): Promise<DeploymentView[]> {
+    const r = await stack.request<{ items: DeploymentView[] }>('GET', `/api/services/${serviceId}/deployments`, user.token);
     return r.body.items;
   }
 
@@ -231,7 +231,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
   });
 
   it('issue 10: the hold banner and its Release button, a bad mark and its removal, the rollback choice with its diff, a git revert', async () => {
-    const page0 = await stack.request<{ items: Deployment[]; hold: DeployHold | null }>('GET', `/api/services/${serviceId}/deployments`, user.token);
+    const page0 = await stack.request<{ items: DeploymentView[]; hold: DeployHoldView | null }>('GET', `/api/services/${serviceId}/deployments`, user.token);
     const rollbackId = page0.body.items[0].id;
     expect(page0.body.hold).toMatchObject({ rollbackId, heldBy: user.email });
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -249,7 +249,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     await page.screenshot({ path: join(artifacts, 'web-history-hold.png'), fullPage: true });
     await banner.getByRole('button', { name: 'Release hold' }).click();
     await banner.waitFor({ state: 'detached' });
-    const released = await stack.request<{ hold: DeployHold | null }>('GET', `/api/services/${serviceId}/deployments`, user.token);
+    const released = await stack.request<{ hold: DeployHoldView | null }>('GET', `/api/services/${serviceId}/deployments`, user.token);
     expect(released.body.hold).toBeNull();
     const audit = await stack.request<{ items: { action: string; actor: string }[] }>('GET', `/api/audit?serviceId=${serviceId}`, user.token);
     expect(audit.body.items[0]).toMatchObject({ action: 'DEPLOY_HOLD_RELEASED', actor: user.email });
@@ -263,7 +263,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     await second.locator('.bad-badge').waitFor();
     expect(await second.locator('.bad-reason').textContent()).toContain(`Marked bad by ${user.email}: memory leak in the cart`);
     expect(await second.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
-    const marked = await stack.request<Deployment>('GET', `/api/deployments/${ids.second}`, user.token);
+    const marked = await stack.request<DeploymentView>('GET', `/api/deployments/${ids.second}`, user.token);
     expect(marked.body).toMatchObject({ canRollback: false, bad: { reason: 'memory leak in the cart', by: user.email } });
     const refusedRollback = await stack.request<{ code: string }>('POST', `/api/deployments/${ids.second}/rollback`, user.token, {});
     expect(refusedRollback.body.code).toBe('ROLLBACK_TARGET_BAD');
@@ -271,7 +271,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     await second.getByRole('button', { name: `Unmark deployment ${short(ids.second)} as bad` }).click();
     await second.locator('.bad-badge').waitFor({ state: 'detached' });
     await second.getByRole('button', { name: /Roll back/ }).waitFor();
-    expect((await stack.request<Deployment>('GET', `/api/deployments/${ids.second}`, user.token)).body.bad).toBeNull();
+    expect((await stack.request<DeploymentView>('GET', `/api/deployments/${ids.second}`, user.token)).body.bad).toBeNull();
 
     // The rollback choice: the diff follows it, and the row says what was restored.
     await second.getByRole('button', { name: /Roll back/ }).click();
@@ -300,7 +300,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     const configId = (await top.getAttribute('data-deployment-id'))!;
     expect(await top.locator('.rollback-of').textContent()).toBe(`↩ Rollback of ${short(ids.second)} (config only)`);
     await top.locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
-    const cfg = await stack.request<Deployment & { env: { key: string; value: string | null }[] }>('GET', `/api/deployments/${configId}`, user.token);
+    const cfg = await stack.request<DeploymentView & { env: { key: string; value: string | null }[] }>('GET', `/api/deployments/${configId}`, user.token);
     expect(cfg.body).toMatchObject({ rollbackOnly: 'config', imageUrl: 'registry.example.com/shop/web:1.4.0', replicas: 2, door: 'rollback', via: 'web', reason: 'keep 1.4.0, want the cart flag back' });
     expect(cfg.body.env.map((e) => e.key)).toEqual(['DB_PASSWORD', 'FEATURE_CART', 'LOG_LEVEL']);
     await banner.waitFor(); // that rollback holds deploys again
@@ -324,7 +324,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in C
     await gitRow.locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
     // Reverting the rollback in git lifted its deploy hold; the open page hears it (no reload).
     await banner.waitFor({ state: 'detached', timeout: 10_000 });
-    expect((await stack.request<{ hold: DeployHold | null }>('GET', `/api/services/${serviceId}/deployments`, user.token)).body.hold).toBeNull();
+    expect((await stack.request<{ hold: DeployHoldView | null }>('GET', `/api/services/${serviceId}/deployments`, user.token)).body.hold).toBeNull();
     await page.screenshot({ path: join(artifacts, 'web-history-doors.png'), fullPage: true });
     const doors = await page.locator('article[data-deployment-id] .source').allTextContents();
     expect(doors).toEqual(['git', 'Rollback (web)', 'Rollback (web)', 'API', 'API', 'API']);

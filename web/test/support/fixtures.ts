@@ -3,12 +3,12 @@
  * fake `fetch` that answers by route and records every call. Not a module mock:
  * it is handed into `createApiClient({ fetch })`.
  */
-import type { Deployment } from '../../src/api/types.js';
+import type { DeploymentView } from '@kubidu/core/contract/deployments';
 
 let counter = 0;
 
 /** A deployment row with sensible defaults; ids are uuid-shaped and unique. */
-export function deployment(over: Partial<Deployment> = {}): Deployment {
+export function deployment(over: Partial<DeploymentView> = {}): DeploymentView {
   counter++;
   const hex = counter.toString(16).padStart(8, '0');
   return {

@@ -5,7 +5,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../deployments/cursor.js';
 import { ValidationError } from '@kubidu/core/errors';
-import type { AuditView } from '../../schemas.js';
+import type { AuditView } from '@kubidu/core/contract/audit';
 import { ownedProject, ownedService } from '../access/ownership.js';
 
 /** Which audit rows to list; the visibility rule (`viewerId`) is always applied. */

@@ -1,6 +1,7 @@
 /** The audit log listing (read-only: no route updates or deletes audit rows). */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditView, ErrorResponses, Pagination, Uuid } from '../../schemas.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AuditPage, AuditQuery } from '@kubidu/core/contract/audit';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { AuditRepository } from './audit-repository.js';
 
@@ -16,11 +17,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditRepository; au
       schema: {
         tags: ['audit'],
         security: [{ bearerAuth: [] }],
-        querystring: Type.Object(
-          { projectId: Type.Optional(Uuid), serviceId: Type.Optional(Uuid), ...Pagination },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ items: Type.Array(AuditView), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...ErrorResponses },
+        querystring: AuditQuery,
+        response: { 200: AuditPage, ...ErrorResponses },
       },
     },
     async (req) =>

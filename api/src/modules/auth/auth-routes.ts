@@ -2,25 +2,12 @@
  * Account routes: register, login (rate limited per IP and email), who am I,
  * and personal API tokens.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerHookHandler } from 'fastify';
-import { ErrorResponses, Text, Uuid, Timestamp } from '../../schemas.js';
+import { CreatedApiToken, CreateTokenBody, Credentials, IssuedToken, RegisterBody, Registered, UserView } from '@kubidu/core/contract/auth';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { AuthService } from './auth-service.js';
-
-const Credentials = Type.Object(
-  {
-    email: Type.String({ format: 'email', minLength: 3, maxLength: 254 }),
-    password: Text(1024, 1),
-  },
-  { additionalProperties: false },
-);
-const RegisterBody = Type.Object(
-  { email: Credentials.properties.email, password: Text(1024, 8) },
-  { additionalProperties: false },
-);
-const UserView = Type.Object({ id: Uuid, email: Type.String() });
-const IssuedToken = Type.Object({ token: Type.String(), expiresAt: Timestamp });
 
 /** What the auth routes need: the service, the auth hook, and the login rate limiter. */
 export interface AuthRoutesOptions {
@@ -38,7 +25,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         tags: ['auth'],
         summary: 'Create an account; answers with a login token',
         body: RegisterBody,
-        response: { 201: Type.Object({ user: UserView, token: Type.String(), expiresAt: Timestamp }), ...ErrorResponses },
+        response: { 201: Registered, ...ErrorResponses },
       },
     },
     async (req, reply) => reply.code(201).send(await auth.register(req.body.email, req.body.password)),
@@ -70,14 +57,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         tags: ['auth'],
         summary: 'Create a personal API token (shown once)',
         security: [{ bearerAuth: [] }],
-        body: Type.Object(
-          { name: Text(100, 1), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
-          { additionalProperties: false },
-        ),
-        response: {
-          201: Type.Object({ id: Uuid, name: Type.String(), token: Type.String(), expiresAt: Type.Union([Timestamp, Type.Null()]) }),
-          ...ErrorResponses,
-        },
+        body: CreateTokenBody,
+        response: { 201: CreatedApiToken, ...ErrorResponses },
       },
     },
     async (req, reply) => reply.code(201).send(await auth.createApiToken(currentUser(req), req.body.name, req.body.expiresInDays)),

@@ -5,7 +5,7 @@
  */
 import type { DeploymentRow } from '@kubidu/core/domain/deployment-rows';
 import type { RollbackOnly } from '@kubidu/core/domain/vocabulary';
-import type { DeploymentDiff } from '../../schemas.js';
+import type { DeploymentDiff } from '@kubidu/core/contract/deployments';
 
 /** An env entry opened for comparison (secret values never leave this module). */
 export interface OpenedEnv {

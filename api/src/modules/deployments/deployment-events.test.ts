@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeploymentEvents } from './deployment-events.js';
-import type { DeployHoldView, DeploymentView } from '../../schemas.js';
+import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
 
 const row = (id: string, status: DeploymentView['status']) => ({ id, status }) as DeploymentView;
 const tick = () => new Promise((r) => setTimeout(r, 30));

@@ -5,7 +5,7 @@
  * Polling works on every database mode, including embedded PGlite where
  * LISTEN is not available; several API replicas each poll on their own.
  */
-import type { DeployHoldView, DeploymentView } from '../../schemas.js';
+import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
 
 /** The newest rows of a service and its deploy hold (DeploymentService.recent). */
 export interface RecentState {

@@ -2,57 +2,29 @@
  * Deployment routes: deploy (what CI calls), history, one row, the rollback
  * diff, the rollback itself, and the live event stream of a service.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IdParams } from '@kubidu/core/contract/common';
 import {
-  CpuLimit,
-  ClientName,
-  DeployHoldView,
+  DeployBody,
   DeploymentDetail,
   DeploymentDiff,
+  DeploymentListQuery,
+  DeploymentPage,
   DeploymentView,
-  ConfigEnvMap,
-  EnvMap,
-  ErrorResponses,
-  IdParams,
-  ImageRef,
-  MemoryLimit,
-  Pagination,
-  Port,
-  Replicas,
-  RollbackOnly,
-  Text,
-} from '../../schemas.js';
+  DiffQuery,
+  EventStream,
+  EventsQuery,
+  MarkBadBody,
+  ReleaseAnswer,
+  RollbackBody,
+  WriteHeaders,
+} from '@kubidu/core/contract/deployments';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { DeploymentService } from './deployment-service.js';
 import type { DeploymentEvents } from './deployment-events.js';
 
 const security = [{ bearerAuth: [] }];
-const clientHeader = {
-  'x-kubidu-client': Type.Optional(
-    Type.Unsafe<'api' | 'cli' | 'web'>({ ...ClientName, description: 'Which client sends this (recorded on the row as `via`; default `api`).' }),
-  ),
-};
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ format: 'idempotency-key', description: 'Repeat a request safely: the same key returns the same row.' })),
-  ...clientHeader,
-});
-
-const DeployBody = Type.Object(
-  {
-    image: ImageRef,
-    env: Type.Optional(ConfigEnvMap),
-    secrets: Type.Optional(EnvMap),
-    port: Type.Optional(Port),
-    replicas: Type.Optional(Replicas),
-    cpuLimit: Type.Optional(CpuLimit),
-    memoryLimit: Type.Optional(MemoryLimit),
-    commitSha: Type.Optional(Type.String({ format: 'commit-sha', maxLength: 64 })),
-    commitMessage: Type.Optional(Text(10_000)),
-    reason: Type.Optional(Text(1000)),
-    override: Type.Optional(Type.Boolean({ description: 'Deploy even though a rollback holds deploys of this service (the hold stays in force).' })),
-  },
-  { additionalProperties: false },
-);
 
 /** What the deployment routes need. */
 export interface DeploymentRoutesOptions {
@@ -72,7 +44,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'Queue a deploy of an already built image',
         security,
         params: IdParams,
-        headers: IdempotencyHeaders,
+        headers: WriteHeaders,
         body: DeployBody,
         response: { 202: DeploymentView, ...ErrorResponses },
       },
@@ -92,18 +64,8 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'Deployment history, newest first',
         security,
         params: IdParams,
-        querystring: Type.Object(
-          { ...Pagination, idPrefix: Type.Optional(Type.String({ format: 'uuid-prefix', minLength: 8, maxLength: 36 })) },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            items: Type.Array(DeploymentView),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-            hold: Type.Union([DeployHoldView, Type.Null()], { description: 'The deploy hold in force, if a rollback set one' }),
-          }),
-          ...ErrorResponses,
-        },
+        querystring: DeploymentListQuery,
+        response: { 200: DeploymentPage, ...ErrorResponses },
       },
     },
     async (req) =>
@@ -124,7 +86,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'What a rollback to this deployment would change against the current one',
         security,
         params: IdParams,
-        querystring: Type.Object({ only: Type.Optional(RollbackOnly) }, { additionalProperties: false }),
+        querystring: DiffQuery,
         response: { 200: DeploymentDiff, ...ErrorResponses },
       },
     },
@@ -143,14 +105,8 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'Queue a rollback to this deployment',
         security,
         params: IdParams,
-        headers: IdempotencyHeaders,
-        body: Type.Object(
-          {
-            reason: Type.Optional(Text(1000)),
-            only: Type.Optional(Type.Unsafe<'image' | 'config'>({ ...RollbackOnly, description: '`image`: keep the current env and settings; `config`: keep the current image' })),
-          },
-          { additionalProperties: false },
-        ),
+        headers: WriteHeaders,
+        body: RollbackBody,
         response: { 202: DeploymentView, ...ErrorResponses },
       },
     },
@@ -175,7 +131,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'Release the deploy hold a rollback put on this service',
         security,
         params: IdParams,
-        response: { 200: Type.Object({ released: DeployHoldView }), ...ErrorResponses },
+        response: { 200: ReleaseAnswer, ...ErrorResponses },
       },
     },
     async (req) => deployments.release(currentUser(req), req.params.id),
@@ -189,7 +145,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
         summary: 'Mark a deployment bad: no rollback target, its image not deployable, until unmarked',
         security,
         params: IdParams,
-        body: Type.Object({ reason: Text(1000, 1) }, { additionalProperties: false }),
+        body: MarkBadBody,
         response: { 200: DeploymentView, ...ErrorResponses },
       },
     },
@@ -236,11 +192,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         summary: 'Live deployment changes (text/event-stream: `event: deployment`, `data: <Deployment>`; `event: hold`, `data: {"hold": <DeployHold> | null}` when the deploy hold is set, replaced or released)',
         security,
         params: IdParams,
-        querystring: Type.Object(
-          { access_token: Type.Optional(Type.String({ maxLength: 4096, description: 'For EventSource, which cannot set headers' })) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...ErrorResponses },
+        querystring: EventsQuery,
+        response: { 200: EventStream, ...ErrorResponses },
       },
     },
     async (req, reply) => {

@@ -5,8 +5,8 @@
  */
 import type { DeploymentRow } from '@kubidu/core/domain/deployment-rows';
 import type { HoldRow } from '@kubidu/core/domain/holds';
-import { isRollbackTarget } from '@kubidu/core/domain/rollbacks';
-import type { DeployHoldView, DeploymentView } from '../../schemas.js';
+import { canRollback } from '@kubidu/core/contract/rollback-rule';
+import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
 
 /** The API view of a row: ISO dates, plus the two flags the history needs. */
 export function toDeploymentView(r: DeploymentRow, currentId: string | null): DeploymentView {
@@ -34,7 +34,7 @@ export function toDeploymentView(r: DeploymentRow, currentId: string | null): De
     startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
     isCurrent: r.id === currentId,
-    canRollback: isRollbackTarget(r, currentId),
+    canRollback: canRollback({ status: r.status, isCurrent: r.id === currentId, markedBad: r.markedBadAt !== null }),
     bad: r.markedBadAt ? { reason: r.badReason ?? '', by: r.markedBadBy ?? '', at: r.markedBadAt.toISOString() } : null,
     rollbackOnly: r.rollbackOnly,
     via: r.via,

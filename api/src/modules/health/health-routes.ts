@@ -4,18 +4,19 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DatabaseUnavailableError } from '@kubidu/core/errors';
-import { ErrorResponses } from '../../schemas.js';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
+import { Liveness, Readiness } from '@kubidu/core/contract/ops';
 
 /** `/healthz` and `/readyz`; `ready` is the database check. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ready: () => Promise<boolean> }> = async (app, opts) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }), ...ErrorResponses } } },
+    { schema: { tags: ['health'], response: { 200: Liveness, ...ErrorResponses } } },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ready') }), ...ErrorResponses } } },
+    { schema: { tags: ['health'], response: { 200: Readiness, ...ErrorResponses } } },
     async () => {
       if (!(await opts.ready())) throw new DatabaseUnavailableError();
       return { status: 'ready' as const };

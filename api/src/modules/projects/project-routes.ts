@@ -1,6 +1,8 @@
 /** Project and service routes; ownership is enforced by ProjectService. */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DnsLabel, ErrorResponses, IdParams, Port, ProjectView, ServiceView, Text } from '../../schemas.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IdParams } from '@kubidu/core/contract/common';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
+import { CreateProjectBody, CreateServiceBody, ProjectList, ProjectView, ServiceList, ServiceView } from '@kubidu/core/contract/projects';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { ProjectService } from './project-service.js';
 
@@ -15,7 +17,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService
 
   app.get(
     '/api/projects',
-    { schema: { tags: ['projects'], security, response: { 200: Type.Object({ items: Type.Array(ProjectView) }), ...ErrorResponses } } },
+    { schema: { tags: ['projects'], security, response: { 200: ProjectList, ...ErrorResponses } } },
     async (req) => ({ items: await projects.listProjects(currentUser(req)) }),
   );
 
@@ -25,7 +27,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService
       schema: {
         tags: ['projects'],
         security,
-        body: Type.Object({ name: Text(100, 1), slug: Type.Optional(DnsLabel) }, { additionalProperties: false }),
+        body: CreateProjectBody,
         response: { 201: ProjectView, ...ErrorResponses },
       },
     },
@@ -45,7 +47,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService
         tags: ['services'],
         security,
         params: IdParams,
-        body: Type.Object({ name: DnsLabel, port: Type.Optional(Port) }, { additionalProperties: false }),
+        body: CreateServiceBody,
         response: { 201: ServiceView, ...ErrorResponses },
       },
     },
@@ -55,7 +57,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService
 
   app.get(
     '/api/projects/:id/services',
-    { schema: { tags: ['services'], security, params: IdParams, response: { 200: Type.Object({ items: Type.Array(ServiceView) }), ...ErrorResponses } } },
+    { schema: { tags: ['services'], security, params: IdParams, response: { 200: ServiceList, ...ErrorResponses } } },
     async (req) => ({ items: await projects.listServices(currentUser(req), req.params.id) }),
   );
 

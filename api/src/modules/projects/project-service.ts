@@ -5,7 +5,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { ConflictError, ValidationError, pgCode } from '@kubidu/core/errors';
-import type { ProjectView, ServiceView } from '../../schemas.js';
+import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import { DNS_LABEL } from '../../validation/formats.js';
 import type { AuditWriter } from '@kubidu/core/domain/audit';
 import type { AuthUser } from '../auth/auth-service.js';

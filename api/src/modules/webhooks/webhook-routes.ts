@@ -10,7 +10,8 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { KubiduError, UnauthorizedError, ValidationError } from '@kubidu/core/errors';
-import { ErrorResponses } from '../../schemas.js';
+import { ErrorResponses } from '@kubidu/core/contract/errors';
+import { WebhookAnswer } from '@kubidu/core/contract/ops';
 import { parseWebhookEvent, verifyWebhook, WebhookPayloadError } from './webhook-verify.js';
 
 /** Options of webhookRoutes (the lead wires them in app.ts). */
@@ -32,12 +33,6 @@ export class WebhooksDisabledError extends KubiduError {
   }
 }
 
-const Answer = Type.Object({
-  accepted: Type.Boolean(),
-  provider: Type.String(),
-  message: Type.String(),
-});
-
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (app, opts) => {
   const bodyLimit = opts.bodyLimit ?? 25 * 1024 * 1024;
   // Scoped to this plugin: every content type arrives as the raw Buffer the signature covers.
@@ -52,7 +47,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       schema: {
         tags: ['webhooks'],
         summary: 'Push webhook from GitHub, GitLab or Gitea/Gogs for the manifests repo',
-        response: { 200: Answer, 202: Answer, ...ErrorResponses },
+        response: { 200: WebhookAnswer, 202: WebhookAnswer, ...ErrorResponses },
       },
     },
     async (req, reply) => {

@@ -1,5 +1,5 @@
 /** `kubidu audit`: the audit log of the linked service (or --project/--service; nothing linked: all yours). */
-import type { AuditRow } from '../../lib/api-types.js';
+import type { AuditView } from '@kubidu/core/contract/audit';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { findLink } from '../../lib/link-file.js';
 import { printJson } from '../../lib/output.js';
@@ -21,7 +21,7 @@ export async function run(args: AuditArgs, deps: Deps): Promise<void> {
     query.serviceId = svc.id;
   } else if (args.project) query.projectId = (await resolveProject(api, args.project)).id;
   const limit = Math.max(1, args.limit ?? 50);
-  const rows: AuditRow[] = [];
+  const rows: AuditView[] = [];
   let cursor: string | undefined;
   while (rows.length < limit) {
     const page = await api.listAudit({ ...query, limit: Math.min(100, limit - rows.length), cursor });

@@ -1,5 +1,5 @@
 /** `kubidu deploy --image REF`: queues a deployment of the linked (or given) service. */
-import type { CreateDeploymentBody } from '../../lib/api-types.js';
+import type { DeployBody } from '@kubidu/core/contract/deployments';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { UsageError } from '../../lib/errors.js';
 import { followDeployment } from '../../lib/follow.js';
@@ -24,12 +24,12 @@ export interface DeployArgs extends GlobalArgs, ServiceFlags {
 }
 
 /** Builds the request body from flags (pure; unit-tested). */
-export function deployBody(args: DeployArgs): CreateDeploymentBody {
+export function deployBody(args: DeployArgs): DeployBody {
   const env = parseKeyValues(args.env, 'env');
   const secrets = parseKeyValues(args.secret, 'secret');
   const both = Object.keys(env).filter((k) => Object.hasOwn(secrets, k));
   if (both.length) throw new UsageError(`${both.join(', ')} given as both --env and --secret`);
-  const body: CreateDeploymentBody = { image: args.image };
+  const body: DeployBody = { image: args.image };
   if (Object.keys(env).length) body.env = env;
   if (Object.keys(secrets).length) body.secrets = secrets;
   if (args.port !== undefined) body.port = wholeNumber(args.port, 'port');

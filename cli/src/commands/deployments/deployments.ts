@@ -1,5 +1,5 @@
 /** `kubidu deployments` (alias `ls`): the service's history, newest first. */
-import type { DeployHold, Deployment } from '../../lib/api-types.js';
+import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { formatDeploymentsTable, formatHold } from '../../lib/format-deployment.js';
 import { printJson } from '../../lib/output.js';
@@ -15,9 +15,9 @@ export async function run(args: DeploymentsArgs, deps: Deps): Promise<void> {
   const { api, out } = await openSession(args, deps);
   const service = await resolveService(api, args, deps.cwd);
   const limit = Math.max(1, args.limit ?? 20);
-  const rows: Deployment[] = [];
+  const rows: DeploymentView[] = [];
   let cursor: string | undefined;
-  let hold: DeployHold | null = null;
+  let hold: DeployHoldView | null = null;
   while (rows.length < limit) {
     const page = await api.listDeployments(service.id, { limit: Math.min(100, limit - rows.length), cursor });
     rows.push(...page.items);

@@ -3,7 +3,7 @@
  * know the service. Flags take names or ids; on a terminal, missing ones are
  * chosen from a list.
  */
-import type { Project, Service } from '../../lib/api-types.js';
+import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError, UsageError } from '../../lib/errors.js';
 import { writeLink } from '../../lib/link-file.js';
@@ -16,8 +16,8 @@ export interface LinkArgs extends GlobalArgs, ServiceFlags {}
 /** Resolves project + service and writes the link file. */
 export async function run(args: LinkArgs, deps: Deps): Promise<void> {
   const { api } = await openSession(args, deps);
-  let project: Project;
-  let service: Service;
+  let project: ProjectView;
+  let service: ServiceView;
   if (args.service && isUuid(args.service)) {
     service = await api.getService(args.service);
     project = await api.getProject(service.projectId);

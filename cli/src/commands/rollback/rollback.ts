@@ -5,7 +5,9 @@
  * roll back and optionally follows the new deployment.
  */
 import { randomUUID } from 'node:crypto';
-import type { Deployment, DeploymentDetail, RollbackOnly, Service } from '../../lib/api-types.js';
+import type { DeploymentDetail, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
+import type { ServiceView } from '@kubidu/core/contract/projects';
+import { rollbackRefusal } from '@kubidu/core/contract/rollback-rule';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError, RefusedError } from '../../lib/errors.js';
 import { followDeployment } from '../../lib/follow.js';
@@ -24,22 +26,30 @@ export interface RollbackArgs extends GlobalArgs, ServiceFlags {
   timeout?: number;
 }
 
-/** Why a target cannot be rolled back to, judged from its row (before asking a pointless question). */
-export function rollbackBlocker(target: Pick<Deployment, 'status' | 'isCurrent' | 'canRollback' | 'bad'>): CliError | undefined {
+/** Why a target cannot be rolled back to, judged from its row by the API's rule (before asking a pointless question). */
+export function rollbackBlocker(target: Pick<DeploymentView, 'status' | 'isCurrent' | 'canRollback' | 'bad'>): CliError | undefined {
   if (target.canRollback) return undefined;
-  if (target.bad) return new CliError('ROLLBACK_TARGET_BAD', `Cannot rollback to a deployment marked bad (${target.bad.reason}); unmark it first`);
-  if (target.isCurrent) return new CliError('ROLLBACK_TARGET_CURRENT', 'This deployment is already the current one');
-  if (target.status === 'FAILED') return new CliError('ROLLBACK_TARGET_INVALID', 'Cannot rollback to a failed deployment');
-  return new CliError('ROLLBACK_TARGET_INVALID', `Cannot rollback to a deployment that is ${target.status}`);
+  switch (rollbackRefusal({ status: target.status, isCurrent: target.isCurrent, markedBad: Boolean(target.bad) })) {
+    case 'ROLLBACK_TARGET_BAD':
+      return new CliError('ROLLBACK_TARGET_BAD', `Cannot rollback to a deployment marked bad (${target.bad?.reason ?? ''}); unmark it first`);
+    case 'ROLLBACK_TARGET_CURRENT':
+      return new CliError('ROLLBACK_TARGET_CURRENT', 'This deployment is already the current one');
+    case 'ROLLBACK_TARGET_INVALID':
+      if (target.status === 'FAILED') return new CliError('ROLLBACK_TARGET_INVALID', 'Cannot rollback to a failed deployment');
+      return new CliError('ROLLBACK_TARGET_INVALID', `Cannot rollback to a deployment that is ${target.status}`);
+    case null:
+      // The row is stale (it changed since it was listed): let the API judge.
+      return undefined;
+  }
 }
 
 /** Runs the rollback flow. */
 export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
   const { api } = await openSession(args, deps);
-  let servicePromise: Promise<Service> | undefined;
+  let servicePromise: Promise<ServiceView> | undefined;
   const service = () => (servicePromise ??= resolveService(api, args, deps.cwd));
 
-  let target: Deployment;
+  let target: DeploymentView;
   if (args.deploymentId) target = await resolveDeployment(api, args.deploymentId, service);
   else {
     const svc = await service();

@@ -1,5 +1,5 @@
 /** `kubidu status [deployment-id]`: one deployment in detail (default: the current one, else the newest). */
-import type { DeploymentDetail } from '../../lib/api-types.js';
+import type { DeploymentDetail } from '@kubidu/core/contract/deployments';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError } from '../../lib/errors.js';
 import { colorStatus, deploymentMessage, doorLabel, revertLabel } from '../../lib/format-deployment.js';

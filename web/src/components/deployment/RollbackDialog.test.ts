@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createApiClient } from '../../api/client.js';
 import { apiKey } from '../../api/inject.js';
-import type { DeploymentDiff } from '../../api/types.js';
+import type { DeploymentDiff } from '@kubidu/core/contract/deployments';
 import { deployment, fakeFetch, type Route } from '../../../test/support/fixtures.js';
 import RollbackDialog from './RollbackDialog.vue';
 

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
-import { DEPLOYMENT_STATUSES } from '../../api/types.js';
+import { DEPLOYMENT_STATUSES } from '@kubidu/core/contract/deployments';
 import StatusBadge from './StatusBadge.vue';
 
 describe('StatusBadge', () => {

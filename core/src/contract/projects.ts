@@ -1,0 +1,40 @@
+/** Projects and services on the wire: the views, and the bodies that create them. */
+import { Type, type Static } from 'typebox';
+import { DnsLabel, Port, Text, Timestamp, Uuid } from './common.js';
+
+/** Contract "Project". */
+export const ProjectView = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), ownerId: Uuid, createdAt: Timestamp });
+/** The static type of ProjectView. */
+export type ProjectView = Static<typeof ProjectView>;
+
+/** Contract "Service" (with its project's slug, for manifests paths). */
+export const ServiceView = Type.Object({
+  id: Uuid,
+  projectId: Uuid,
+  name: Type.String(),
+  port: Type.Integer(),
+  createdAt: Timestamp,
+  projectSlug: Type.String(),
+});
+/** The static type of ServiceView. */
+export type ServiceView = Static<typeof ServiceView>;
+
+/** `GET /api/projects`. */
+export const ProjectList = Type.Object({ items: Type.Array(ProjectView) });
+/** The static type of ProjectList. */
+export type ProjectList = Static<typeof ProjectList>;
+
+/** `GET /api/projects/:id/services`. */
+export const ServiceList = Type.Object({ items: Type.Array(ServiceView) });
+/** The static type of ServiceList. */
+export type ServiceList = Static<typeof ServiceList>;
+
+/** Body of `POST /api/projects`; the slug defaults to one made from the name. */
+export const CreateProjectBody = Type.Object({ name: Text(100, 1), slug: Type.Optional(DnsLabel) }, { additionalProperties: false });
+/** The static type of CreateProjectBody. */
+export type CreateProjectBody = Static<typeof CreateProjectBody>;
+
+/** Body of `POST /api/projects/:id/services`. */
+export const CreateServiceBody = Type.Object({ name: DnsLabel, port: Type.Optional(Port) }, { additionalProperties: false });
+/** The static type of CreateServiceBody. */
+export type CreateServiceBody = Static<typeof CreateServiceBody>;
