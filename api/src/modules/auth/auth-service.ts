@@ -9,6 +9,7 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiTokenEntity, UserEntity } from '@kubidu/core/db/entities';
 import { ConflictError, UnauthorizedError, pgCode } from '@kubidu/core/errors';
 import type { AuditWriter } from '@kubidu/core/domain/audit';
+import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
 import { hashPassword, verifyPassword } from './password.js';
 
 /** The caller as routes see it. */
@@ -70,7 +71,7 @@ export class AuthService {
       user = await this.deps.ds.transaction(async (em) => {
         const res = await em.insert(UserEntity, { email: normalized, passwordHash });
         const id = res.identifiers[0].id as string;
-        await this.deps.audit.append(em, { actorId: id, actor: normalized, action: 'USER_REGISTERED', data: {} });
+        await this.deps.audit.append(em, { actorId: id, actor: normalized, action: AUDIT_ACTIONS.userRegistered, data: {} });
         return { id, email: normalized };
       });
     } catch (err) {
@@ -102,7 +103,7 @@ export class AuthService {
       await this.deps.audit.append(em, {
         actorId: user.id,
         actor: user.email,
-        action: 'TOKEN_CREATED',
+        action: AUDIT_ACTIONS.tokenCreated,
         data: { tokenId, name, expiresAt: expiresAt?.toISOString() ?? null },
       });
       return tokenId;

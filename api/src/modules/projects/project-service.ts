@@ -8,6 +8,7 @@ import { ConflictError, ValidationError, pgCode } from '@kubidu/core/errors';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import { DNS_LABEL } from '../../validation/formats.js';
 import type { AuditWriter } from '@kubidu/core/domain/audit';
+import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
 import type { AuthUser } from '../auth/auth-service.js';
 import { ownedProject, ownedService, type ProjectRow, type ServiceRow } from '../access/ownership.js';
 
@@ -58,7 +59,7 @@ export class ProjectService {
         await this.deps.audit.append(em, {
           actorId: user.id,
           actor: user.email,
-          action: 'PROJECT_CREATED',
+          action: AUDIT_ACTIONS.projectCreated,
           projectId: row.id,
           data: { name, slug: finalSlug },
         });
@@ -93,7 +94,7 @@ export class ProjectService {
         await this.deps.audit.append(em, {
           actorId: user.id,
           actor: user.email,
-          action: 'SERVICE_CREATED',
+          action: AUDIT_ACTIONS.serviceCreated,
           projectId,
           serviceId: row.id,
           data: { name, port },
