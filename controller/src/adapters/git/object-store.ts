@@ -68,6 +68,12 @@ export class ObjectStore {
   /** Remembers a tree we created so the next commit on top of it needs no read. */
   remember(obj: RawObject) {
     if (obj.type !== 'tree') return;
+    // A tree made again (a rollback rebuilds an earlier version) is counted once: drop the old entry first.
+    const old = this.rawTrees.get(obj.oid);
+    if (old) {
+      this.rawBytes -= old.length;
+      this.rawTrees.delete(obj.oid);
+    }
     this.rawTrees.set(obj.oid, obj.content);
     this.rawBytes += obj.content.length;
     // Bounded by count and by bytes: a 10,000-entry folder is ~360 KB per version.
