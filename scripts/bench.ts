@@ -41,7 +41,7 @@ import { encodeCursor } from '../api/src/modules/deployments/cursor.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../controller/src/start.js';
 import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
-import { startArgoTestServer, type ArgoTestServer, type LoggedRequest } from '../controller/test/support/argocd-server.js';
+import { startArgoTestServer, INSTANT_ARGO_DELAYS, type ArgoTestServer, type LoggedRequest } from '../test-support/argocd-server.js';
 import { benchDir, benchSize, ensureBenchRepo, serviceName, stats, PROJECT, type Row as GitRow, type Stats } from './bench-git.js';
 
 const execFileAsync = promisify(execFile);
@@ -189,6 +189,9 @@ async function startStack(o: BenchOptions, services: number, mode: { argo: boole
         targetRevision: 'main',
         automated: true,
       })),
+      // The bench measures Kubidu, not Argo CD's latencies: no waiting and no periodic poll of
+      // every app (the refresh still reconciles and auto-syncs, as Argo CD does).
+      delays: INSTANT_ARGO_DELAYS,
     });
     const reqs = argo.requests;
     const push = reqs.push.bind(reqs);

@@ -19,8 +19,8 @@ import {
   ArgoSyncWindowError,
   ArgoUnavailableError,
 } from '../../src/adapters/argocd/errors.js';
-import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
-import { startManifestsRemote, type ManifestsRemote } from '../support/argocd-git-fixture.js';
+import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
+import { startManifestsRemote, type ManifestsRemote } from '../../../test-support/argocd-git-fixture.js';
 
 let remote: ManifestsRemote;
 let s: ArgoTestServer;

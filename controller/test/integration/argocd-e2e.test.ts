@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
+import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 
 interface Row {

@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArgoClient } from '../../src/adapters/argocd/client.js';
 import { createSyncStep, type SyncStepInput } from '../../src/steps/sync-step.js';
-import { startArgoTestServer, type ArgoTestServer, type ArgoTestServerOptions } from '../support/argocd-server.js';
-import { startManifestsRemote, type ManifestsRemote } from '../support/argocd-git-fixture.js';
+import { startArgoTestServer, type ArgoTestServer, type ArgoTestServerOptions } from '../../../test-support/argocd-server.js';
+import { startManifestsRemote, type ManifestsRemote } from '../../../test-support/argocd-git-fixture.js';
 
 let remote: ManifestsRemote;
 let argo: ArgoTestServer | undefined;
