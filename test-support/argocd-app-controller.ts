@@ -142,7 +142,8 @@ export function createAppController(d: Deps): AppController {
       return;
     }
     const applied = rendered.get(name)?.revision;
-    const synced = applied !== undefined && (await d.repo.treeOf(repoURL, applied, spec.path)) === (await d.repo.treeOf(repoURL, tip, spec.path));
+    const [appliedTree, tipTree] = applied === undefined ? [undefined, ''] : await d.repo.treesOf(repoURL, [applied, tip], spec.path);
+    const synced = applied !== undefined && appliedTree === tipTree;
     status.sync = { status: synced ? 'Synced' : 'OutOfSync', revision: tip, comparedTo: { source: { ...app.spec!.source }, destination: { ...app.spec!.destination } } };
     delete status.conditions;
     const pending = pendingHealth.get(name);
@@ -240,7 +241,8 @@ export function createAppController(d: Deps): AppController {
 
   function startForeignOperation(name: string) {
     const app = d.apps.get(name)!;
-    const op: ArgoOperation = { sync: { revision: app.status?.sync?.revision ?? '' }, initiatedBy: { automated: true }, info: [{ name: 'Reason', value: 'Auto-sync' }] };
+    // Someone else's operation on what is deployed now (a self-heal, a person's resync).
+    const op: ArgoOperation = { sync: { revision: rendered.get(name)?.revision ?? '' }, initiatedBy: { automated: true }, info: [{ name: 'Reason', value: 'Auto-sync' }] };
     app.operation = op;
     const state: ArgoOperationState = { phase: 'Running', message: 'waiting for healthy state of apps/Deployment/web', operation: op, startedAt: ts() };
     app.status!.operationState = state;

@@ -27,8 +27,8 @@ export interface RenderedApp {
 export interface RepoServer {
   /** Fetches the remote and resolves a branch, tag, HEAD or full sha to a commit sha. */
   resolve(repoURL: string, revision: string): Promise<string>;
-  /** The git tree id of `path` at `sha` (what decides Synced vs OutOfSync), or '' when it is absent. */
-  treeOf(repoURL: string, sha: string, path: string): Promise<string>;
+  /** The git tree ids of `path` at each sha (what decides Synced vs OutOfSync); '' where it is absent. */
+  treesOf(repoURL: string, shas: string[], path: string): Promise<string[]>;
   render(repoURL: string, path: string, sha: string): Promise<RenderedApp>;
   stop(): Promise<void>;
 }
@@ -44,7 +44,6 @@ const errText = (err: unknown) => {
 /** Builds a repo server with its own cache folder (removed by stop()). */
 export function createRepoServer(): RepoServer {
   const caches = new Map<string, Promise<string>>();
-  const fetches = new Map<string, Promise<void>>();
   let cacheRoot: Promise<string> | undefined;
 
   const isLocalBare = (repo: string) => existsSync(join(repo, 'HEAD'));
@@ -66,16 +65,35 @@ export function createRepoServer(): RepoServer {
     return dir;
   }
 
-  /** One fetch at a time per remote (git locks refs); a fetch asked for while one runs shares it. */
+  /**
+   * One fetch at a time per remote (git locks refs). A caller that arrives while a fetch runs
+   * waits for the next one (which sees everything pushed before the caller asked); all callers
+   * that arrive meanwhile share that next fetch.
+   */
+  const running = new Map<string, Promise<void>>();
+  const queued = new Map<string, Promise<void>>();
   async function fetch(repo: string): Promise<string> {
     const dir = await gitDir(repo);
     if (dir === repo) return dir;
-    let f = fetches.get(repo);
-    if (!f) {
-      f = run('git', ['-C', dir, 'fetch', '--quiet', '--prune', 'origin']).then(() => undefined).finally(() => fetches.delete(repo));
-      fetches.set(repo, f);
+    const start = () => {
+      const f = run('git', ['-C', dir, 'fetch', '--quiet', '--prune', 'origin']).then(() => undefined).finally(() => running.delete(repo));
+      running.set(repo, f);
+      return f;
+    };
+    const current = running.get(repo);
+    if (!current) {
+      await start();
+      return dir;
     }
-    await f;
+    let next = queued.get(repo);
+    if (!next) {
+      next = current.catch(() => undefined).then(() => {
+        queued.delete(repo);
+        return start();
+      });
+      queued.set(repo, next);
+    }
+    await next;
     return dir;
   }
 
@@ -105,9 +123,12 @@ export function createRepoServer(): RepoServer {
       throw new RepoServerError(`unable to resolve '${rev}' to a commit SHA`);
     },
 
-    async treeOf(repo, sha, path) {
+    async treesOf(repo, shas, path) {
       const dir = await gitDir(repo);
-      return git(dir, 'rev-parse', '--verify', '--quiet', `${sha}:${path}`).catch(() => '');
+      // One git call for all; a revision without the path prints its own spec back (absent).
+      const out = await run('git', ['--git-dir', dir, 'rev-parse', ...shas.map((sha) => `${sha}:${path}`)]).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
+      const lines = out.trim().split('\n');
+      return shas.map((sha, i) => (/^[0-9a-f]{40}$/.test(lines[i] ?? '') ? lines[i] : ''));
     },
 
     async render(repo, path, sha) {

@@ -90,7 +90,7 @@ export interface ArgoTestServer {
   requests: LoggedRequest[];
   /** Contract violations seen (requests the real Argo CD would refuse, or bad answers of this server). */
   violations: string[];
-  /** The delays in force (defaults merged with the test's). */
+  /** The delays in force (defaults merged with the test's); a test may change them while it runs. */
   delays: ArgoDelays;
   setFailure(mode: ArgoFailureMode, opts?: FailureOptions): void;
   /** Makes every session issued so far invalid (the next use gets 401). */
@@ -267,8 +267,10 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
           remaining--;
           controller.startForeignOperation(params.name);
         }
+        const busy = () => new HttpError(400, GRPC.FailedPrecondition, 'another operation is already in progress');
+        if (app.operation) throw busy();
         const revision = await resolve(spec, sync.revision);
-        if (app.operation) throw new HttpError(400, GRPC.FailedPrecondition, 'another operation is already in progress');
+        if (app.operation) throw busy(); // another one may have started while the revision resolved
         const operation: ArgoOperation = {
           sync: { revision, ...(sync.prune ? { prune: true } : {}), ...(sync.syncOptions?.items?.length ? { syncOptions: sync.syncOptions.items } : {}) },
           initiatedBy: { username: user },
