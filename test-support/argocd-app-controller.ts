@@ -128,7 +128,7 @@ export function createAppController(d: Deps): AppController {
   async function reconcileNow(name: string): Promise<void> {
     const app = d.apps.get(name);
     const spec = d.specs.get(name);
-    if (!app || !spec) return;
+    if (!app || !spec || stopped) return;
     const repoURL = d.repoFor(name);
     const status = app.status!;
     let tip: string;
@@ -259,8 +259,15 @@ export function createAppController(d: Deps): AppController {
 
   // The periodic reconcile of every app (Argo CD's timeout.reconciliation).
   if (d.delays.pollMs > 0) {
+    const polling = new Set<string>(); // a slow reconcile is not queued again behind itself
     const poll = setInterval(() => {
-      for (const name of d.apps.keys()) void serial(name, () => reconcileNow(name)).catch((err) => d.onCrash(`poll crashed: ${(err as Error).message}`));
+      for (const name of d.apps.keys()) {
+        if (polling.has(name)) continue;
+        polling.add(name);
+        void serial(name, () => reconcileNow(name))
+          .catch((err) => d.onCrash(`poll crashed: ${(err as Error).message}`))
+          .finally(() => polling.delete(name));
+      }
     }, d.delays.pollMs);
     poll.unref();
     timers.add(poll);

@@ -115,7 +115,7 @@ describe('operationState after a sync request', () => {
   });
 
   it('then Running (startedAt, no finishedAt), then Succeeded with finishedAt and the revision', async () => {
-    const s = await start({ delays: { pickupMs: 300, syncMs: 1500 } });
+    const s = await start({ delays: { pickupMs: 300, syncMs: 3000 } });
     const sha = await remote.commitImage('shop', 'api', 'registry.example.com/shop/api:op-2');
     expect((await call(s, 'POST', '/api/v1/applications/shop-api/sync', { name: 'shop-api', revision: sha })).status).toBe(200);
     const seen = await watch(s, 'shop-api', (a) => a.status?.operationState?.phase === 'Succeeded');
