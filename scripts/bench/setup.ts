@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import { createEmptyDatabase } from '../../test-support/postgres.js';
 import { openDatabase } from '@kubidu/core/db/data-source';
 import { startGitHttpServer, type GitHttpServer } from '../../controller/test/support/git-http-server.js';
-import { startArgoTestServer, type ArgoTestServer, type LoggedRequest } from '../../controller/test/support/argocd-server.js';
+import { startArgoTestServer, INSTANT_ARGO_DELAYS, type ArgoTestServer, type LoggedRequest } from '../../test-support/argocd-server.js';
 import { benchDir, ensureBenchRepo, serviceName, PROJECT } from '../bench-git.js';
 import type { BenchOptions } from './options.js';
 import { PushRecorder } from './push-recorder.js';
@@ -80,6 +80,9 @@ async function startArgo(bare: string, services: number, arrivals: Stack['argoAr
       targetRevision: 'main',
       automated: true,
     })),
+    // The bench measures Kubidu, not Argo CD's latencies: no waiting and no periodic poll of
+    // every app (the refresh still reconciles and auto-syncs, as Argo CD does).
+    delays: INSTANT_ARGO_DELAYS,
   });
   const reqs = argo.requests;
   const push = reqs.push.bind(reqs);

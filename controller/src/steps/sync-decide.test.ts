@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, isRelevantOperation, type SyncExpectation } from './sync-decide.js';
+import { decide, isRelevantOperation, staleHealthReason, type SyncExpectation } from './sync-decide.js';
 import type { ArgoApplication } from '../adapters/argocd/types.js';
 
 const SHA = 'a'.repeat(40);
@@ -17,7 +17,7 @@ function app(op: Record<string, unknown> | undefined, health?: string, healthMes
     },
   };
 }
-const obs = (a: ArgoApplication, extra: Partial<{ elapsedMs: number; degradedForMs: number; revisionContainsCommit: boolean }> = {}) => ({ app: a, elapsedMs: 1000, degradedForMs: 0, ...extra });
+const obs = (a: ArgoApplication, extra: Partial<{ elapsedMs: number; degradedForMs: number; revisionContainsCommit: boolean; comparedRevisionContainsCommit: boolean }> = {}) => ({ app: a, elapsedMs: 1000, degradedForMs: 0, ...extra });
 const succeeded = (rev = SHA) => ({ phase: 'Succeeded', operation: { info: ours }, syncResult: { revision: rev } });
 
 describe('decide', () => {
@@ -78,6 +78,51 @@ describe('decide', () => {
   it('a terminal Argo CD answer wins over the deadline', () => {
     const d = decide(obs(app({ phase: 'Failed', message: 'hook failed', operation: { info: ours } }), { elapsedMs: 999_999 }), exp);
     expect(d.message).toContain('hook failed');
+  });
+});
+
+describe('decide: the stale window after a sync', () => {
+  // What Argo CD shows between the end of our operation and the reconcile that follows it:
+  // operationState Succeeded on the new revision, but sync and health still of the old one.
+  const OLD = 'e'.repeat(40);
+  const finished = { ...succeeded(), startedAt: '2026-01-01T10:00:01Z', finishedAt: '2026-01-01T10:00:03Z' };
+  const at = (sync: Record<string, unknown>, reconciledAt: string | undefined, health = 'Healthy'): ArgoApplication => ({
+    status: { operationState: finished as any, sync: sync as any, health: { status: health }, reconciledAt },
+  });
+
+  it('waits on the previous revision\'s Healthy: not reconciled since the operation finished', () => {
+    const stale = at({ status: 'Synced', revision: OLD }, '2026-01-01T10:00:02Z');
+    const d = decide(obs(stale, { revisionContainsCommit: true }), exp);
+    expect(d.decision).toBe('wait');
+    expect(d.message).toContain('not reconciled since the sync finished');
+    expect(decide(obs(at({ status: 'Synced', revision: SHA }, undefined), { revisionContainsCommit: true }), exp).decision).toBe('wait');
+  });
+
+  it('waits when the reconcile already saw the new commit but the app is still OutOfSync, or Synced to the old revision', () => {
+    expect(decide(obs(at({ status: 'OutOfSync', revision: SHA }, '2026-01-01T10:00:03Z'), { revisionContainsCommit: true }), exp).decision).toBe('wait');
+    // Same second as finishedAt (second precision) but the compared revision is the old one.
+    expect(decide(obs(at({ status: 'Synced', revision: OLD }, '2026-01-01T10:00:03Z'), { revisionContainsCommit: true, comparedRevisionContainsCommit: false }), exp).decision).toBe('wait');
+  });
+
+  it('does not fail on a stale Degraded of the previous revision', () => {
+    const d = decide(obs(at({ status: 'Synced', revision: OLD }, '2026-01-01T10:00:02Z', 'Degraded'), { revisionContainsCommit: true, degradedForMs: 120_000 }), exp);
+    expect(d.decision).toBe('wait');
+  });
+
+  it('running once reconciled: Synced to the synced revision, or to a later one that contains the commit', () => {
+    expect(decide(obs(at({ status: 'Synced', revision: SHA }, '2026-01-01T10:00:03Z'), { revisionContainsCommit: true }), exp)).toMatchObject({ decision: 'running', revision: SHA });
+    expect(decide(obs(at({ status: 'Synced', revision: LATER }, '2026-01-01T10:00:05Z'), { revisionContainsCommit: true, comparedRevisionContainsCommit: true }), exp)).toMatchObject({ decision: 'running', revision: SHA });
+    expect(decide(obs(at({ status: 'Synced', revision: LATER }, '2026-01-01T10:00:05Z'), { revisionContainsCommit: true }), exp).decision).toBe('wait');
+  });
+
+  it('past the deadline in the stale window: failed, not running', () => {
+    const d = decide(obs(at({ status: 'Synced', revision: OLD }, '2026-01-01T10:00:02Z'), { revisionContainsCommit: true, elapsedMs: 300_000 }), exp);
+    expect(d.decision).toBe('failed');
+  });
+
+  it('staleHealthReason names what is missing', () => {
+    expect(staleHealthReason(at({ status: 'Synced', revision: OLD }, '2026-01-01T10:00:03Z'), SHA, {})).toBe('health is for eeeeeeeeeeee');
+    expect(staleHealthReason(at({ status: 'Synced', revision: SHA }, '2026-01-01T10:00:03Z'), SHA, {})).toBeUndefined();
   });
 });
 

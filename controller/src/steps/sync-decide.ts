@@ -20,6 +20,11 @@ export interface SyncObservation {
   degradedForMs: number;
   /** Whether the revision the operation reports is the commit or a descendant; undefined until checked. */
   revisionContainsCommit?: boolean;
+  /**
+   * Whether `status.sync.revision` (the revision health was computed for) contains the commit,
+   * when it differs from the operation's revision (a later push); undefined until checked.
+   */
+  comparedRevisionContainsCommit?: boolean;
 }
 
 /** What Kubidu is waiting for. */
@@ -61,6 +66,23 @@ export function syncedRevisionOf(app: ArgoApplication): string | undefined {
   return op?.syncResult?.revision || op?.syncResult?.revisions?.[0] || app.status?.sync?.revision || undefined;
 }
 
+/**
+ * Why `status.health` does not yet describe the synced revision, or undefined when it does.
+ * Argo CD updates sync and health only at the reconcile after an operation ends; until then
+ * they still describe the previous revision (often a Healthy that is not ours). The health
+ * counts once the app was reconciled since the operation finished (what `argocd app wait`
+ * checks) and is Synced to a revision that contains the commit.
+ */
+export function staleHealthReason(app: ArgoApplication, revision: string, obs: Pick<SyncObservation, 'comparedRevisionContainsCommit'>): string | undefined {
+  const finishedAt = app.status?.operationState?.finishedAt;
+  const reconciledAt = app.status?.reconciledAt;
+  if (finishedAt && (!reconciledAt || Date.parse(reconciledAt) < Date.parse(finishedAt))) return 'not reconciled since the sync finished';
+  const sync = app.status?.sync;
+  if (sync?.status !== 'Synced') return `sync status ${sync?.status ?? 'unknown'}`;
+  if (sync.revision && sync.revision !== revision && obs.comparedRevisionContainsCommit !== true) return `health is for ${short(sync.revision)}`;
+  return undefined;
+}
+
 /** One line describing where the app is, used in wait and deadline messages. */
 export function describe(app: ArgoApplication): string {
   const op = app.status?.operationState;
@@ -95,10 +117,12 @@ export function decide(obs: SyncObservation, exp: SyncExpectation): SyncDecision
         };
       }
       if (revision && obs.revisionContainsCommit === true) {
-        if (health?.status === 'Healthy') {
+        const stale = staleHealthReason(app, revision, obs);
+        if (stale) {
+          if (!pastDeadline) return { decision: 'wait', message: `Argo CD synced '${name}' to ${short(revision)}; waiting for the health of that revision (${stale}): ${describe(app)}` };
+        } else if (health?.status === 'Healthy') {
           return { decision: 'running', message: `Argo CD synced '${name}' to ${short(revision)} and it is Healthy`, revision };
-        }
-        if (health?.status === 'Degraded' && obs.degradedForMs >= exp.degradedGraceMs) {
+        } else if (health?.status === 'Degraded' && obs.degradedForMs >= exp.degradedGraceMs) {
           return { decision: 'failed', message: `Argo CD reports '${name}' Degraded after syncing ${short(revision)}: ${health.message || 'no message from Argo CD'}` };
         }
       }

@@ -60,7 +60,7 @@ function fakeArgo(script: { sync: Array<() => void>; afterSync: (n: number) => A
 }
 
 const healthy = (): ArgoApplication => ({
-  status: { operationState: { phase: 'Succeeded', operation: { info: [{ name: 'Kubidu-Deployment', value: 'd1' }] }, syncResult: { revision: SHA } }, health: { status: 'Healthy' } },
+  status: { operationState: { phase: 'Succeeded', operation: { info: [{ name: 'Kubidu-Deployment', value: 'd1' }] }, syncResult: { revision: SHA } }, sync: { status: 'Synced', revision: SHA }, health: { status: 'Healthy' } },
 });
 const base = { appName: 'shop-web', commitSha: SHA, deploymentId: 'd1', actor: 'a@b.c', reason: null, isDescendant: async () => false };
 
@@ -109,7 +109,7 @@ describe('createSyncStep: the git check', () => {
     let calls = 0;
     const argo = fakeArgo({
       sync: [],
-      afterSync: () => ({ status: { operationState: { phase: 'Succeeded', operation: { info: [{ name: 'Kubidu-Deployment', value: 'd1' }] }, syncResult: { revision: LATER } }, health: { status: 'Healthy' } } }),
+      afterSync: () => ({ status: { operationState: { phase: 'Succeeded', operation: { info: [{ name: 'Kubidu-Deployment', value: 'd1' }] }, syncResult: { revision: LATER } }, sync: { status: 'Synced', revision: LATER }, health: { status: 'Healthy' } } }),
     });
     const out = await createSyncStep({ argo, clock }).run({
       ...base,

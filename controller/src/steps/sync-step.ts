@@ -197,22 +197,32 @@ export function createSyncStep(deps: SyncStepDeps): SyncStep {
           }
           const op = app.status?.operationState;
           let revisionContainsCommit: boolean | undefined;
+          let comparedRevisionContainsCommit: boolean | undefined;
           const revision = syncedRevisionOf(app);
-          if (op?.phase === 'Succeeded' && revision && isRelevantOperation(op, exp)) {
-            if (!checked.has(revision)) {
+          /** Whether `rev` contains the commit, asked of git once per revision; undefined while git cannot say. */
+          const contains = async (rev: string): Promise<boolean | undefined> => {
+            if (!checked.has(rev)) {
               try {
-                checked.set(revision, revision === input.commitSha || (await input.isDescendant(revision, input.commitSha)));
+                checked.set(rev, rev === input.commitSha || (await input.isDescendant(rev, input.commitSha)));
               } catch (err) {
                 // The git side may lag or fail for a moment; ask again on the next poll.
-                await status(`Could not yet check that ${revision.slice(0, 12)} contains ${input.commitSha.slice(0, 12)}: ${(err as Error).message}`);
+                await status(`Could not yet check that ${rev.slice(0, 12)} contains ${input.commitSha.slice(0, 12)}: ${(err as Error).message}`);
               }
             }
-            revisionContainsCommit = checked.get(revision);
+            return checked.get(rev);
+          };
+          if (op?.phase === 'Succeeded' && revision && isRelevantOperation(op, exp)) {
+            revisionContainsCommit = await contains(revision);
+            // Health describes status.sync.revision; a later push may have moved it past ours.
+            const compared = app.status?.sync?.revision;
+            if (revisionContainsCommit && compared && compared !== revision && app.status?.sync?.status === 'Synced') {
+              comparedRevisionContainsCommit = await contains(compared);
+            }
           }
           if (app.status?.health?.status === 'Degraded') degradedSince ??= clock.now();
           else degradedSince = undefined;
           const verdict = decide(
-            { app, elapsedMs: elapsed(), degradedForMs: degradedSince === undefined ? 0 : clock.now() - degradedSince, revisionContainsCommit },
+            { app, elapsedMs: elapsed(), degradedForMs: degradedSince === undefined ? 0 : clock.now() - degradedSince, revisionContainsCommit, comparedRevisionContainsCommit },
             exp,
           );
           if (verdict.decision === 'running') {

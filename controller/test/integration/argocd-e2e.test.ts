@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
+import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 
 interface Row {
@@ -27,7 +27,7 @@ let stack: TestStack;
 let token: string;
 let serviceId: string;
 
-async function until(id: string, done: string[], ms = 30_000): Promise<Row> {
+async function until(id: string, done: string[], ms = 120_000): Promise<Row> {
   const t0 = Date.now();
   for (;;) {
     const r = await stack.request<Row>('GET', `/api/deployments/${id}`, token);
@@ -56,7 +56,7 @@ beforeAll(async () => {
       MANIFESTS_REPO_URL: git.url('manifests'),
       ARGOCD_URL: argo.url,
       ARGOCD_TOKEN: argo.token,
-      KUBIDU_SYNC_DEADLINE_SECONDS: '20',
+      KUBIDU_SYNC_DEADLINE_SECONDS: '90',
       KUBIDU_GIT_POLL_SECONDS: '3600',
     },
   });
@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('Argo CD end to end through the API and the controller', () => {
-  it('deploy, deploy, roll back: RUNNING with the target image rendered, the replaced row SUCCESS, infos naming the rollback', async () => {
+  it('deploy, deploy, roll back: RUNNING with the target image rendered, the replaced row SUCCESS, infos naming the rollback', { timeout: 300_000 }, async () => {
     const v1 = await deploy('ghcr.io/acme/web:1.0.0', { env: { MODE: 'one' } });
     expect((await until(v1.id, ['RUNNING', 'FAILED'])).status).toBe('RUNNING');
     const v2 = await deploy('ghcr.io/acme/web:2.0.0', { env: { MODE: 'two' } });
@@ -93,7 +93,7 @@ describe('Argo CD end to end through the API and the controller', () => {
     const elapsed = Date.now() - t0;
     expect(done.status).toBe('RUNNING');
     expect(done.statusMessage).toMatch(/Healthy/);
-    expect(elapsed).toBeLessThan(30_000); // the issue's ceiling; it is far less with the server's delays at zero
+    expect(elapsed).toBeLessThan(30_000); // the issue's ceiling, with Argo CD's own delays
 
     const rendered = argo.renderedFor('shop-web')!;
     expect(rendered.images).toEqual(['ghcr.io/acme/web:1.0.0']);
@@ -115,12 +115,14 @@ describe('Argo CD end to end through the API and the controller', () => {
     for (const r of argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync'))) expect(r.body).not.toHaveProperty('revision');
   });
 
-  it('a git revert pushed by a person is imported and watched through Argo CD to RUNNING, with no commit of Kubidu’s own', async () => {
+  it('a git revert pushed by a person is imported and watched through Argo CD to RUNNING, with no commit of Kubidu’s own', { timeout: 180_000 }, async () => {
     const wt = await cloneFresh(git.url('manifests'));
     await gitCli(wt, 'revert', '--no-edit', 'HEAD'); // undoes the rollback: back to 2.0.0
     await gitCli(wt, 'push', '-q', 'origin', 'HEAD:main');
     const revert = (await gitCli(wt, 'rev-parse', 'HEAD')).trim();
-    const syncsBefore = argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync')).length;
+    // Accepted syncs: Kubidu's refresh lets auto-sync start first, so its first request may get 400.
+    const accepted = () => argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync') && x.status === 200).length;
+    const syncsBefore = accepted();
     stack.controller!.triggerImport();
     let row: (Row & { source: string }) | undefined;
     for (let i = 0; i < 200 && !row; i++) {
@@ -132,7 +134,7 @@ describe('Argo CD end to end through the API and the controller', () => {
     const done = await until(row!.id, ['RUNNING', 'FAILED']);
     expect(done).toMatchObject({ status: 'RUNNING', manifestsCommitSha: revert });
     expect(argo.renderedFor('shop-web')).toMatchObject({ revision: revert, images: ['ghcr.io/acme/web:2.0.0'] });
-    expect(argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync')).length).toBe(syncsBefore + 1);
+    expect(accepted()).toBe(syncsBefore + 1);
     expect(argo.apps.get('shop-web')!.status!.operationState!.operation?.info).toContainEqual({ name: 'Kubidu-Deployment', value: row!.id });
     await gitCli(wt, 'fetch', '-q', 'origin');
     expect((await gitCli(wt, 'rev-parse', 'origin/main')).trim()).toBe(revert);
@@ -146,7 +148,7 @@ describe('Argo CD end to end through the API and the controller', () => {
     ['sync-window', /Blocked by sync window/],
     ['forbidden', /permission denied/i],
     ['sync-failed', /one or more objects failed to apply/],
-  ] as const)('%s → FAILED with Argo CD’s message; the current deployment stays current', async (mode, message) => {
+  ] as const)('%s → FAILED with Argo CD’s message; the current deployment stays current', { timeout: 180_000 }, async (mode, message) => {
     const before = (await stack.request<{ items: Array<Row & { isCurrent: boolean }> }>('GET', `/api/services/${serviceId}/deployments`, token)).body.items.find((d) => d.isCurrent)!;
     argo.setFailure(mode);
     const d = await deploy(`ghcr.io/acme/web:fail-${mode}`);

@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArgoClient } from '../../src/adapters/argocd/client.js';
 import { createSyncStep, type SyncStepInput } from '../../src/steps/sync-step.js';
-import { startArgoTestServer, type ArgoTestServer, type ArgoTestServerOptions } from '../support/argocd-server.js';
-import { startManifestsRemote, type ManifestsRemote } from '../support/argocd-git-fixture.js';
+import { startArgoTestServer, type ArgoTestServer, type ArgoTestServerOptions } from '../../../test-support/argocd-server.js';
+import { startManifestsRemote, type ManifestsRemote } from '../../../test-support/argocd-git-fixture.js';
 
 let remote: ManifestsRemote;
 let argo: ArgoTestServer | undefined;
@@ -52,7 +52,8 @@ function input(commitSha: string, extra: Partial<SyncStepInput> = {}): SyncStepI
     actor: 'ada@example.com',
     reason: 'release 2',
     isDescendant: (d, a) => remote.isDescendant(d, a),
-    deadlineMs: 20_000,
+    // Generous: a flow takes a few seconds with Argo CD's delays, much longer on a busy machine.
+    deadlineMs: 90_000,
     onStatus: async (m) => {
       statuses.push(m);
     },
@@ -92,7 +93,7 @@ describe('sync step against the Argo CD test server', () => {
     expect(s.violations).toEqual([]);
   });
 
-  it('deploy, deploy, roll back: each ends RUNNING and the cluster gets the rollback target image', async () => {
+  it('deploy, deploy, roll back: each ends RUNNING and the cluster gets the rollback target image', { timeout: 300_000 }, async () => {
     const s = await start();
     const step = stepFor(s);
     const images = ['registry.example.com/shop/web:3.0.0', 'registry.example.com/shop/web:4.0.0', 'registry.example.com/shop/web:3.0.0'];
@@ -106,7 +107,8 @@ describe('sync step against the Argo CD test server', () => {
     const info = s.apps.get('shop-web')!.status!.operationState!.operation!.info!;
     expect(info).toContainEqual({ name: 'Kubidu-Deployment', value: ids[2] });
     expect(info).toContainEqual({ name: 'Kubidu-Reason', value: 'rollback' });
-    expect(s.apps.get('shop-web')!.status!.history).toHaveLength(3);
+    // Kubidu's refresh lets auto-sync start its own operation each time; Kubidu's three come on top.
+    expect(s.apps.get('shop-web')!.status!.history!.filter((h) => h.initiatedBy?.username === 'kubidu')).toHaveLength(3);
     expect(s.violations).toEqual([]);
   });
 
@@ -169,13 +171,15 @@ describe('failure modes end where they should, with Argo CD\'s message', () => {
     expect(out.message).toContain('argocd-rbac-cm');
   });
 
-  it('unknown app → FAILED naming ARGOCD_APP_TEMPLATE', async () => {
+  it('unknown app (a wrong ARGOCD_APP_TEMPLATE) → FAILED naming ARGOCD_APP_TEMPLATE and the RBAC', async () => {
     const s = await start();
-    s.setFailure('app-not-found');
-    const out = await stepFor(s).run(input('a'.repeat(40)));
+    const out = await stepFor(s).run(input('a'.repeat(40), { appName: 'shop-wbe' }));
     expect(out.outcome).toBe('FAILED');
-    expect(out.message).toMatch(/^Argo CD application 'shop-web' not found: check ARGOCD_APP_TEMPLATE/);
-    expect(out.message).toContain('applications.argoproj.io "shop-web" not found');
+    expect(out.message).toMatch(/^Argo CD answered permission denied or no such application 'shop-wbe' .*check ARGOCD_APP_TEMPLATE .*RBAC/);
+    // The path production takes: Kubidu names no project, so Argo CD answers 403 "permission denied", not 404.
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0]).toMatchObject({ method: 'GET', path: '/api/v1/applications/shop-wbe', status: 403 });
+    expect(s.requests[0].query).not.toHaveProperty('project');
   });
 
   it('sync window → FAILED with "Cannot sync: Blocked by sync window"', async () => {
@@ -189,9 +193,10 @@ describe('failure modes end where they should, with Argo CD\'s message', () => {
 
   it('another operation in progress → waits for it and syncs again', async () => {
     const s = await start();
-    const sha = await remote.commitImage('shop', 'web', 'registry.example.com/shop/web:6.0.0');
+    // The app without auto-sync, so that Kubidu's own refresh starts no operation of its own.
+    const sha = await remote.commitImage('shop', 'api', 'registry.example.com/shop/api:6.0.0');
     s.setFailure('operation-in-progress', { times: 2 });
-    const inp = input(sha);
+    const inp = input(sha, { appName: 'shop-api' });
     const out = await stepFor(s).run(inp);
     expect(out).toMatchObject({ outcome: 'RUNNING', syncedRevision: sha });
     const syncs = syncRequests(s);
@@ -268,21 +273,23 @@ describe('failure modes end where they should, with Argo CD\'s message', () => {
   });
 
   it('past the deadline while the operation runs → FAILED and the operation is terminated', async () => {
-    const s = await start({ delays: { syncMs: 30_000 } });
-    const sha = await remote.commitImage('shop', 'web', 'registry.example.com/shop/web:11.0.0');
-    const out = await stepFor(s).run(input(sha, { deadlineMs: 800 }));
+    // The operation never ends within the test; the deadline leaves room for the pick-up on a busy machine.
+    const s = await start({ delays: { syncMs: 600_000, pickupMs: 50 } });
+    const sha = await remote.commitImage('shop', 'api', 'registry.example.com/shop/api:11.0.0');
+    const out = await stepFor(s).run(input(sha, { appName: 'shop-api', deadlineMs: 8000 }));
     expect(out.outcome).toBe('FAILED');
-    expect(out.message).toMatch(/did not report 'shop-web' synced to .* and Healthy within 1 s; last seen: operation Running/);
+    expect(out.message).toMatch(/did not report 'shop-api' synced to .* and Healthy within 8 s; last seen: operation Running/);
     const del = s.requests.find((r) => r.method === 'DELETE');
-    expect(del).toMatchObject({ path: '/api/v1/applications/shop-web/operation', status: 200 });
+    expect(del).toMatchObject({ path: '/api/v1/applications/shop-api/operation', status: 200 });
     expect(del!.headers['content-type']).toBe('application/json');
-    expect(s.apps.get('shop-web')!.status!.operationState!.message).toBe('Operation terminated');
+    expect(s.apps.get('shop-api')!.status!.operationState!.message).toBe('Operation terminated');
   });
 
   it('still Progressing at the deadline → FAILED carrying the health message', async () => {
-    const s = await start({ delays: { healthyMs: 30_000 } });
-    const sha = await remote.commitImage('shop', 'web', 'registry.example.com/shop/web:12.0.0');
-    const out = await stepFor(s).run(input(sha, { deadlineMs: 800 }));
+    // The rollout never ends within the test.
+    const s = await start({ delays: { healthyMs: 600_000, pickupMs: 50, syncMs: 50, reconcileMs: 50 } });
+    const sha = await remote.commitImage('shop', 'api', 'registry.example.com/shop/api:12.0.0');
+    const out = await stepFor(s).run(input(sha, { appName: 'shop-api', deadlineMs: 10_000 }));
     expect(out.outcome).toBe('FAILED');
     expect(out.message).toContain('health Progressing (Waiting for rollout to finish');
   });

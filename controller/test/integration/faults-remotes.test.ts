@@ -16,7 +16,7 @@ import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
+import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
 import { cloneFresh, gitCli } from '../support/git-cli.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { startController, type ControllerHandle } from '../../src/start.js';

@@ -29,6 +29,10 @@ describe('mapArgoError (grpc-gateway runtimeError bodies)', () => {
   it('keeps Argo CD\'s message and says what to fix', () => {
     expect(mapArgoError(404, body(5, 'applications.argoproj.io "shop-web" not found'), { appName: 'shop-web' }).message)
       .toMatch(/^Argo CD application 'shop-web' not found: check ARGOCD_APP_TEMPLATE/);
+    // Argo CD's answer for an unknown application when the request names no project (Kubidu never does).
+    const unknown = mapArgoError(403, body(7, 'permission denied'), { appName: 'shop-web', action: 'get' });
+    expect(unknown).toMatchObject({ code: 'ARGOCD_FORBIDDEN', retryable: false, argoMessage: 'permission denied' });
+    expect(unknown.message).toMatch(/^Argo CD answered permission denied or no such application 'shop-web' \(on 'get'\): check ARGOCD_APP_TEMPLATE .* and the account's RBAC/);
     expect(mapArgoError(401, body(16, 'Invalid username or password'), { auth: 'session' }).message).toContain('ARGOCD_USERNAME and ARGOCD_PASSWORD');
     expect(mapArgoError(401, body(16, 'x'), { auth: 'token' }).message).toContain('ARGOCD_TOKEN');
     expect(mapArgoError(403, body(7, 'Cannot sync: Blocked by sync window'), { appName: 'a' }).argoMessage).toBe('Cannot sync: Blocked by sync window');

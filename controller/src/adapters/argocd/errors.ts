@@ -83,6 +83,13 @@ export function mapArgoError(status: number, body: unknown, ctx: ArgoErrorContex
       `Argo CD refused to sync ${app}: ${argoMessage}. Wait for the sync window to open, or allow manual syncs in the AppProject's syncWindows`,
       { retryable: false, ...base });
   }
+  if ((status === 403 || grpc === GrpcCode.PermissionDenied) && /^permission denied$/i.test(argoMessage)) {
+    // The bare answer of Argo CD's application lookup: without a project in the request it says
+    // the same for an application that does not exist as for one the account may not read.
+    return new ArgoAuthError('ARGOCD_FORBIDDEN',
+      `Argo CD answered permission denied or no such ${app}${ctx.action ? ` (on '${ctx.action}')` : ''}: check ARGOCD_APP_TEMPLATE (the ApplicationSet must have generated that application) and the account's RBAC (get and sync on its project in argocd-rbac-cm)`,
+      { retryable: false, ...base });
+  }
   if (status === 403 || grpc === GrpcCode.PermissionDenied) {
     return new ArgoAuthError('ARGOCD_FORBIDDEN',
       `Argo CD denied Kubidu ${ctx.action ? `'${ctx.action}' on ` : ''}${app} (${argoMessage}): allow get and sync on its project for the kubidu account in argocd-rbac-cm; Argo CD answers the same for an application that does not exist, so also check ARGOCD_APP_TEMPLATE`,

@@ -1,55 +1,39 @@
 /**
- * A contract-faithful Argo CD test server (Argo CD itself cannot run here).
+ * A contract-faithful Argo CD test server (Argo CD itself cannot run here). Shared harness:
+ * the controller's Argo CD tests, the fault tests and the benchmark use it.
  *
- * - Every request is checked against the vendored swagger (contracts/argocd/swagger.json):
- *   the path and method must exist, non-GET requests must say exactly
- *   `Content-Type: application/json` (else 415), query parameters must be declared and bodies
- *   must match the definition (else 400). It is stricter than Argo CD in one way: unknown body
- *   fields are rejected, so a misspelt field fails a test instead of being ignored.
- *   Its own answers are checked against the same swagger. Every violation is also kept in
+ * - Every request is checked against the vendored swagger (./argocd-contract.ts): the path and
+ *   method must exist, non-GET requests must say exactly `Content-Type: application/json`
+ *   (else 415), query parameters must be declared and bodies must match the definition (else
+ *   400). Its own answers are checked against the same swagger. Every violation is also kept in
  *   `violations` so a test can assert there were none.
  * - Auth: a bearer API token, or a session JWT from POST /api/v1/session; expired or revoked
  *   sessions get 401 like Argo CD.
- * - A sync resolves the revision against the real git remote (`git ls-remote`), clones it at
- *   that revision with the real `git`, renders the app path with `kubectl kustomize`, keeps the
- *   rendered objects, and reports operationState Running → Succeeded (syncResult.revision)
- *   and health Progressing → Healthy.
+ * - An unknown application is answered as Argo CD's getAppEnforceRBAC does: 403 "permission
+ *   denied" (gRPC 7) when the request names no `project` (it does not reveal whether the app
+ *   exists), 404 only when a project is named and the app is not in it.
+ * - What happens after a request (operation pick-up, the render with real `git` and
+ *   `kubectl kustomize`, the stale window, health, auto-sync) is ./argocd-app-controller.ts,
+ *   with realistic default delays (DEFAULT_ARGO_DELAYS) that a test may shorten.
  * - `setFailure(mode)` makes it fail in each documented way, with Argo CD's own messages.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHmac, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { parseAllDocuments } from 'yaml';
-import type {
-  ArgoApplication,
-  ArgoInfo,
-  ArgoResourceResult,
-  ArgoSyncRequest,
-} from '../../src/adapters/argocd/types.js';
+import type { ArgoApplication, ArgoInfo, ArgoOperation, ArgoSyncRequest } from '../controller/src/adapters/argocd/types.js';
+import { loadArgoContract, type ContractRoute as Route } from './argocd-contract.js';
+import { createRepoServer, RepoServerError, type RenderedApp } from './argocd-repo-server.js';
+import {
+  createAppController,
+  DEFAULT_ARGO_DELAYS,
+  ts,
+  type ArgoDelays,
+  type ArgoTestApp,
+  type OperationOutcome,
+} from './argocd-app-controller.js';
 
-const execFileAsync = promisify(execFile);
-const SWAGGER_PATH = fileURLToPath(new URL('../../../contracts/argocd/swagger.json', import.meta.url));
-const KUBECTL = '/usr/bin/kubectl';
-
-/** One Application the server knows. */
-export interface ArgoTestApp {
-  name: string;
-  project: string;
-  /** Path inside the manifests repo, e.g. apps/shop/web. */
-  path: string;
-  /** Branch, tag or commit the app tracks (Argo CD's spec.source.targetRevision). */
-  targetRevision: string;
-  /** Auto-sync on (prune + selfHeal), like the ApplicationSet makes them. */
-  automated?: boolean;
-}
+export { DEFAULT_ARGO_DELAYS, INSTANT_ARGO_DELAYS, type ArgoDelays, type ArgoTestApp } from './argocd-app-controller.js';
+export type { RenderedApp } from './argocd-repo-server.js';
 
 /** Every way the server can be told to fail. */
 export type ArgoFailureMode =
@@ -66,19 +50,14 @@ export type ArgoFailureMode =
   | 'degraded'
   | 'down';
 
+/** What a test configures: the remote, the apps, and any delays it wants shorter than Argo CD's. */
 export interface ArgoTestServerOptions {
   /** The manifests repo URL (same for all apps), or a function per app. */
   repoURL?: string;
   gitUrl?: (appName: string) => string;
   apps: ArgoTestApp[];
-  delays?: {
-    /** Running → Succeeded after the render (default 0). */
-    syncMs?: number;
-    /** Progressing → Healthy after Succeeded (default 0). */
-    healthyMs?: number;
-    /** How long the other operation in 'operation-in-progress' runs (default 30). */
-    foreignOperationMs?: number;
-  };
+  /** Overrides of DEFAULT_ARGO_DELAYS. */
+  delays?: Partial<ArgoDelays>;
   /** Local account for POST /api/v1/session (default kubidu / kubidu-password). */
   account?: { username: string; password: string };
   /** Lifetime of session JWTs (default 3600). */
@@ -101,13 +80,7 @@ export interface LoggedRequest {
   status: number;
 }
 
-/** What renderedFor() returns: the objects `kubectl kustomize` produced for the synced revision. */
-export interface RenderedApp {
-  revision: string;
-  objects: Array<Record<string, any>>;
-  images: string[];
-}
-
+/** The running server and what a test may inspect or change. */
 export interface ArgoTestServer {
   url: string;
   /** A valid API token (like `argocd account generate-token --account kubidu`). */
@@ -117,76 +90,22 @@ export interface ArgoTestServer {
   requests: LoggedRequest[];
   /** Contract violations seen (requests the real Argo CD would refuse, or bad answers of this server). */
   violations: string[];
+  /** The delays in force (defaults merged with the test's); a test may change them while it runs. */
+  delays: ArgoDelays;
   setFailure(mode: ArgoFailureMode, opts?: FailureOptions): void;
   /** Makes every session issued so far invalid (the next use gets 401). */
   revokeSessions(): void;
+  /** What the last successful operation applied (the objects `kubectl kustomize` produced). */
   renderedFor(appName: string): RenderedApp | undefined;
+  /** One reconcile of every app now, as Argo CD's periodic poll does (auto-sync included). */
+  pollNow(): Promise<void>;
   stop(): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contract validation
-
-type Swagger = {
-  paths: Record<string, Record<string, { operationId: string; parameters?: Array<{ name: string; in: string; schema?: { $ref: string }; type?: string }>; responses: Record<string, { schema?: { $ref: string } }> }>>;
-  definitions: Record<string, any>;
-};
-
-/** Adds additionalProperties:false to every object schema that lists its properties. */
-function strict(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(strict);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strict(s)])) : strict(v);
-  if (out.type === 'object' && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
-  return out;
-}
-
-interface Route {
-  method: string;
-  template: string;
-  regex: RegExp;
-  params: string[];
-  operationId: string;
-  query: Set<string>;
-  body?: ValidateFunction;
-  response?: ValidateFunction;
-}
-
-function loadContract(): { routes: Route[]; errorSchema: ValidateFunction } {
-  const swagger = JSON.parse(readFileSync(SWAGGER_PATH, 'utf8')) as Swagger;
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  for (const f of ['int32', 'int64', 'byte', 'date-time', 'uint32', 'uint64', 'double', 'float']) ajv.addFormat(f, true);
-  ajv.addSchema({ $id: 'argocd', definitions: strict(swagger.definitions) });
-  const ref = (r: string) => ajv.compile({ $ref: `argocd${r}` });
-  const routes: Route[] = [];
-  for (const [template, ops] of Object.entries(swagger.paths)) {
-    const params: string[] = [];
-    const regex = new RegExp('^' + template.replace(/\{([^}]+)\}/g, (_m, p) => (params.push(p), '([^/]+)')) + '$');
-    for (const [method, op] of Object.entries(ops)) {
-      const bodyParam = op.parameters?.find((p) => p.in === 'body');
-      const ok = op.responses['200']?.schema?.$ref;
-      routes.push({
-        method: method.toUpperCase(),
-        template,
-        regex,
-        params,
-        operationId: op.operationId,
-        query: new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)),
-        body: bodyParam?.schema ? ref(bodyParam.schema.$ref) : undefined,
-        response: ok ? ref(ok) : undefined,
-      });
-    }
-  }
-  return { routes, errorSchema: ref('#/definitions/runtimeError') };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
 const GRPC = { InvalidArgument: 3, NotFound: 5, PermissionDenied: 7, FailedPrecondition: 9, Internal: 13, Unauthenticated: 16 };
-const ts = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
 function signJwt(secret: Buffer, claims: Record<string, unknown>): string {
@@ -214,24 +133,22 @@ class HttpError extends Error {
 
 /** Starts the server on 127.0.0.1 and a free port. */
 export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<ArgoTestServer> {
-  const { routes, errorSchema } = loadContract();
+  const { routes, errorSchema } = loadArgoContract();
   const secret = randomBytes(32);
   const account = opts.account ?? { username: 'kubidu', password: 'kubidu-password' };
   const ttl = opts.sessionTtlSeconds ?? 3600;
-  const delays = { syncMs: 0, healthyMs: 0, foreignOperationMs: 30, ...opts.delays };
+  const delays: ArgoDelays = { ...DEFAULT_ARGO_DELAYS, ...opts.delays };
   const repoFor = (name: string) => opts.gitUrl?.(name) ?? opts.repoURL ?? '';
   const token = signJwt(secret, { iss: 'argocd', sub: `${account.username}:apiKey`, jti: randomBytes(8).toString('hex'), iat: Math.floor(Date.now() / 1000) });
   let sessionGeneration = 0;
 
   const requests: LoggedRequest[] = [];
   const violations: string[] = [];
-  const rendered = new Map<string, RenderedApp>();
   const specs = new Map(opts.apps.map((a) => [a.name, a]));
-  let resourceVersion = 1;
   const apps = new Map<string, ArgoApplication>();
   for (const a of opts.apps) {
     apps.set(a.name, {
-      metadata: { name: a.name, namespace: 'argocd', resourceVersion: String(resourceVersion++), creationTimestamp: ts(), labels: { 'kubidu.dev/project': a.project } },
+      metadata: { name: a.name, namespace: 'argocd', resourceVersion: '0', creationTimestamp: ts(), labels: { 'kubidu.dev/project': a.project } },
       spec: {
         project: a.project,
         source: { repoURL: repoFor(a.name), path: a.path, targetRevision: a.targetRevision },
@@ -241,128 +158,26 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
       status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' } },
     });
   }
-  const touch = (app: ArgoApplication) => {
-    app.metadata!.resourceVersion = String(resourceVersion++);
-  };
 
   let failure: ArgoFailureMode = 'none';
   let remaining = 0;
   let failureMessage: string | undefined;
   const hanging = new Set<ServerResponse>();
 
-  // ------------------------------------------------------------------ sync engine
-  async function resolveRevision(app: ArgoTestApp, requested: string | undefined): Promise<string> {
-    const rev = requested || app.targetRevision || 'HEAD';
-    if (/^[0-9a-f]{40}$/.test(rev)) return rev;
-    const { stdout } = await execFileAsync('git', ['ls-remote', repoFor(app.name), rev === 'HEAD' ? 'HEAD' : `refs/heads/${rev}`, `refs/tags/${rev}`]);
-    const sha = stdout.split('\n')[0]?.split('\t')[0];
-    if (!sha) throw new HttpError(400, GRPC.FailedPrecondition, `unable to resolve '${rev}' to a commit SHA`);
-    return sha;
-  }
-
-  async function render(app: ArgoTestApp, revision: string): Promise<RenderedApp> {
-    const dir = await mkdtemp(join(tmpdir(), 'kubidu-argocd-render-'));
-    const repo = repoFor(app.name);
-    const kustomize = () => execFileAsync(KUBECTL, ['kustomize', join(dir, app.path)], { maxBuffer: 32 * 1024 * 1024 });
-    const checkout = async () => {
-      await execFileAsync('git', ['clone', '--quiet', '--no-checkout', repo, dir]);
-      await execFileAsync('git', ['-C', dir, 'checkout', '--quiet', revision]);
-    };
-    try {
-      let stdout: string;
-      if (existsSync(join(repo, 'HEAD'))) {
-        // A local bare repo: extract only the app's folder (a full checkout of a 10,000-service repo
-        // is 30,000 files per sync). A kustomization that reaches outside its folder fails to render
-        // from that alone, so any render error falls back to a full checkout, as Argo CD's repo server has.
-        try {
-          await execFileAsync('bash', ['-o', 'pipefail', '-c', 'git --git-dir="$1" archive --format=tar "$2" -- "$3" | tar -x -C "$4"', 'bash', repo, revision, app.path, dir]);
-          ({ stdout } = await kustomize());
-        } catch {
-          await rm(dir, { recursive: true, force: true });
-          await checkout();
-          ({ stdout } = await kustomize());
-        }
-      } else {
-        await checkout();
-        ({ stdout } = await kustomize());
-      }
-      const objects = parseAllDocuments(stdout).map((d) => d.toJSON()).filter(Boolean);
-      const images = objects.flatMap((o: any) => [...(o?.spec?.template?.spec?.containers ?? []), ...(o?.spec?.template?.spec?.initContainers ?? [])].map((c: any) => c.image));
-      return { revision, objects, images };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  async function runOperation(name: string, revision: string, mode: ArgoFailureMode, message: string | undefined) {
-    const app = apps.get(name)!;
-    const spec = specs.get(name)!;
-    const state = app.status!.operationState!;
-    let result: RenderedApp;
-    try {
-      result = await render(spec, revision);
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      state.phase = 'Error';
-      state.message = `rpc error: code = Unknown desc = Manifest generation error (cached): ${(e.stderr || e.message).trim()}`;
-      state.finishedAt = ts();
-      delete app.operation;
-      touch(app);
-      return;
-    }
-    await sleep(delays.syncMs);
-    if (apps.get(name) !== app || app.status?.operationState !== state || state.phase !== 'Running') return;
-    const resources: ArgoResourceResult[] = result.objects.map((o) => {
-      const [group, version] = String(o.apiVersion ?? '').includes('/') ? String(o.apiVersion).split('/') : ['', String(o.apiVersion ?? '')];
-      return {
-        group, version, kind: o.kind, namespace: o.metadata?.namespace ?? spec.project, name: o.metadata?.name,
-        status: mode === 'sync-failed' ? 'SyncFailed' : 'Synced',
-        message: mode === 'sync-failed' ? (message ?? 'failed') : `${String(o.kind).toLowerCase()}/${o.metadata?.name} configured`,
-        hookPhase: mode === 'sync-failed' ? 'Failed' : 'Running', syncPhase: 'Sync',
-      };
-    });
-    state.syncResult = { revision, resources, source: { ...app.spec!.source } };
-    state.finishedAt = ts();
-    delete app.operation;
-    if (mode === 'sync-failed') {
-      state.phase = 'Failed';
-      state.message = message ?? 'one or more objects failed to apply, reason: Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: Invalid value: "": must not be empty';
-      touch(app);
-      return;
-    }
-    rendered.set(name, result);
-    state.phase = 'Succeeded';
-    state.message = 'successfully synced (all tasks run)';
-    const history = app.status!.history ?? [];
-    history.push({ id: history.length, revision, deployedAt: ts(), initiatedBy: state.operation?.initiatedBy });
-    app.status!.history = history;
-    app.status!.sync = { status: 'Synced', revision, comparedTo: { source: { ...app.spec!.source }, destination: { ...app.spec!.destination } } };
-    app.status!.health = { status: 'Progressing', message: 'Waiting for rollout to finish: 0 of 1 updated replicas are available...', lastTransitionTime: ts() };
-    app.status!.reconciledAt = ts();
-    touch(app);
-    await sleep(delays.healthyMs);
-    if (app.status?.operationState !== state) return;
-    app.status!.health = mode === 'degraded'
-      ? { status: 'Degraded', message: message ?? 'Deployment "web" exceeded its progress deadline', lastTransitionTime: ts() }
-      : { status: 'Healthy', lastTransitionTime: ts() };
-    touch(app);
-  }
-
-  function startForeignOperation(name: string) {
-    const app = apps.get(name)!;
-    const op = { sync: { revision: app.status?.sync?.revision ?? '' }, initiatedBy: { automated: true }, info: [{ name: 'Reason', value: 'Auto-sync' }] };
-    app.operation = op;
-    const state = { phase: 'Running', message: 'waiting for healthy state of apps/Deployment/web', operation: op, startedAt: ts() };
-    app.status!.operationState = state;
-    touch(app);
-    setTimeout(() => {
-      if (app.status?.operationState !== state) return;
-      state.phase = 'Succeeded';
-      state.message = 'successfully synced (all tasks run)';
-      delete app.operation;
-      touch(app);
-    }, delays.foreignOperationMs);
-  }
+  const repo = createRepoServer();
+  const controller = createAppController({
+    apps,
+    specs,
+    repo,
+    repoFor,
+    delays,
+    outcomeNow: () => ({
+      outcome: (failure === 'sync-failed' || failure === 'degraded' ? failure : 'succeed') as OperationOutcome,
+      message: failureMessage,
+      autoSyncBlocked: failure === 'sync-window',
+    }),
+    onCrash: (m) => violations.push(m),
+  });
 
   // ------------------------------------------------------------------ handlers
   function authenticate(req: IncomingMessage): string {
@@ -377,9 +192,16 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
     return String(claims.sub).split(':')[0];
   }
 
-  function appOr404(name: string): ArgoApplication {
-    const app = apps.get(name);
-    if (!app || failure === 'app-not-found') throw new HttpError(404, GRPC.NotFound, `applications.argoproj.io "${name}" not found`);
+  /**
+   * Argo CD's getAppEnforceRBAC for an account allowed everywhere: without a project an app
+   * that does not exist is "permission denied" (its existence is not revealed); with a project,
+   * an app that does not exist, or exists in another project, is NotFound.
+   */
+  function findApp(name: string, project: string | undefined, appNamespace: string | undefined): ArgoApplication {
+    const app = failure === 'app-not-found' || (appNamespace && appNamespace !== 'argocd') ? undefined : apps.get(name);
+    const notFound = () => new HttpError(404, GRPC.NotFound, `applications.argoproj.io "${name}" not found`);
+    if (!app) throw project ? notFound() : new HttpError(403, GRPC.PermissionDenied, 'permission denied');
+    if (project && project !== (app.spec?.project || 'default')) throw notFound();
     return app;
   }
 
@@ -388,6 +210,15 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
     const copy = structuredClone(app);
     if (failure === 'auto-sync-revision' && copy.spec) delete copy.spec.syncPolicy;
     return copy;
+  }
+
+  async function resolve(spec: ArgoTestApp, revision: string | undefined): Promise<string> {
+    try {
+      return await repo.resolve(repoFor(spec.name), revision || spec.targetRevision || 'HEAD');
+    } catch (err) {
+      if (err instanceof RepoServerError) throw new HttpError(400, GRPC.FailedPrecondition, err.message);
+      throw err;
+    }
   }
 
   async function handle(route: Route, params: Record<string, string>, query: Record<string, string>, body: any, req: IncomingMessage): Promise<unknown> {
@@ -403,62 +234,60 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
         return {};
       case 'ApplicationService_Get': {
         authenticate(req);
+        if (query.project && query.projects && query.project !== query.projects) {
+          throw new HttpError(400, GRPC.InvalidArgument, 'multiple projects specified - the get endpoint accepts either zero or one project');
+        }
         if (query.refresh !== undefined && query.refresh !== 'normal' && query.refresh !== 'hard') {
           throw new HttpError(400, GRPC.InvalidArgument, `unknown refresh type '${query.refresh}'`);
         }
-        const app = appOr404(params.name);
+        const app = findApp(params.name, query.project || query.projects, query.appNamespace);
         if (query.refresh) {
-          app.status!.reconciledAt = ts();
-          touch(app);
+          // Argo CD answers a refresh once the controller has reconciled the app (auto-sync included).
+          await new Promise((r) => setTimeout(r, delays.refreshMs));
+          await controller.reconcile(params.name);
         }
         return view(app);
       }
       case 'ApplicationService_Sync': {
         const user = authenticate(req);
-        const app = appOr404(params.name);
-        const spec = specs.get(params.name)!;
         const sync = body as ArgoSyncRequest;
+        const app = findApp(params.name, sync.project, sync.appNamespace);
+        const spec = specs.get(params.name)!;
         if (sync.name !== undefined && sync.name !== params.name) throw new HttpError(400, GRPC.InvalidArgument, 'name in path and body differ');
+        if (failure === 'sync-window') throw new HttpError(403, GRPC.PermissionDenied, failureMessage ?? 'Cannot sync: Blocked by sync window');
         if (failure === 'forbidden') {
+          // The app exists (the get check passed): Argo CD's EnforceErr names the action and object.
           throw new HttpError(403, GRPC.PermissionDenied, `permission denied: applications, sync, ${spec.project}/${spec.name}, sub: ${user}, iat: ${ts()}`);
         }
-        if (failure === 'sync-window') throw new HttpError(403, GRPC.PermissionDenied, failureMessage ?? 'Cannot sync: Blocked by sync window');
         const automated = spec.automated || failure === 'auto-sync-revision';
         if (automated && sync.revision && sync.revision !== (spec.targetRevision || 'HEAD')) {
           throw new HttpError(400, GRPC.FailedPrecondition, `Cannot sync to ${sync.revision}: auto-sync currently set to ${spec.targetRevision}`);
         }
-        if (failure === 'operation-in-progress' && remaining > 0) {
+        if (failure === 'operation-in-progress' && remaining > 0 && !app.operation) {
           remaining--;
-          startForeignOperation(params.name);
+          controller.startForeignOperation(params.name);
         }
-        if (app.operation) throw new HttpError(400, GRPC.FailedPrecondition, 'another operation is already in progress');
-        const revision = await resolveRevision(spec, sync.revision);
-        const operation = {
+        const busy = () => new HttpError(400, GRPC.FailedPrecondition, 'another operation is already in progress');
+        if (app.operation) throw busy();
+        const revision = await resolve(spec, sync.revision);
+        if (app.operation) throw busy(); // another one may have started while the revision resolved
+        const operation: ArgoOperation = {
           sync: { revision, ...(sync.prune ? { prune: true } : {}), ...(sync.syncOptions?.items?.length ? { syncOptions: sync.syncOptions.items } : {}) },
           initiatedBy: { username: user },
           ...(sync.infos?.length ? { info: sync.infos as ArgoInfo[] } : {}),
           retry: {},
         };
-        app.operation = operation;
-        app.status!.operationState = { operation, phase: 'Running', message: '', startedAt: ts() };
-        touch(app);
-        const mode = failure;
-        const msg = failureMessage;
-        void runOperation(params.name, revision, mode, msg).catch((err) => violations.push(`sync engine crashed: ${(err as Error).message}`));
+        controller.requestOperation(params.name, operation);
         return view(app);
       }
       case 'ApplicationService_TerminateOperation': {
         authenticate(req);
-        const app = appOr404(params.name);
+        const app = findApp(params.name, query.project, query.appNamespace);
         const state = app.status?.operationState;
         if (!app.operation || !state || state.phase !== 'Running') {
           throw new HttpError(400, GRPC.InvalidArgument, 'Unable to terminate operation. No operation is in progress');
         }
-        state.phase = 'Failed';
-        state.message = 'Operation terminated';
-        state.finishedAt = ts();
-        delete app.operation;
-        touch(app);
+        controller.terminate(params.name);
         return {};
       }
     }
@@ -591,7 +420,15 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
     revokeSessions() {
       sessionGeneration++;
     },
-    renderedFor: (name) => rendered.get(name),
-    stop: closeServer,
+    delays,
+    renderedFor: (name) => controller.renderedFor(name),
+    async pollNow() {
+      await Promise.all([...apps.keys()].map((name) => controller.reconcile(name)));
+    },
+    async stop() {
+      controller.stop();
+      await closeServer();
+      await repo.stop();
+    },
   };
 }
