@@ -8,7 +8,7 @@ import { inject, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBench } from './bench.js';
+import { runBench } from '../bench.js';
 
 describe('npm run bench (quick mode)', () => {
   it('measures every section on a tiny repo and prints one table with every row', async () => {
