@@ -14,6 +14,8 @@ import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
 import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
 import { cliEnv, runKubidu } from '../support/run-cli.js';
+import { fakeDeps } from '../support/fake-deps.js';
+import { run as listDeployments } from '../../src/commands/deployments/deployments.js';
 import type { Deployment, DeploymentDetail, DeploymentPage } from '../../src/lib/api-types.js';
 
 let stack: TestStack;
@@ -108,11 +110,20 @@ describe('issue 10 through the kubidu binary', () => {
     const held = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:3.0']);
     expect(held.code).toBe(1);
     expect(held.stderr).toMatch(/^Error \[DEPLOY_HELD\]: .*rollback .*kubidu release.*--override-hold.*\(HTTP 409\)$/m);
-    const ls = await kubidu(['ls']);
-    expect(ls.stdout.split('\n')[0]).toBe(
+    // `ls` in-process with the clock pinned to the rollback's time (the hold is set in the same
+    // transaction): "(just now)" then holds on a busy machine; 90 s later it reads "(1m ago)".
+    const ls = async (at: number) => {
+      const deps = fakeDeps({ cwd: workDir, configDir: env.XDG_CONFIG_HOME!, now: () => new Date(at) });
+      await listDeployments({ apiUrl: stack.apiUrl, token, service: serviceId }, deps);
+      return { stdout: deps.out() };
+    };
+    const heldAt = Date.parse(rb.createdAt);
+    expect((await ls(heldAt + 90_000)).stdout.split('\n')[0]).toContain(`by ${email} (1m ago) — checkout 500s on 2.0.`);
+    const { stdout } = await ls(heldAt);
+    expect(stdout.split('\n')[0]).toBe(
       `⏸ Deploys held since rollback ${rb.id.slice(0, 8)} by ${email} (just now) — checkout 500s on 2.0. Release with: kubidu release`,
     );
-    expect(ls.stdout).toMatch(new RegExp(`${rb.id.slice(0, 8)}.*Rollback to ${v1.id.slice(0, 8)} \\(image only\\) — checkout 500s on 2\\.0.*rollback \\(CLI\\)\\s+↩ ${v1.id.slice(0, 8)} \\(image only\\)`));
+    expect(stdout).toMatch(new RegExp(`${rb.id.slice(0, 8)}.*Rollback to ${v1.id.slice(0, 8)} \\(image only\\) — checkout 500s on 2\\.0.*rollback \\(CLI\\)\\s+↩ ${v1.id.slice(0, 8)} \\(image only\\)`));
   });
 
   it('a `git revert` of the rollback commit shows up in the same list as a git row: "reverted rollback <id>", its author', async () => {
