@@ -209,10 +209,32 @@ describe(`${CLIENTS} concurrent clients for ${SECONDS} s`, () => {
       if (id) byTrailer.set(id, [...(byTrailer.get(id) ?? []), sha]);
     }
     for (const [id, shas] of byTrailer) expect(shas, id).toHaveLength(1);
+    // What the controller recorded per row: one DEPLOYMENT_COMMITTED each, saying whether it wrote a
+    // commit or found the manifests already describing the row (noop: it points at an earlier commit).
+    const committed: Array<{ deployment_id: string; noop: boolean }> = await ds.query(
+      `SELECT deployment_id, coalesce((data->>'noop')::boolean, false) AS noop FROM audit_logs WHERE action = 'DEPLOYMENT_COMMITTED' AND deployment_id = ANY($1)`,
+      [rows.map((r) => r.id)],
+    );
+    const noopById = new Map<string, boolean[]>();
+    for (const c of committed) noopById.set(c.deployment_id, [...(noopById.get(c.deployment_id) ?? []), c.noop]);
+    const onMain = new Set(log.trim().split('\n').map((l) => l.split(' ')[0]));
+    let ownCommits = 0;
     for (const r of rows) {
-      if (r.manifests_commit_sha && byTrailer.has(r.id)) expect(byTrailer.get(r.id)).toEqual([r.manifests_commit_sha]);
-      if (r.status === 'CANCELLED') expect(byTrailer.has(r.id), `cancelled ${r.id} has a commit`).toBe(false);
-      else expect(r.manifests_commit_sha, `${r.id} ${r.status}`).toMatch(/^[0-9a-f]{40}$/);
+      if (r.status === 'CANCELLED') {
+        expect(byTrailer.has(r.id), `cancelled ${r.id} has a commit`).toBe(false);
+        continue;
+      }
+      expect(r.manifests_commit_sha, `${r.id} ${r.status}`).toMatch(/^[0-9a-f]{40}$/);
+      expect(onMain.has(r.manifests_commit_sha!), `${r.id}: its commit is on main`).toBe(true);
+      const noop = noopById.get(r.id);
+      expect(noop, `${r.id}: one DEPLOYMENT_COMMITTED`).toHaveLength(1);
+      if (noop![0]) {
+        expect(byTrailer.has(r.id), `${r.id} was a noop yet has a commit`).toBe(false);
+      } else {
+        expect(byTrailer.get(r.id), `${r.id}: exactly its own commit`).toEqual([r.manifests_commit_sha]);
+        ownCommits++;
+      }
     }
+    expect(ownCommits).toBeGreaterThan(0);
   }, 240_000);
 });
