@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
-import { startGitHttpServer } from '../controller/test/support/git-http-server.js';
+import { startGitHttpServer } from '../test-support/git-http-server.js';
 import { createGitAdapter, formatCommitMessage, type GitAdapter } from '../controller/src/adapters/git/index.js';
 import { renderServiceFiles, serviceFilePaths, type DesiredState } from '../controller/src/manifests/index.js';
 

@@ -40,7 +40,7 @@ import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { encodeCursor } from '../api/src/modules/deployments/cursor.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../controller/src/start.js';
-import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../test-support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer, type LoggedRequest } from '../controller/test/support/argocd-server.js';
 import { benchDir, benchSize, ensureBenchRepo, serviceName, stats, PROJECT, type Row as GitRow, type Stats } from './bench-git.js';
 

@@ -13,7 +13,7 @@ import { createTestDatabase } from './database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { loadConfig } from '../api/src/config.js';
 import { buildApp } from '../api/src/app.js';
-import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from './git-http-server.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../controller/src/start.js';
 import type { SecretsWriter, SyncRunner } from '../controller/src/reconcile/deploy-one.js';

@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
-import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import { cliEnv, runKubidu } from '../support/run-cli.js';
 import { fakeDeps } from '../support/fake-deps.js';
 import { run as listDeployments } from '../../src/commands/deployments/deployments.js';
 import type { Deployment, DeploymentDetail, DeploymentPage } from '../../src/lib/api-types.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 let stack: TestStack;
 let env: NodeJS.ProcessEnv;
@@ -41,15 +42,6 @@ const recordingSync: SyncRunner = {
 const kubidu = (args: string[]) => runKubidu([...args, '--service', serviceId], { cwd: workDir, env });
 const page = async () => (await stack.request<DeploymentPage>('GET', `/api/services/${serviceId}/deployments?limit=100`, token)).body;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   stack = await startTestStack({ sync: recordingSync, secrets: null, env: { KUBIDU_GIT_POLL_SECONDS: '3600' } });
@@ -77,7 +69,7 @@ describe('issue 10 through the kubidu binary', () => {
       env: { MODE: 'two', EXTRA: 'x' },
     });
     expect(b.status).toBe(202);
-    await until('v2 RUNNING', async () => ((await page()).items[0].status === 'RUNNING' ? true : undefined));
+    await waitFor('v2 RUNNING', async () => (await page()).items[0], { until: (d) => d.status === 'RUNNING' });
     [v2, v1] = (await page()).items;
     expect(v1).toMatchObject({ door: 'cli', via: 'cli', status: 'SUCCESS' });
     expect(v2).toMatchObject({ door: 'api', via: 'api', isCurrent: true });
@@ -136,7 +128,7 @@ describe('issue 10 through the kubidu binary', () => {
       await rm(wt, { recursive: true, force: true });
     }
     stack.controller!.triggerImport();
-    const git = await until('the GIT row RUNNING', async () => (await page()).items.find((d) => d.source === 'GIT' && d.status === 'RUNNING'));
+    const git = await waitFor('the GIT row RUNNING', async () => (await page()).items.find((d) => d.source === 'GIT' && d.status === 'RUNNING'));
     expect(git).toMatchObject({ door: 'git', via: null, revertsDeploymentId: rb.id, revertsSource: 'ROLLBACK' });
     const ls = await kubidu(['ls']);
     expect(ls.code, ls.stderr).toBe(0);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { cliEnv, KUBIDU_BIN } from '../support/run-cli.js';
 import type { Deployment, Page } from '../../src/lib/api-types.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const exec = promisify(execFile);
 const TMUX = '/usr/bin/tmux';
@@ -23,7 +24,6 @@ let socket: string;
 let env: NodeJS.ProcessEnv;
 let workDir: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function tmux(...args: string[]): Promise<string> {
@@ -35,15 +35,8 @@ async function screen(name: string): Promise<string> {
   return tmux('capture-pane', '-p', '-J', '-t', name);
 }
 
-async function waitForScreen(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await screen(name);
-    if (pattern.test(last)) return last;
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${last}`);
+function waitForScreen(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return waitFor(`${pattern} on the terminal`, () => screen(name), { until: (s) => pattern.test(s), timeoutMs, intervalMs: 150 });
 }
 
 /** Starts `kubidu <args>` in a detached 200x50 tmux session (NO_COLOR set unless `color`). */
@@ -63,13 +56,12 @@ async function history(): Promise<Deployment[]> {
 async function deployAndWait(image: string, env: Record<string, string>): Promise<Deployment> {
   const r = await stack.request<Deployment>('POST', `/api/services/${serviceId}/deployments`, token, { image, env });
   expect(r.status).toBe(202);
-  for (let i = 0; i < 200; i++) {
-    const d = await stack.request<Deployment>('GET', `/api/deployments/${r.body.id}`, token);
-    if (d.body.status === 'RUNNING') return d.body;
-    if (d.body.status === 'FAILED') throw new Error(`deploy failed: ${d.body.statusMessage}`);
-    await sleep(150);
-  }
-  throw new Error('deploy did not finish');
+  const d = await waitFor(`${image} finished`, async () => (await stack.request<Deployment>('GET', `/api/deployments/${r.body.id}`, token)).body, {
+    until: (x) => x.status === 'RUNNING' || x.status === 'FAILED',
+    intervalMs: 150,
+  });
+  if (d.status === 'FAILED') throw new Error(`deploy failed: ${d.statusMessage}`);
+  return d;
 }
 
 beforeAll(async () => {

@@ -15,9 +15,9 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { errorsOnlyLogger, testControllerEnv } from '../support/controller-env.js';
@@ -26,6 +26,7 @@ import { createDeploymentStore } from '../../src/store/deployment-store.js';
 import { createDeployStep } from '../../src/reconcile/deploy-one.js';
 import { createManifestsWriter } from '../../src/reconcile/manifests-writer.js';
 import { renderService } from '../../src/reconcile/manifests-repo.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const quiet = errorsOnlyLogger;
 const key = randomBytes(32);
@@ -61,14 +62,8 @@ async function commitsFor(repo: string, id: string): Promise<string[]> {
   return (await gitCli(repo, 'log', '--all', '--format=%H', '-F', `--grep=Kubidu-Deployment: ${id}`)).split('\n').filter(Boolean);
 }
 
-async function waitForRow(db: DataSource, id: string, pred: (r: any) => boolean, what: string, timeoutMs = 45_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [r] = await db.query(`SELECT * FROM deployments WHERE id = $1`, [id]);
-    if (pred(r)) return r;
-    if (Date.now() > until) throw new Error(`deployment ${id} never ${what}: ${r.status} ${r.status_message}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
+function waitForRow(db: DataSource, id: string, pred: (r: any) => boolean, what: string, timeoutMs = 45_000) {
+  return waitFor(`deployment ${id} ${what}`, async () => (await db.query(`SELECT * FROM deployments WHERE id = $1`, [id]))[0], { until: pred, timeoutMs, intervalMs: 50 });
 }
 
 beforeAll(async () => {

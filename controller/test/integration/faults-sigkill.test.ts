@@ -18,12 +18,13 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer } from '../support/argocd-server.js';
-import { gitCli } from '../support/git-cli.js';
+import { gitCli } from '../../../test-support/git-cli.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process.js';
 import { FAULT_POINTS, type FaultPoint } from '../../src/reconcile/fault-pause.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const key = randomBytes(32);
 const box = new SecretBox(key);
@@ -54,14 +55,8 @@ async function row(c: Case) {
   return r;
 }
 
-async function waitForStatus(c: Case, status: string, timeoutMs = 90_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await row(c);
-    if (r.status === status) return r;
-    if (Date.now() > until) throw new Error(`${c.point}: deployment stuck in ${r.status}: ${r.status_message}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+function waitForStatus(c: Case, status: string, timeoutMs = 90_000) {
+  return waitFor(`${c.point}: deployment ${status}`, () => row(c), { until: (r) => r.status === status, timeoutMs });
 }
 
 function controllerEnv(c: Case, extra: Record<string, string> = {}): Record<string, string> {

@@ -20,11 +20,12 @@ import { buildApp } from '../../../api/src/app.js';
 import { loadConfig } from '../../../api/src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { testControllerEnv, errorsOnlyLogger } from '../support/controller-env.js';
 import { toolOrSkip } from '../../../test-support/tools.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 // Skips on a machine without kubectl, fails under CI (scripts/ensure-system-deps.sh installs it).
 const KUBECTL = toolOrSkip('kubectl');
@@ -94,14 +95,11 @@ function kustomize(dir: string): Promise<string> {
   );
 }
 
-async function waitFinished(id: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [r] = await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]);
-    if (r.status !== 'QUEUED' && r.status !== 'DEPLOYING') return r;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${r.status}: ${r.status_message}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+function waitFinished(id: string, timeoutMs = 60_000) {
+  return waitFor(`deployment ${id} finished`, async () => (await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]))[0], {
+    until: (r) => r.status !== 'QUEUED' && r.status !== 'DEPLOYING',
+    timeoutMs,
+  });
 }
 
 beforeAll(async () => {

@@ -10,7 +10,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const SECRET = 'whsec-test-0123456789';
 
@@ -35,13 +36,12 @@ async function seedHistory(stack: TestStack, token: string, name: string) {
   expect(s.status).toBe(201);
   const serviceId = s.body.id;
   const wait = async (id: string) => {
-    const until = Date.now() + 20_000;
-    for (;;) {
-      const r = await stack.request<Row>('GET', `/api/deployments/${id}`, token);
-      if (r.body.status === 'RUNNING') return r.body;
-      if (r.body.status === 'FAILED' || Date.now() > until) throw new Error(`deployment ${id} ended ${r.body.status}`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    const row = await waitFor(`deployment ${id} finished`, async () => (await stack.request<Row>('GET', `/api/deployments/${id}`, token)).body, {
+      until: (r) => r.status === 'RUNNING' || r.status === 'FAILED',
+      intervalMs: 50,
+    });
+    if (row.status === 'FAILED') throw new Error(`deployment ${id} ended ${row.status}`);
+    return row;
   };
   const d1 = await stack.request<Row>('POST', `/api/services/${serviceId}/deployments`, token, { image: 'ghcr.io/acme/web:1.0.0', env: { MODE: 'one' }, secrets: { TOKEN: 'tok-1' } });
   await wait(d1.body.id);

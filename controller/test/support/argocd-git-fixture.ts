@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGitHttpServer, type GitHttpServer } from './git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 
 const run = promisify(execFile);
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Kubidu Test', GIT_AUTHOR_EMAIL: 'test@kubidu.dev', GIT_COMMITTER_NAME: 'Kubidu Test', GIT_COMMITTER_EMAIL: 'test@kubidu.dev' };

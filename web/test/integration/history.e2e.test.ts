@@ -18,7 +18,8 @@ import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { toolOrSkip } from '../../../test-support/tools.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
 import type { DeployHold, Deployment } from '../../src/api/types.js';
-import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const webRoot = resolve(import.meta.dirname, '../..');
 const repoRoot = resolve(webRoot, '..');
@@ -52,14 +53,6 @@ function e2eSyncRunner() {
   return { runner, release: () => release() };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, tries = 300): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const short = (id: string) => id.slice(0, 8);
 const row = (page: Page, id: string) => page.locator(`article[data-deployment-id="${id}"]`);
