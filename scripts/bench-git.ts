@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
-import { startGitHttpServer } from '../controller/test/support/git-http-server.js';
+import { startGitHttpServer } from '../test-support/git-http-server.js';
 import { createGitAdapter, formatCommitMessage, type GitAdapter } from '../controller/src/adapters/git/index.js';
 import { renderServiceFiles, serviceFilePaths } from '../controller/src/manifests/index.js';
 import { benchDir, DEFAULT_HISTORY, desired, ensureBenchRepo, PROJECT, run, serviceName } from './bench/repo.js';

@@ -1,6 +1,6 @@
 /**
  * A real manifests remote for the Argo CD tests: a bare repo served by git-http-backend
- * (controller/test/support/git-http-server.ts) and a native-git working clone that commits a service directory
+ * (test-support/git-http-server.ts) and a native-git working clone that commits a service directory
  * (apps/<project>/<service>/, Kustomize) per deploy, like Kubidu's write path does.
  */
 import { execFile } from 'node:child_process';
@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../test-support/git-http-server.js';
 
 const run = promisify(execFile);
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Kubidu Test', GIT_AUTHOR_EMAIL: 'test@kubidu.dev', GIT_COMMITTER_NAME: 'Kubidu Test', GIT_COMMITTER_EMAIL: 'test@kubidu.dev' };

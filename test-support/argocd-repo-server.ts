@@ -11,10 +11,12 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { requireTool } from './tools.js';
 
 const run = promisify(execFile);
 /** kubectl from the PATH (scripts/ensure-system-deps.sh installs it where it is missing). */
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+/** kubectl on the PATH or in .tools/bin (scripts/ensure-system-deps.sh installs it where missing), looked up when first rendering. */
+const kubectl = () => process.env.KUBECTL ?? requireTool('kubectl');
 
 /** What a render produced: the objects `kubectl kustomize` printed for one revision. */
 export interface RenderedApp {
@@ -135,7 +137,7 @@ export function createRepoServer(): RepoServer {
       let dir = await gitDir(repo);
       if (!(await hasCommit(dir, sha))) dir = await fetch(repo);
       const work = await mkdtemp(join(tmpdir(), 'kubidu-argocd-render-'));
-      const kustomize = () => run(KUBECTL, ['kustomize', join(work, path)], { maxBuffer: 32 * 1024 * 1024 });
+      const kustomize = () => run(kubectl(), ['kustomize', join(work, path)], { maxBuffer: 32 * 1024 * 1024 });
       try {
         let stdout: string;
         try {

@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from './database.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { startGitHttpServer, type GitHttpServer } from './git-http-server.js';
 import type { Logger } from '@kubidu/core/logger';
 import type { ControllerHandle, ControllerOptions } from '@kubidu/controller/start';
 import type { SecretsWriter, SyncRunner } from '@kubidu/controller/reconcile/deploy-one';
 import { composeKubidu } from '@kubidu/platform/compose';
-import { startGitHttpServer, type GitHttpServer } from '../controller/test/support/git-http-server.js';
 
 export interface TestStack {
   apiUrl: string;

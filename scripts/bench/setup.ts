@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createEmptyDatabase } from '../../test-support/postgres.js';
 import { openDatabase } from '@kubidu/core/db/data-source';
-import { startGitHttpServer, type GitHttpServer } from '../../controller/test/support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../test-support/git-http-server.js';
 import { startArgoTestServer, INSTANT_ARGO_DELAYS, type ArgoTestServer, type LoggedRequest } from '../../test-support/argocd-server.js';
 import { benchDir, ensureBenchRepo, serviceName, PROJECT } from '../bench-git.js';
 import type { BenchOptions } from './options.js';

@@ -18,6 +18,7 @@ import { openDatabase } from '@kubidu/core/db/data-source';
 import { startEmbeddedPostgres } from '@kubidu/core/db/embedded';
 import { main } from '@kubidu/platform/main';
 import { createService, deploy, registerUser, setStatus } from '../support/app.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 describe('embedded PGlite mode', () => {
   it('register + deploy + rollback through the API on one connection', async () => {
@@ -120,14 +121,8 @@ describe('embedded PGlite mode', () => {
       const { token } = (await call('POST', '/api/auth/register', '', { email: 'door@example.com', password: 'a long password' })).body;
       const project = (await call('POST', '/api/projects', token, { name: 'Local' })).body;
       const service = (await call('POST', `/api/projects/${project.id}/services`, token, { name: 'web' })).body;
-      const running = async (id: string) => {
-        for (let i = 0; i < 400; i++) {
-          const d = (await call('GET', `/api/deployments/${id}`, token)).body;
-          if (d.status === 'RUNNING') return d;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`deployment ${id} never reached RUNNING`);
-      };
+      const running = (id: string) =>
+        waitFor(`deployment ${id} RUNNING`, async () => (await call('GET', `/api/deployments/${id}`, token)).body, { until: (d) => d.status === 'RUNNING', intervalMs: 50 });
       const v1 = (await call('POST', `/api/services/${service.id}/deployments`, token, { image: 'nginx:1.25', env: { A: 'one' } })).body;
       await running(v1.id);
       const v2 = (await call('POST', `/api/services/${service.id}/deployments`, token, { image: 'nginx:1.26', env: { A: 'two' } })).body;
@@ -143,12 +138,10 @@ describe('embedded PGlite mode', () => {
       await git('revert', '--no-edit', 'HEAD');
       await git('push', '-q', 'origin', 'HEAD:main');
       const revert = await git('rev-parse', 'HEAD');
-      let row: any;
-      const t0 = Date.now();
-      while (!row && Date.now() - t0 < 1000 + 2000) {
-        row = (await call('GET', `/api/services/${service.id}/deployments`, token, undefined)).body.items.find((d: any) => d.source === 'GIT');
-        if (!row) await new Promise((r) => setTimeout(r, 100));
-      }
+      // Only the 1 s poll can find it (no webhook, no trigger): wait for the row, however busy the machine.
+      const row = await waitFor('the GIT row of the revert', async () =>
+        (await call('GET', `/api/services/${service.id}/deployments`, token, undefined)).body.items.find((d: any) => d.source === 'GIT'),
+      );
       expect(row).toMatchObject({ manifestsCommitSha: revert, imageUrl: 'nginx:1.26', rollbackFromId: v2.id, revertsDeploymentId: rb.id, actor: 'Ops <ops@example.com>' });
       expect((await running(row.id)).isCurrent).toBe(true);
     } finally {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createService, createTestApp, deploy, registerUser, setStatus, type TestApp, type TestUser } from '../support/app.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 let t: TestApp;
 let base: string;
@@ -42,13 +43,6 @@ async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) 
   return text;
 }
 
-const waitFor = async (cond: () => boolean, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('GET /api/services/:id/events', () => {
   it('streams deployment changes (token in the query for EventSource), pings, and cleans up on disconnect', async () => {
@@ -61,7 +55,7 @@ describe('GET /api/services/:id/events', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const body = res.body!;
     await readUntil(body, (s) => s.includes(': connected'));
-    await waitFor(() => t.app.kubidu.events.subscriberCount === 1);
+    await waitFor('one subscriber', () => t.app.kubidu.events.subscriberCount, { until: (n) => n === 1, intervalMs: 20 });
     // Let the poller take its baseline before changing anything.
     await new Promise((r) => setTimeout(r, 300));
 
@@ -77,7 +71,7 @@ describe('GET /api/services/:id/events', () => {
     expect(text).not.toContain('never-streamed');
 
     ac.abort();
-    await waitFor(() => t.app.kubidu.events.subscriberCount === 0);
+    await waitFor('no subscriber left', () => t.app.kubidu.events.subscriberCount, { until: (n) => n === 0, intervalMs: 20 });
   });
 
   it('also accepts the Authorization header; 401 without credentials; 403 for others; 400 for a bad id', async () => {
@@ -96,7 +90,7 @@ describe('GET /api/services/:id/events', () => {
     const bad = await fetch(`${base}/api/services/nope/events?access_token=${alice.token}`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toBe('params/id must be a uuid');
-    await waitFor(() => t.app.kubidu.events.subscriberCount === 0);
+    await waitFor('no subscriber left', () => t.app.kubidu.events.subscriberCount, { until: (n) => n === 0, intervalMs: 20 });
   });
 
   it('the query token is accepted only on the event stream', async () => {
@@ -110,7 +104,7 @@ describe('GET /api/services/:id/events', () => {
     const res = await fetch(`${base}/api/services/${serviceId}/events?access_token=${encodeURIComponent(alice.token)}`, { signal: ac.signal });
     expect(res.status).toBe(200);
     ac.abort();
-    await waitFor(() => logLines.some((l) => l.includes('access_token=[redacted]')));
+    await waitFor('the redacted request line in the log', () => logLines.some((l) => l.includes('access_token=[redacted]')), { intervalMs: 20 });
     const all = logLines.join('');
     expect(all).toContain(`/api/services/${serviceId}/events`);
     expect(all).not.toContain(alice.token);

@@ -13,6 +13,14 @@ describe('parseKeyValues', () => {
   });
 
   it('treats numbers yargs may hand over as strings', () => {
+    // `--env 42` reaches us as the number 42: a usage error naming it, not a TypeError.
+    let err: unknown;
+    try {
+      parseKeyValues(['A=1', 42], 'env');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'USAGE', exitCode: 2, message: '--env expects KEY=VALUE, got "42"' });
     expect(parseKeyValues([], 'env')).toEqual({});
     expect(parseKeyValues(undefined, 'env')).toEqual({});
   });

@@ -12,9 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
-import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import { cliEnv, runKubidu } from '../support/run-cli.js';
 import type { DeploymentDetail, DeploymentPage, DeploymentView } from '@kubidu/core/contract/deployments';
+import { fakeDeps } from '../support/fake-deps.js';
+import { run as listDeployments } from '../../src/commands/deployments/deployments.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 let stack: TestStack;
 let env: NodeJS.ProcessEnv;
@@ -39,15 +42,6 @@ const recordingSync: SyncRunner = {
 const kubidu = (args: string[]) => runKubidu([...args, '--service', serviceId], { cwd: workDir, env });
 const page = async () => (await stack.request<DeploymentPage>('GET', `/api/services/${serviceId}/deployments?limit=100`, token)).body;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   stack = await startTestStack({ sync: recordingSync, secrets: null, env: { KUBIDU_GIT_POLL_SECONDS: '3600' } });
@@ -75,7 +69,7 @@ describe('issue 10 through the kubidu binary', () => {
       env: { MODE: 'two', EXTRA: 'x' },
     });
     expect(b.status).toBe(202);
-    await until('v2 RUNNING', async () => ((await page()).items[0].status === 'RUNNING' ? true : undefined));
+    await waitFor('v2 RUNNING', async () => (await page()).items[0], { until: (d) => d.status === 'RUNNING' });
     [v2, v1] = (await page()).items;
     expect(v1).toMatchObject({ door: 'cli', via: 'cli', status: 'SUCCESS' });
     expect(v2).toMatchObject({ door: 'api', via: 'api', isCurrent: true });
@@ -108,11 +102,20 @@ describe('issue 10 through the kubidu binary', () => {
     const held = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:3.0']);
     expect(held.code).toBe(1);
     expect(held.stderr).toMatch(/^Error \[DEPLOY_HELD\]: .*rollback .*kubidu release.*--override-hold.*\(HTTP 409\)$/m);
-    const ls = await kubidu(['ls']);
-    expect(ls.stdout.split('\n')[0]).toBe(
+    // `ls` in-process with the clock pinned to the rollback's time (the hold is set in the same
+    // transaction): "(just now)" then holds on a busy machine; 90 s later it reads "(1m ago)".
+    const ls = async (at: number) => {
+      const deps = fakeDeps({ cwd: workDir, configDir: env.XDG_CONFIG_HOME!, now: () => new Date(at) });
+      await listDeployments({ apiUrl: stack.apiUrl, token, service: serviceId }, deps);
+      return { stdout: deps.out() };
+    };
+    const heldAt = Date.parse(rb.createdAt);
+    expect((await ls(heldAt + 90_000)).stdout.split('\n')[0]).toContain(`by ${email} (1m ago) — checkout 500s on 2.0.`);
+    const { stdout } = await ls(heldAt);
+    expect(stdout.split('\n')[0]).toBe(
       `⏸ Deploys held since rollback ${rb.id.slice(0, 8)} by ${email} (just now) — checkout 500s on 2.0. Release with: kubidu release`,
     );
-    expect(ls.stdout).toMatch(new RegExp(`${rb.id.slice(0, 8)}.*Rollback to ${v1.id.slice(0, 8)} \\(image only\\) — checkout 500s on 2\\.0.*rollback \\(CLI\\)\\s+↩ ${v1.id.slice(0, 8)} \\(image only\\)`));
+    expect(stdout).toMatch(new RegExp(`${rb.id.slice(0, 8)}.*Rollback to ${v1.id.slice(0, 8)} \\(image only\\) — checkout 500s on 2\\.0.*rollback \\(CLI\\)\\s+↩ ${v1.id.slice(0, 8)} \\(image only\\)`));
   });
 
   it('a `git revert` of the rollback commit shows up in the same list as a git row: "reverted rollback <id>", its author', async () => {
@@ -125,7 +128,7 @@ describe('issue 10 through the kubidu binary', () => {
       await rm(wt, { recursive: true, force: true });
     }
     stack.controller!.triggerImport();
-    const git = await until('the GIT row RUNNING', async () => (await page()).items.find((d) => d.source === 'GIT' && d.status === 'RUNNING'));
+    const git = await waitFor('the GIT row RUNNING', async () => (await page()).items.find((d) => d.source === 'GIT' && d.status === 'RUNNING'));
     expect(git).toMatchObject({ door: 'git', via: null, revertsDeploymentId: rb.id, revertsSource: 'ROLLBACK' });
     const ls = await kubidu(['ls']);
     expect(ls.code, ls.stderr).toBe(0);

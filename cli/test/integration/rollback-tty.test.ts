@@ -12,6 +12,7 @@ import { startTestStack, type TestStack } from '../../../test-support/stack.js';
 import { cliEnv, KUBIDU_BIN } from '../support/run-cli.js';
 import type { Page } from '@kubidu/core/contract/common';
 import type { DeploymentView } from '@kubidu/core/contract/deployments';
+import { waitFor } from '../../../test-support/wait.js';
 
 const exec = promisify(execFile);
 const TMUX = '/usr/bin/tmux';
@@ -24,7 +25,6 @@ let socket: string;
 let env: NodeJS.ProcessEnv;
 let workDir: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function tmux(...args: string[]): Promise<string> {
@@ -36,15 +36,8 @@ async function screen(name: string): Promise<string> {
   return tmux('capture-pane', '-p', '-J', '-t', name);
 }
 
-async function waitForScreen(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await screen(name);
-    if (pattern.test(last)) return last;
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${last}`);
+function waitForScreen(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return waitFor(`${pattern} on the terminal`, () => screen(name), { until: (s) => pattern.test(s), timeoutMs, intervalMs: 150 });
 }
 
 /** Starts `kubidu <args>` in a detached 200x50 tmux session (NO_COLOR set unless `color`). */
@@ -64,13 +57,12 @@ async function history(): Promise<DeploymentView[]> {
 async function deployAndWait(image: string, env: Record<string, string>): Promise<DeploymentView> {
   const r = await stack.request<DeploymentView>('POST', `/api/services/${serviceId}/deployments`, token, { image, env });
   expect(r.status).toBe(202);
-  for (let i = 0; i < 200; i++) {
-    const d = await stack.request<DeploymentView>('GET', `/api/deployments/${r.body.id}`, token);
-    if (d.body.status === 'RUNNING') return d.body;
-    if (d.body.status === 'FAILED') throw new Error(`deploy failed: ${d.body.statusMessage}`);
-    await sleep(150);
-  }
-  throw new Error('deploy did not finish');
+  const d = await waitFor(`${image} finished`, async () => (await stack.request<DeploymentView>('GET', `/api/deployments/${r.body.id}`, token)).body, {
+    until: (x) => x.status === 'RUNNING' || x.status === 'FAILED',
+    intervalMs: 150,
+  });
+  if (d.status === 'FAILED') throw new Error(`deploy failed: ${d.statusMessage}`);
+  return d;
 }
 
 beforeAll(async () => {

@@ -20,8 +20,12 @@ export interface FakeDeps extends Deps {
   spinnerLog: string[];
 }
 
-/** Builds the fake; `answers` are consumed in order. */
-export function fakeDeps(opts: { cwd: string; configDir: string; interactive?: boolean; answers?: unknown[] }): FakeDeps {
+/**
+ * Builds the fake; `answers` are consumed in order. `now` pins the clock the
+ * relative times ("just now", "5m ago") are computed from, so an assertion on
+ * them holds however slow the machine is.
+ */
+export function fakeDeps(opts: { cwd: string; configDir: string; interactive?: boolean; answers?: unknown[]; now?: () => Date }): FakeDeps {
   let stdout = '';
   let stderr = '';
   const answers = [...(opts.answers ?? [])];
@@ -60,7 +64,7 @@ export function fakeDeps(opts: { cwd: string; configDir: string; interactive?: b
       stop: () => spinnerLog.push('stop'),
     }),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    now: () => new Date(),
+    now: opts.now ?? (() => new Date()),
     pollIntervalMs: 100,
     out: () => stdout,
     err: () => stderr,

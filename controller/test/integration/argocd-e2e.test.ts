@@ -9,9 +9,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 interface Row {
   id: string;
@@ -27,14 +28,12 @@ let stack: TestStack;
 let token: string;
 let serviceId: string;
 
-async function until(id: string, done: string[], ms = 120_000): Promise<Row> {
-  const t0 = Date.now();
-  for (;;) {
-    const r = await stack.request<Row>('GET', `/api/deployments/${id}`, token);
-    if (done.includes(r.body.status)) return r.body;
-    if (Date.now() - t0 > ms) throw new Error(`deployment ${id} still ${r.body.status}: ${r.body.statusMessage}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
+function until(id: string, done: string[], ms = 120_000): Promise<Row> {
+  return waitFor(`deployment ${id} ${done.join(' or ')}`, async () => (await stack.request<Row>('GET', `/api/deployments/${id}`, token)).body, {
+    until: (r) => done.includes(r.status),
+    timeoutMs: ms,
+    intervalMs: 50,
+  });
 }
 
 const deploy = (image: string, extra: Record<string, unknown> = {}) =>
@@ -124,12 +123,11 @@ describe('Argo CD end to end through the API and the controller', () => {
     const accepted = () => argo.requests.filter((x) => x.method === 'POST' && x.path.endsWith('/sync') && x.status === 200).length;
     const syncsBefore = accepted();
     stack.controller!.triggerImport();
-    let row: (Row & { source: string }) | undefined;
-    for (let i = 0; i < 200 && !row; i++) {
-      const items = (await stack.request<{ items: Array<Row & { source: string }> }>('GET', `/api/services/${serviceId}/deployments`, token)).body.items;
-      row = items.find((d) => d.source === 'GIT');
-      if (!row) await new Promise((res) => setTimeout(res, 50));
-    }
+    const row = await waitFor(
+      'the GIT row',
+      async () => (await stack.request<{ items: Array<Row & { source: string }> }>('GET', `/api/services/${serviceId}/deployments`, token)).body.items.find((d) => d.source === 'GIT'),
+      { intervalMs: 50 },
+    );
     expect(row).toMatchObject({ manifestsCommitSha: revert, imageUrl: 'ghcr.io/acme/web:2.0.0' });
     const done = await until(row!.id, ['RUNNING', 'FAILED']);
     expect(done).toMatchObject({ status: 'RUNNING', manifestsCommitSha: revert });

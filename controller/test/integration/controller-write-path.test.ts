@@ -12,12 +12,13 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv } from '../support/controller-env.js';
+import { requireTool } from '../../../test-support/tools.js';
 
 const silent = { info() {}, warn: (o: unknown, m?: string) => console.error('WARN', m, o), error: (o: unknown, m?: string) => console.error(m, o), debug() {} };
 
@@ -115,7 +116,7 @@ describe('controller write path', () => {
       if (process.env.DBG) console.error(sh(clone, 'log', '-p', '--stat'));
       expect(kustomization).toMatch(/web-secrets-[0-9a-f]{12}/);
       // The env round-trips exactly through kustomize.
-      const rendered = execFileSync('kubectl', ['kustomize', 'apps/shop/web'], { cwd: clone, encoding: 'utf8' });
+      const rendered = execFileSync(requireTool('kubectl'), ['kustomize', 'apps/shop/web'], { cwd: clone, encoding: 'utf8' });
       const { parseAllDocuments } = await import('yaml');
       const cm = parseAllDocuments(rendered).map((d) => d.toJSON()).find((o) => o?.kind === 'ConfigMap');
       expect(cm.data).toEqual(env);

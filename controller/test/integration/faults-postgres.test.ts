@@ -19,11 +19,12 @@ import { loadConfig } from '../../../api/src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { openDatabase } from '@kubidu/core/db/data-source';
 import { createEmptyDatabase, startPgServer, type PgServer } from '../../../test-support/postgres.js';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { gitCli } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { gitCli } from '../../../test-support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv } from '../support/controller-env.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const key = randomBytes(32);
@@ -48,14 +49,12 @@ const logStream = new Writable({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
+/** waitFor, with a failed read (Postgres down) counted as not yet. */
+function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+  return waitFor(what, () => fn().catch((e: Error) => ({ readFailed: e.message }) as const), {
+    until: (v) => v !== undefined && !(typeof v === 'object' && v !== null && 'readFailed' in v),
+    timeoutMs,
+  }) as Promise<T>;
 }
 
 const commitsFor = async (id: string) =>

@@ -18,12 +18,13 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
-import { gitCli } from '../support/git-cli.js';
+import { gitCli } from '../../../test-support/git-cli.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process.js';
 import { FAULT_POINTS, type FaultPoint } from '../../src/reconcile/fault-pause.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const key = randomBytes(32);
 const box = new SecretBox(key);
@@ -54,14 +55,8 @@ async function row(c: Case) {
   return r;
 }
 
-async function waitForStatus(c: Case, status: string, timeoutMs = 90_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await row(c);
-    if (r.status === status) return r;
-    if (Date.now() > until) throw new Error(`${c.point}: deployment stuck in ${r.status}: ${r.status_message}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+function waitForStatus(c: Case, status: string, timeoutMs = 90_000) {
+  return waitFor(`${c.point}: deployment ${status}`, () => row(c), { until: (r) => r.status === status, timeoutMs });
 }
 
 function controllerEnv(c: Case, extra: Record<string, string> = {}): Record<string, string> {
@@ -164,10 +159,25 @@ describe('SIGKILL of the controller process at each step', () => {
       const chain = (await gitCli(bare, 'rev-list', '--parents', 'main')).trim().split('\n');
       expect(chain).toHaveLength(1 + FAULT_POINTS.length);
       for (const line of chain.slice(0, -1)) expect(line.split(' ')).toHaveLength(2);
-      // Secret values never reached the remote.
-      const objects = await gitCli(bare, 'rev-list', '--all', '--objects');
-      expect(objects.length).toBeGreaterThan(0);
-      for (const c of cases) expect(await gitCli(bare, 'grep', '-F', `tok-${c.point}`, 'main').catch(() => '')).toBe('');
+      // Exactly those commits: the seed and each row's own commit, on every ref of the remote.
+      const seed = chain[chain.length - 1];
+      const recorded = await Promise.all(cases.map(async (c) => (await row(c)).manifests_commit_sha as string));
+      expect(new Set(recorded).size).toBe(cases.length);
+      expect(new Set((await gitCli(bare, 'rev-list', '--all')).trim().split('\n'))).toEqual(new Set([seed, ...recorded]));
+      expect(chain.slice(0, -1).map((line) => line.split(' ')[0]).sort()).toEqual([...recorded].sort());
+      // Each commit changes its own service's folder and nothing else.
+      for (const [i, c] of cases.entries()) {
+        const files = (await gitCli(bare, 'diff-tree', '--no-commit-id', '-r', '--name-only', recorded[i])).trim().split('\n');
+        expect(files.length, c.point).toBeGreaterThan(0);
+        for (const f of files) expect(f, c.point).toMatch(new RegExp(`^apps/faults/${c.point}/`));
+      }
+      // Secret values never reached the remote: every object it holds, reachable or not, read back
+      // (a git failure rejects and fails the test; the trailers show the read sees the commits).
+      const objects = await gitCli(bare, 'cat-file', '--batch-all-objects', '--batch');
+      for (const c of cases) {
+        expect(objects, c.point).toContain(`Kubidu-Deployment: ${c.id}`);
+        expect(objects, c.point).not.toContain(`tok-${c.point}`);
+      }
       expect(argo.violations).toEqual([]);
     } finally {
       await Promise.all(restarted.map(({ proc }) => proc.stop()));

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,13 +20,16 @@ import { buildApp } from '../../../api/src/app.js';
 import { loadConfig } from '../../../api/src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv, errorsOnlyLogger } from '../support/controller-env.js';
+import { toolOrSkip } from '../../../test-support/tools.js';
+import { waitFor } from '../../../test-support/wait.js';
 
-const KUBECTL = '/usr/bin/kubectl';
+// Skips on a machine without kubectl, fails under CI (scripts/ensure-system-deps.sh installs it).
+const KUBECTL = toolOrSkip('kubectl');
 const key = randomBytes(32);
 let ds: DataSource;
 let app: FastifyInstance;
@@ -89,18 +92,15 @@ const storable = (s: string) =>
 
 function kustomize(dir: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(KUBECTL, ['kustomize', dir], { maxBuffer: 16 << 20 }, (err, out, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(out))),
+    execFile(KUBECTL!, ['kustomize', dir], { maxBuffer: 16 << 20 }, (err, out, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(out))),
   );
 }
 
-async function waitFinished(id: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [r] = await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]);
-    if (r.status !== 'QUEUED' && r.status !== 'DEPLOYING') return r;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${r.status}: ${r.status_message}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+function waitFinished(id: string, timeoutMs = 60_000) {
+  return waitFor(`deployment ${id} finished`, async () => (await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]))[0], {
+    until: (r) => r.status !== 'QUEUED' && r.status !== 'DEPLOYING',
+    timeoutMs,
+  });
 }
 
 beforeAll(async () => {
@@ -136,7 +136,7 @@ afterAll(async () => {
 });
 
 describe('env values through API → controller → git → kubectl kustomize', () => {
-  it.skipIf(!existsSync(KUBECTL))('accepted values round-trip byte for byte into the ConfigMap; refused ones write nothing', async () => {
+  it.skipIf(!KUBECTL)('accepted values round-trip byte for byte into the ConfigMap; refused ones write nothing', async () => {
     let accepted = 0;
     let refused = 0;
     await fc.assert(

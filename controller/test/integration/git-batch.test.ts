@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { cloneFresh, gitCli, humanCommit } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { cloneFresh, gitCli, humanCommit } from '../../../test-support/git-cli.js';
 import { createGitAdapter, formatCommitMessage, GitConflictError, type ChangeBuilder } from '../../src/adapters/git/index.js';
 import { renderServiceFiles, serviceFilePaths, type DesiredState } from '../../src/manifests/index.js';
 

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 import { queueRollbackRow, waitForStatus } from '../support/rows.js';
 import { startController, type ControllerHandle } from '../../src/start.js';

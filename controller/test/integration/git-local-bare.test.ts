@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import { createGitAdapter, ensureBareRepo, formatCommitMessage, GitConflictError } from '../../src/adapters/git/index.js';
 import { renderServiceFiles, serviceFilePaths, type DesiredState } from '../../src/manifests/index.js';
 import type { ChangeBuilder } from '../../src/adapters/git/index.js';

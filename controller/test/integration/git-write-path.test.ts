@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { cloneFresh, gitCli, humanCommit } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { cloneFresh, gitCli, humanCommit } from '../../../test-support/git-cli.js';
 import {
   createGitAdapter,
   formatCommitMessage,
@@ -245,13 +245,28 @@ describe('building on the remembered tip while the remote confirms it', () => {
     await git.commitAndPush(deployBuilder(desired({ image: 'ghcr.io/acme/web:1' }), 'one\n'));
     const before = refsRequests();
     const pushesBefore = srv.requests['receive-pack'] ?? 0;
-    let builtWithRefs = -1;
-    const r = await git.commitAndPush(async (view) => {
-      builtWithRefs = refsRequests() - before; // the build runs while the advertisement is in flight
-      return deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n')(view);
-    });
+    // The remote answers no advertisement until the build has run: an adapter that waited for the
+    // answer before building would sit until the safety release and see it answered.
+    const answered = () => srv.requests['answered-info-refs'] ?? 0;
+    const answeredBefore = answered();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const safety = setTimeout(release, 20_000);
+    srv.holdAnswers('info-refs', released);
+    let answeredAtBuild = -1;
+    let r: Awaited<ReturnType<GitAdapter['commitAndPush']>>;
+    try {
+      r = await git.commitAndPush(async (view) => {
+        answeredAtBuild = answered() - answeredBefore;
+        release();
+        return deployBuilder(desired({ image: 'ghcr.io/acme/web:2' }), 'two\n')(view);
+      });
+    } finally {
+      clearTimeout(safety);
+      srv.holdAnswers('info-refs', null);
+    }
     expect(r.attempts).toBe(1);
-    expect(builtWithRefs).toBeLessThanOrEqual(1);
+    expect(answeredAtBuild, 'built while the advertisement was still unanswered').toBe(0);
     expect(refsRequests() - before).toBe(1);
     expect((srv.requests['receive-pack'] ?? 0) - pushesBefore).toBe(1);
     expect((await gitCli(bare, 'rev-parse', 'main')).trim()).toBe(r.sha);

@@ -21,11 +21,12 @@ import { buildApp } from '../../../api/src/app.js';
 import { loadConfig } from '../../../api/src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { gitCli } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { gitCli } from '../../../test-support/git-cli.js';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv, errorsOnlyLogger } from '../support/controller-env.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const SECONDS = Number(process.env.KUBIDU_LOAD_SECONDS ?? 4);
 const CLIENTS = Number(process.env.KUBIDU_LOAD_CLIENTS ?? 200);
@@ -87,14 +88,12 @@ async function client(c) {
 Promise.all(Array.from({ length: clients }, (_, c) => client(c))).then(() => parentPort.postMessage({ lat, errors, accepted: [...accepted] }));
 `;
 
-async function waitFinished(id: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [r] = await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]);
-    if (r.status !== 'QUEUED' && r.status !== 'DEPLOYING') return r;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${r.status}: ${r.status_message}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
+function waitFinished(id: string, timeoutMs = 60_000) {
+  return waitFor(`deployment ${id} finished`, async () => (await ds.query(`SELECT status, status_message FROM deployments WHERE id = $1`, [id]))[0], {
+    until: (r) => r.status !== 'QUEUED' && r.status !== 'DEPLOYING',
+    timeoutMs,
+    intervalMs: 50,
+  });
 }
 
 const pct = (xs: number[], p: number) => {
@@ -181,13 +180,11 @@ describe(`${CLIENTS} concurrent clients for ${SECONDS} s`, () => {
     expect(accepted.size).toBeGreaterThan(0);
 
     // Let the controller drain what was queued, then account for every row.
-    const drainUntil = Date.now() + 90_000;
-    for (;;) {
-      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM deployments WHERE status IN ('QUEUED', 'DEPLOYING')`);
-      if (n === 0) break;
-      if (Date.now() > drainUntil) throw new Error(`${n} deployments never finished`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor('the controller to drain the queue', async () => (await ds.query(`SELECT count(*)::int AS n FROM deployments WHERE status IN ('QUEUED', 'DEPLOYING')`))[0].n as number, {
+      until: (n) => n === 0,
+      timeoutMs: 90_000,
+      intervalMs: 200,
+    });
     const rows: Array<{ id: string; service_id: string; status: string; manifests_commit_sha: string | null; idempotency_key: string | null }> = await ds.query(
       `SELECT id, service_id, status, manifests_commit_sha, idempotency_key FROM deployments ORDER BY seq OFFSET $1`,
       [rowsBefore],
@@ -209,10 +206,32 @@ describe(`${CLIENTS} concurrent clients for ${SECONDS} s`, () => {
       if (id) byTrailer.set(id, [...(byTrailer.get(id) ?? []), sha]);
     }
     for (const [id, shas] of byTrailer) expect(shas, id).toHaveLength(1);
+    // What the controller recorded per row: one DEPLOYMENT_COMMITTED each, saying whether it wrote a
+    // commit or found the manifests already describing the row (noop: it points at an earlier commit).
+    const committed: Array<{ deployment_id: string; noop: boolean }> = await ds.query(
+      `SELECT deployment_id, coalesce((data->>'noop')::boolean, false) AS noop FROM audit_logs WHERE action = 'DEPLOYMENT_COMMITTED' AND deployment_id = ANY($1)`,
+      [rows.map((r) => r.id)],
+    );
+    const noopById = new Map<string, boolean[]>();
+    for (const c of committed) noopById.set(c.deployment_id, [...(noopById.get(c.deployment_id) ?? []), c.noop]);
+    const onMain = new Set(log.trim().split('\n').map((l) => l.split(' ')[0]));
+    let ownCommits = 0;
     for (const r of rows) {
-      if (r.manifests_commit_sha && byTrailer.has(r.id)) expect(byTrailer.get(r.id)).toEqual([r.manifests_commit_sha]);
-      if (r.status === 'CANCELLED') expect(byTrailer.has(r.id), `cancelled ${r.id} has a commit`).toBe(false);
-      else expect(r.manifests_commit_sha, `${r.id} ${r.status}`).toMatch(/^[0-9a-f]{40}$/);
+      if (r.status === 'CANCELLED') {
+        expect(byTrailer.has(r.id), `cancelled ${r.id} has a commit`).toBe(false);
+        continue;
+      }
+      expect(r.manifests_commit_sha, `${r.id} ${r.status}`).toMatch(/^[0-9a-f]{40}$/);
+      expect(onMain.has(r.manifests_commit_sha!), `${r.id}: its commit is on main`).toBe(true);
+      const noop = noopById.get(r.id);
+      expect(noop, `${r.id}: one DEPLOYMENT_COMMITTED`).toHaveLength(1);
+      if (noop![0]) {
+        expect(byTrailer.has(r.id), `${r.id} was a noop yet has a commit`).toBe(false);
+      } else {
+        expect(byTrailer.get(r.id), `${r.id}: exactly its own commit`).toEqual([r.manifests_commit_sha]);
+        ownCommits++;
+      }
     }
+    expect(ownCommits).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -13,6 +13,7 @@ import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { renderServiceFiles, serviceDir, type DesiredState } from '../../src/manifests/index.js';
 import { TEMPLATE_DIR } from '../../src/manifests/template.js';
 import fc from 'fast-check';
+import { toolOrSkip } from '../../../test-support/tools.js';
 
 const NASTY_VALUES: Record<string, string> = {
   QUOTED: '"quoted"',
@@ -44,12 +45,12 @@ const NASTY_VALUES: Record<string, string> = {
   BRACKETS: '[x]',
 };
 
-const KUBECTL = '/usr/bin/kubectl';
-const hasKubectl = existsSync(KUBECTL);
+// Skips on a machine without kubectl, fails under CI (scripts/ensure-system-deps.sh installs it).
+const KUBECTL = toolOrSkip('kubectl');
 
 function kustomize(dir: string): Promise<any[]> {
   return new Promise((resolve, reject) => {
-    execFile(KUBECTL, ['kustomize', dir], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(KUBECTL!, ['kustomize', dir], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(stderr || err.message));
       else resolve(parseAllDocuments(stdout).map((d) => d.toJS()));
     });
@@ -78,7 +79,7 @@ const d: DesiredState = {
   deploymentId: 'dep-1',
 };
 
-describe.skipIf(!hasKubectl)('kubectl kustomize renders what Kubidu writes', () => {
+describe.skipIf(!KUBECTL)('kubectl kustomize renders what Kubidu writes', () => {
   it('valid Deployment, Service and ConfigMap with the exact image, env, limits and secret reference', async () => {
     const root = writeFiles(renderServiceFiles(new Map(), d));
     const objs = await kustomize(join(root, serviceDir('acme', 'web')));

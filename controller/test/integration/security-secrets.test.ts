@@ -21,12 +21,13 @@ import { buildApp } from '../../../api/src/app.js';
 import { loadConfig } from '../../../api/src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
-import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { cloneFresh, gitCli } from '../support/git-cli.js';
+import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
 import type { Logger } from '@kubidu/core/logger';
 import { startController, type ControllerHandle } from '../../src/start.js';
 import { loadControllerConfig } from '../../src/config.js';
 import { testControllerEnv } from '../support/controller-env.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 // Distinctive values: if any shows up anywhere, it came from us.
 const SECRETS = {
@@ -72,15 +73,11 @@ async function call(method: 'GET' | 'POST', url: string, payload?: unknown) {
   return res;
 }
 
-async function waitFinished(id: string, timeoutMs = 45_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await call('GET', `/api/deployments/${id}`);
-    const d = res.json();
-    if (d.status === 'RUNNING' || d.status === 'FAILED') return d;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${d.status}: ${d.statusMessage}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitFinished(id: string, timeoutMs = 45_000) {
+  return waitFor(`deployment ${id} finished`, async () => (await call('GET', `/api/deployments/${id}`)).json(), {
+    until: (d) => d.status === 'RUNNING' || d.status === 'FAILED',
+    timeoutMs,
+  });
 }
 
 /** Every object in a git dir, loose or packed, reachable or not, as one string. */
@@ -170,14 +167,11 @@ describe('secret values after deploy, rollback and the git door', () => {
     await gitCli(clone, 'revert', '--no-edit', 'HEAD');
     await gitCli(clone, 'push', '-q', 'origin', 'HEAD:main');
     controller.triggerImport();
-    const until = Date.now() + 45_000;
-    let gitRow: { id: string; status: string } | undefined;
-    while (!gitRow || (gitRow.status !== 'RUNNING' && gitRow.status !== 'FAILED')) {
-      if (Date.now() > until) throw new Error(`git door row never finished: ${JSON.stringify(gitRow)}`);
-      await new Promise((r) => setTimeout(r, 150));
-      const list = await call('GET', `/api/services/${serviceId}/deployments?limit=50`);
-      gitRow = list.json().items.find((d: { source: string }) => d.source === 'GIT');
-    }
+    const gitRow = await waitFor(
+      'the git door row finished',
+      async () => (await call('GET', `/api/services/${serviceId}/deployments?limit=50`)).json().items.find((d: { source: string }) => d.source === 'GIT') as { id: string; status: string } | undefined,
+      { until: (r) => r !== undefined && (r.status === 'RUNNING' || r.status === 'FAILED'), timeoutMs: 45_000, intervalMs: 150 },
+    );
     expect(gitRow.status).toBe('RUNNING');
 
     // Refused requests carrying secrets must not echo them.

@@ -4,16 +4,15 @@
  * does (same image, the target's env rows copied as stored).
  */
 import type { DataSource } from 'typeorm';
+import { waitFor } from '../../../test-support/wait.js';
 
-/** Polls the row until its status is one of `statuses`; throws with the row's message after `timeoutMs`. */
+/** Polls the row until its status is one of `statuses`; the timeout error shows the row as last read. */
 export async function waitForStatus(ds: DataSource, id: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, any>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await ds.query(`SELECT * FROM deployments WHERE id = $1`, [id]);
-    if (statuses.includes(row.status)) return row;
-    if (Date.now() > until) throw new Error(`deployment ${id} stuck in ${row.status}: ${row.status_message}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(`deployment ${id} ${statuses.join(' or ')}`, async () => (await ds.query(`SELECT * FROM deployments WHERE id = $1`, [id]))[0], {
+    until: (row) => statuses.includes(row.status),
+    timeoutMs,
+    intervalMs: 50,
+  });
 }
 
 /** A QUEUED ROLLBACK row to `targetId` with its image and env rows copied as stored, in one transaction. */

@@ -9,20 +9,23 @@
  * Screenshots go to $KUBIDU_ARTIFACTS_DIR (default <repo>/artifacts/).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '../../../test-support/stack.js';
+import { toolOrSkip } from '../../../test-support/tools.js';
 import type { SyncRunner } from '../../../controller/src/reconcile/deploy-one.js';
 import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
-import { cloneFresh, gitCli } from '../../../controller/test/support/git-cli.js';
+import { cloneFresh, gitCli } from '../../../test-support/git-cli.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const webRoot = resolve(import.meta.dirname, '../..');
 const repoRoot = resolve(webRoot, '..');
 const artifacts = resolve(process.env.KUBIDU_ARTIFACTS_DIR ?? join(repoRoot, 'artifacts'));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Skips on a machine without Chromium, fails under CI (scripts/ensure-system-deps.sh installs it).
+const CHROMIUM = toolOrSkip('chromium', process.env.CHROMIUM_PATH);
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -50,19 +53,11 @@ function e2eSyncRunner() {
   return { runner, release: () => release() };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, tries = 300): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const short = (id: string) => id.slice(0, 8);
 const row = (page: Page, id: string) => page.locator(`article[data-deployment-id="${id}"]`);
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web history view in Chromium', () => {
+describe.skipIf(!CHROMIUM)('web history view in Chromium', () => {
   let stack: TestStack;
   let browser: Browser;
   let sync: ReturnType<typeof e2eSyncRunner>;

@@ -32,7 +32,12 @@ export interface GitHttpServer {
   failService(service: 'upload-pack' | 'receive-pack', status: number | null): void;
   /** The next `n` POSTs of this service run to completion on the repo, then the connection is cut before any answer. */
   loseResponses(service: 'upload-pack' | 'receive-pack', n: number): void;
-  /** Requests seen, counted by service (`upload-pack`, `receive-pack`, `info-refs`...; `lost-receive-pack`: answers cut). */
+  /**
+   * Requests of this service are received (and counted) but answered only once `release` settles;
+   * null answers them at once again. Lets a test prove work happened while a request was in flight.
+   */
+  holdAnswers(service: 'info-refs' | 'upload-pack' | 'receive-pack', release: Promise<unknown> | null): void;
+  /** Requests seen, counted by service (`upload-pack`, `receive-pack`, `info-refs`...; `lost-receive-pack`: answers cut; `answered-info-refs`...: answers sent in full). */
   requests: Record<string, number>;
   stop(): Promise<void>;
 }
@@ -53,10 +58,25 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
   const failing = new Map<string, number>();
   const losing = new Map<string, number>();
   const requests: Record<string, number> = {};
+  const holds = new Map<string, Promise<unknown>>();
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const svc = serviceOf(req.url ?? '');
     requests[svc] = (requests[svc] ?? 0) + 1;
+    res.on('finish', () => (requests[`answered-${svc}`] = (requests[`answered-${svc}`] ?? 0) + 1));
+    const hold = holds.get(svc);
+    if (hold) {
+      req.pause();
+      void hold.then(
+        () => serve(req, res, svc),
+        () => serve(req, res, svc),
+      );
+      return;
+    }
+    serve(req, res, svc);
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse, svc: string) => {
     if (down) {
       req.resume();
       res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
@@ -183,6 +203,10 @@ export async function startGitHttpServer(opts: GitHttpServerOptions = {}): Promi
     },
     setDown(d) {
       down = d;
+    },
+    holdAnswers(service, release) {
+      if (release) holds.set(service, release);
+      else holds.delete(service);
     },
     loseResponses(service, n) {
       losing.set(service, n);
