@@ -67,7 +67,8 @@ export interface Kubidu {
 
 /** Builds one Kubidu process from the environment (see ComposeOptions for what a caller may replace). */
 export async function composeKubidu(env: NodeJS.ProcessEnv = process.env, opts: ComposeOptions = {}): Promise<Kubidu> {
-  const settings = loadPlatformConfig(env, { embedded: !opts.ds && !env.DATABASE_URL, dataDir: opts.config?.dataDir });
+  // A database handed in is never the embedded one; otherwise DATABASE_URL decides.
+  const settings = loadPlatformConfig(env, { embedded: opts.ds ? false : undefined, dataDir: opts.config?.dataDir });
   const config = { ...settings.api, ...opts.config };
   mkdirSync(config.dataDir, { recursive: true });
 
