@@ -1,5 +1,5 @@
 /**
- * Entry point the API process (or `npm run controller`) uses to run the GitOps
+ * Entry point the platform composition (`npm start`) and `npm run controller` use to run the GitOps
  * reconciler: validates config, makes sure the manifests repo exists (embedded
  * default), wires the adapters into the deploy step, and starts the claim loop.
  */
