@@ -40,6 +40,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
 export async function openDatabase(opts: DataSourceOptions): Promise<DataSource> {
   const ds = createDataSource(opts);
   await ds.initialize();
+  guardClientErrors(ds);
   if ((opts.poolMax ?? 10) < 2) {
     // Single-connection (embedded) mode has one process by construction.
     await ds.runMigrations({ transaction: 'each' });
@@ -56,4 +57,16 @@ export async function openDatabase(opts: DataSourceOptions): Promise<DataSource>
     await lock.release();
   }
   return ds;
+}
+
+/**
+ * A pg client that loses its server (Postgres restarted: 57P01) can emit 'error'
+ * between TypeORM removing its listener and the pool taking the client back; an
+ * 'error' event with no listener crashes the process. Every client the pool opens
+ * gets a listener that ignores it: the query in flight still rejects through its own
+ * callback, and the pool drops the broken client.
+ */
+function guardClientErrors(ds: DataSource): void {
+  const pool = (ds.driver as unknown as { master?: { on(event: 'connect', fn: (client: { on(e: 'error', fn: () => void): void }) => void): void } }).master;
+  pool?.on('connect', (client) => client.on('error', () => undefined));
 }
