@@ -67,6 +67,11 @@ export async function openDatabase(opts: DataSourceOptions): Promise<DataSource>
  * callback, and the pool drops the broken client.
  */
 function guardClientErrors(ds: DataSource): void {
-  const pool = (ds.driver as unknown as { master?: { on(event: 'connect', fn: (client: { on(e: 'error', fn: () => void): void }) => void): void } }).master;
-  pool?.on('connect', (client) => client.on('error', () => undefined));
+  type Client = { on(e: 'error', fn: () => void): void };
+  const pool = (ds.driver as unknown as { master?: { on(event: 'connect', fn: (client: Client) => void): void; _clients?: Client[] } }).master;
+  if (!pool) return;
+  const ignore = () => undefined;
+  // Clients opened while initializing (pg-pool keeps them in _clients), then every later one.
+  for (const client of pool._clients ?? []) client.on('error', ignore);
+  pool.on('connect', (client) => client.on('error', ignore));
 }
