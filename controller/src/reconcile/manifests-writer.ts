@@ -28,7 +28,7 @@ export function describeRewrite(broken: BrokenFolder, culprit: ChangeInfo | null
     body:
       `The service folder ${broken.folder} on the tip could not be edited (${broken.problem}); ` +
       `it was last changed by ${by}. Rewrote the folder whole from this deployment's desired state.`,
-    status: `rewrote ${broken.folder} whole: ${broken.problem} since ${culprit ? `commit ${culprit.sha.slice(0, 8)} by ${culprit.author.name}` : 'an unknown commit'}`,
+    status: `rewrote ${broken.folder} whole (${culprit ? `broken by commit ${culprit.sha.slice(0, 8)} by ${culprit.author.name}` : 'broken'}: ${broken.problem})`,
   };
 }
 
