@@ -55,7 +55,7 @@ export async function applyCommit(
         continue;
       }
       if (r.kind === 'unreadable') {
-        const msg = describeUnreadable(commit.sha, r.reason);
+        const msg = describeUnreadable(commit.sha, r.reason, plan.actor);
         const row = await insertDeployment(m, {
           serviceId: r.service.id,
           status: 'FAILED',

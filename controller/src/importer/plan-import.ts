@@ -177,9 +177,18 @@ export function describeRevert(kind: RevertedKind | null, shortRef: string): str
   return `Reverted ${kind ?? 'commit'} ${shortRef}`;
 }
 
-/** "Could not import commit 1a2b3c4d: <reason>" — the visible warning for a commit the importer cannot understand. */
-export function describeUnreadable(sha: string, reason: string): string {
-  return `Could not import commit ${sha.slice(0, 8)}: ${reason}`;
+/**
+ * "Could not import commit 1a2b3c4d: <reason> (commit by <author>). <the way out>" — the
+ * visible warning for a commit the importer cannot understand: whole, naming the commit,
+ * who made it, and the fix (a deploy or rollback rewrites a broken folder whole).
+ */
+export function describeUnreadable(sha: string, reason: string, author?: string): string {
+  const why = reason.trim().replace(/[\s:;,.]+$/, '');
+  return (
+    `Could not import commit ${sha.slice(0, 8)}: ${why}${author ? ` (commit by ${author})` : ''}. ` +
+    'To recover, roll back to a healthy deployment (`kubidu rollback <id>`) or deploy again: ' +
+    'Kubidu then rewrites the service folder from that deployment; or push a commit that repairs the folder.'
+  );
 }
 
 /** The state a service folder describes, compared with a deployment's (plain env decrypted). */

@@ -7,6 +7,7 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Node } from 'yaml';
 import { baseTemplates } from './template.js';
 import { KubiduControllerError } from '../errors.js';
+import { describeYamlError } from './yaml-problem.js';
 
 /** Everything one deployment decides about a service's manifests. */
 export interface DesiredState {
@@ -174,7 +175,7 @@ function freshKustomization(d: DesiredState): Document {
 
 function renderKustomization(existing: string | null, d: DesiredState): string {
   const doc = existing ? parseDocument(existing) : freshKustomization(d);
-  if (doc.errors.length) throw new ManifestRenderError(`kustomization.yaml does not parse: ${doc.errors[0].message}`);
+  if (doc.errors.length) throw new ManifestRenderError(`kustomization.yaml does not parse: ${describeYamlError(doc.errors[0])}`);
   if (!isMap(doc.contents)) throw new ManifestRenderError('kustomization.yaml is not a mapping');
 
   const resources = seqAt(doc, ['resources']);
@@ -300,14 +301,14 @@ export function readDesiredState(files: Map<string, string | null>): ReadResult 
   if (!kPath) return { ok: false, error: 'no apps/<project>/<service>/kustomization.yaml among the files' };
   const [, project, service] = kPath.split('/');
   const kdoc = parseDocument(files.get(kPath)!);
-  if (kdoc.errors.length) return { ok: false, error: `${kPath}: ${kdoc.errors[0].message}` };
+  if (kdoc.errors.length) return { ok: false, error: `${kPath} does not parse: ${describeYamlError(kdoc.errors[0])}` };
   const k = kdoc.toJS() as Record<string, unknown> | null;
   if (!k || typeof k !== 'object') return { ok: false, error: `${kPath}: not a mapping` };
   const dPath = `apps/${project}/${service}/deployment.yaml`;
   const dText = files.get(dPath);
   if (dText == null) return { ok: false, error: `${dPath} is missing` };
   const ddoc = parseDocument(dText);
-  if (ddoc.errors.length) return { ok: false, error: `${dPath}: ${ddoc.errors[0].message}` };
+  if (ddoc.errors.length) return { ok: false, error: `${dPath} does not parse: ${describeYamlError(ddoc.errors[0])}` };
   const dep = ddoc.toJS() as any;
   const containers: any[] = dep?.spec?.template?.spec?.containers ?? [];
   const container = containers.find((c) => c?.name === CONTAINER) ?? containers[0];
@@ -336,7 +337,7 @@ export function readDesiredState(files: Map<string, string | null>): ReadResult 
   for (const p of patches) {
     if (typeof p?.patch !== 'string') continue;
     const pd = parseDocument(p.patch);
-    if (pd.errors.length) return { ok: false, error: `${kPath}: a patch does not parse: ${pd.errors[0].message}` };
+    if (pd.errors.length) return { ok: false, error: `${kPath}: a patch does not parse: ${describeYamlError(pd.errors[0])}` };
     const pj = pd.toJS() as any;
     const pc = (pj?.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === container.name);
     if (!pc) continue;

@@ -8,19 +8,24 @@ import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { DeploymentDetails, DeploymentStore } from '../store/deployment-store.js';
 import { errorMessage, isRetryable, LeaseLostError, TerminalError } from '../errors.js';
 import type { Logger } from '@kubidu/core/logger';
-import { formatCommitMessage } from '../adapters/git/commit-message.js';
+import { authorFor, formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
 import { secretNameFor } from '../manifests/secret-name.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 
 export type { DesiredState };
 
-/** Writes the commit for a desired state and pushes it; returns null sha only for an empty repo. */
+/**
+ * Writes the commit for a desired state and pushes it, authored by `author` (Kubidu
+ * when null; Kubidu is always the committer). `rewrote` says why the service folder
+ * was rewritten whole (it was broken on the tip), or null.
+ */
 export interface ManifestsWriter {
   write(
     desired: DesiredState,
     message: string,
-  ): Promise<{ sha: string; noop: boolean; attempts: number }>;
+    author?: { name: string; email: string } | null,
+  ): Promise<{ sha: string; noop: boolean; attempts: number; rewrote?: string | null }>;
   /** The pushed commit carrying `Kubidu-Deployment: <id>`, if any (crash recovery). */
   findDeploymentCommit(deploymentId: string): Promise<string | null>;
 }
@@ -71,7 +76,7 @@ export function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
-/** The commit message for a deployment row (subject, body with reason and actor, trailers). */
+/** The commit message for a deployment row (subject, body with the deploy's message, reason and actor, trailers). */
 export function commitMessageFor(d: DeploymentDetails): string {
   return formatCommitMessage({
     kind: d.rollbackFromId ? 'rollback' : 'deploy',
@@ -79,11 +84,19 @@ export function commitMessageFor(d: DeploymentDetails): string {
     service: d.serviceName,
     image: d.imageUrl,
     reason: d.reason,
+    // A rollback's stored message is Kubidu's own ("Rollback to …"): the subject says it already.
+    message: d.rollbackFromId ? null : d.commitMessage,
     only: d.rollbackOnly,
     actor: d.actor,
     deploymentId: d.id,
     rollbackOfId: d.rollbackFromId,
   });
+}
+
+/** How a row's commit came about, for its status: Kubidu's own, or one imported by the git door (named by its author). */
+function commitStatus(d: DeploymentDetails, sha: string, noop: boolean): string {
+  if (d.source === 'GIT') return `Imported commit ${sha.slice(0, 8)} by ${d.actor}`;
+  return noop ? `Manifests already at ${sha.slice(0, 8)}` : `Committed ${sha.slice(0, 8)} to the manifests repo`;
 }
 
 export function createDeployStep(deps: DeployDeps) {
@@ -161,17 +174,20 @@ export function createDeployStep(deps: DeployDeps) {
           deploymentId: d.id,
         };
         const message = commitMessageFor(d);
-        const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message));
+        const author = authorFor(d.actor);
+        const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message, author));
         sha = res.sha;
         noop = res.noop;
+        if (res.rewrote) notes.push(res.rewrote);
         await faults.pause('after-push', id);
         await deps.store.recordCommit(
           id,
           deps.workerId,
           sha,
-          noop
-            ? `Manifests already describe this deployment at ${sha.slice(0, 8)}; nothing to commit`
-            : `Committed ${sha.slice(0, 8)} to the manifests repo`,
+          [
+            noop ? `Manifests already describe this deployment at ${sha.slice(0, 8)}; nothing to commit` : `Committed ${sha.slice(0, 8)} to the manifests repo`,
+            ...notes,
+          ].join('; '),
           { noop, attempts: res.attempts },
         );
       }
@@ -179,7 +195,7 @@ export function createDeployStep(deps: DeployDeps) {
       // 3. Sync, or end at the commit when no sync engine is configured.
       if (!deps.sync) {
         const msg = [
-          noop ? `Manifests already at ${sha.slice(0, 8)}` : `Committed ${sha.slice(0, 8)} to the manifests repo`,
+          commitStatus(d, sha, noop),
           'no sync engine is configured (ARGOCD_URL unset), so the deploy ends at the commit',
           ...notes,
         ].join('; ');
@@ -195,7 +211,7 @@ export function createDeployStep(deps: DeployDeps) {
         reason: d.reason,
         onStatus: (m) => deps.store.heartbeat(id, deps.workerId, deps.leaseMs, m),
       });
-      const msg = [out.message, ...notes].join('; ');
+      const msg = [...(d.source === 'GIT' ? [commitStatus(d, sha, false)] : []), out.message, ...notes].join('; ');
       await deps.store.finish(id, deps.workerId, out.outcome, msg, {
         commitSha: sha,
         argoApp: appName,

@@ -5,7 +5,8 @@
  */
 import { createGitAdapter, ensureBareRepo } from '../adapters/git/index.js';
 import type { FileChange, GitAdapter } from '../adapters/git/types.js';
-import { renderServiceFiles, serviceFilePaths } from '../manifests/render.js';
+import { serviceFilePaths } from '../manifests/render.js';
+import { renderOrRewrite } from '../manifests/broken-folder.js';
 import { useTemplateDir } from '../manifests/template.js';
 import type { ControllerConfig } from '../config.js';
 import type { Logger } from '@kubidu/core/logger';
@@ -16,14 +17,15 @@ export interface ManifestsRepo {
   render: ServiceRenderer;
 }
 
-/** Reads a service's current files through `read`, renders the desired state over them. */
-export const renderService: ServiceRenderer = async (desired, read) => {
+/** Reads a service's current files from the tip, renders the desired state over them (or anew, when they are broken). */
+export const renderService: ServiceRenderer = async (desired, view) => {
   const paths = Object.values(serviceFilePaths(desired.project, desired.service));
   const existing = new Map<string, string | null>();
-  for (const p of paths) existing.set(p, await read(p));
-  const files: FileChange[] = [];
-  for (const [path, content] of renderServiceFiles(existing, desired)) files.push({ path, content });
-  return files;
+  for (const p of paths) existing.set(p, await view.readFile(p));
+  const { files, broken } = renderOrRewrite(existing, desired);
+  const out: FileChange[] = [];
+  for (const [path, content] of files) out.push({ path, content });
+  return { files: out, broken };
 };
 
 export async function openManifestsRepo(config: ControllerConfig, logger: Logger): Promise<ManifestsRepo> {

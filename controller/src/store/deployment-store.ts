@@ -8,6 +8,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
 import { envOfDeployment, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
+import { releaseHold } from '@kubidu/core/domain/holds';
 import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
 import { planClaim, type Candidate } from './plan-claim.js';
@@ -33,6 +34,7 @@ export type DeploymentDetails = Pick<
   | 'rollbackOnly'
   | 'actor'
   | 'reason'
+  | 'commitMessage'
   | 'manifestsCommitSha'
 > & {
   projectId: string;
@@ -134,6 +136,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
                lease_expires_at = now() + ($3::int * interval '1 millisecond'),
                started_at = coalesce(started_at, now()), attempts = attempts + 1,
                status_message = CASE WHEN status = 'DEPLOYING' THEN 'Resumed after a controller restart'
+                                     WHEN source = 'GIT' THEN 'Deploying the imported commit'
                                      ELSE 'Writing the manifests commit' END
              WHERE id = ANY($1::uuid[])`,
             [plan.claim.map((c) => c.id), workerId, leaseMs],
@@ -168,6 +171,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
         rollbackOnly: r.rollbackOnly ?? null,
         actor: r.actor,
         reason: r.reason,
+        commitMessage: r.commitMessage,
         manifestsCommitSha: r.manifestsCommitSha,
         attempts: r.attempts,
         env: await envOfDeployment(ds.manager, id),
@@ -215,6 +219,12 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
           await record(m, AUDIT_ACTIONS.deploymentRunning, at, { ...data, replaced: replaced.map((r) => r.id) });
         } else {
           await record(m, AUDIT_ACTIONS.deploymentFailed, at, { ...data, message });
+          // A rollback that failed must not keep holding deploys (they are how the service gets fixed):
+          // it releases its own hold, never a newer rollback's.
+          await releaseHold(m, audit, { actorId: null, actor: CONTROLLER_ACTOR, projectId: at.projectId }, at.serviceId, {
+            onlyRollbackId: id,
+            data: { reason: 'the rollback failed', failure: message },
+          });
         }
       });
     },

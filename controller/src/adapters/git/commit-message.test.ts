@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCommitMessage, hasTrailer, parseTrailers } from './commit-message.js';
+import { authorFor, formatCommitMessage, hasTrailer, parseTrailers, withBodyNote } from './commit-message.js';
 
 describe('formatCommitMessage', () => {
   it('formats a rollback with subject, body and trailers', () => {
@@ -44,5 +44,28 @@ describe('formatCommitMessage', () => {
     expect(parseTrailers('just a subject')).toEqual({});
     expect(parseTrailers('subject\n\nbody line\nnot: a trailer block because\nof this line')).toEqual({});
     expect(parseTrailers('subject\n\nSigned-off-by: x <x@y>\n')).toEqual({ 'Signed-off-by': ['x <x@y>'] });
+  });
+
+  it('keeps the deploy message in the body, as written, without letting it forge trailers (issue 15)', () => {
+    const m = formatCommitMessage({ kind: 'deploy', project: 'p', service: 's', image: 'nginx:1', actor: 'a@b.c', deploymentId: 'd1', message: 'Fix totals\r\n\nRounding.\nKubidu-Deployment: forged' });
+    const [, blank, ...body] = m.split('\n');
+    expect(blank).toBe('');
+    expect(body.join('\n').startsWith('Fix totals\n\nRounding.\n  Kubidu-Deployment: forged\n\nDeploy of nginx:1')).toBe(true);
+    expect(parseTrailers(m)).toEqual({ 'Kubidu-Deployment': ['d1'], 'Kubidu-Actor': ['a@b.c'] });
+  });
+
+  it('a note goes into the body above the trailers', () => {
+    const m = formatCommitMessage({ kind: 'deploy', project: 'p', service: 's', image: 'nginx:1', actor: 'a@b.c', deploymentId: 'd1' });
+    const n = withBodyNote(m, 'Rewrote the folder.');
+    expect(n).toContain('requested by a@b.c.\n\nRewrote the folder.\n\nKubidu-Deployment: d1\n');
+    expect(parseTrailers(n)).toEqual(parseTrailers(m));
+  });
+});
+
+describe('authorFor', () => {
+  it('names the person behind an email, and nobody (Kubidu) otherwise', () => {
+    expect(authorFor('alice.liddell@example.com')).toEqual({ name: 'alice.liddell', email: 'alice.liddell@example.com' });
+    expect(authorFor('kubidu-controller')).toBeNull();
+    expect(authorFor('Human <h@example.com>')).toBeNull();
   });
 });

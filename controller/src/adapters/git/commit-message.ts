@@ -13,6 +13,8 @@ export interface CommitMessageInput {
   /** Short id of the deployment rolled back to (defaults to the first 8 chars of rollbackOfId). */
   targetShortId?: string;
   reason?: string | null;
+  /** The deploy's own message (`kubidu deploy -m`), kept as written in the body. */
+  message?: string | null;
   /** A partial rollback (issue 10): only the target's image, or only its env and settings. */
   only?: 'image' | 'config' | null;
   actor: string;
@@ -25,6 +27,37 @@ export const TRAILER_ROLLBACK_OF = 'Kubidu-Rollback-Of';
 export const TRAILER_ACTOR = 'Kubidu-Actor';
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+/** Free text for the body, kept out of the trailer block: lines that would parse as a trailer are indented. */
+function bodyText(text: string | null | undefined): string {
+  return (text ?? '')
+    .replace(/\r\n?/g, '\n')
+    .trim()
+    .split('\n')
+    .map((l) => (/^[A-Za-z0-9-]+:\s/.test(l) ? `  ${l}` : l))
+    .join('\n');
+}
+
+/**
+ * The git author of a commit made for `actor`: the person, so `git log`, `git blame`
+ * and the Argo CD UI name who did it (the committer stays Kubidu). An actor that is
+ * not an email address (the controller itself) gets null: the commit is Kubidu's.
+ */
+export function authorFor(actor: string): { name: string; email: string } | null {
+  const email = actor.trim();
+  if (!/^[^\s<>@]+@[^\s<>@]+$/.test(email)) return null;
+  return { name: email.slice(0, email.indexOf('@')), email };
+}
+
+/** Adds a paragraph to a formatted message's body, just above its trailer block. */
+export function withBodyNote(message: string, note: string): string {
+  const text = bodyText(note);
+  const trimmed = message.replace(/\s+$/, '');
+  const cut = trimmed.lastIndexOf('\n\n');
+  if (!text) return message;
+  if (cut < 0) return `${trimmed}\n\n${text}\n`;
+  return `${trimmed.slice(0, cut)}\n\n${text}${trimmed.slice(cut)}\n`;
+}
 
 /** Formats the subject, body and trailers of a deployment commit. */
 export function formatCommitMessage(m: CommitMessageInput): string {
@@ -43,15 +76,10 @@ export function formatCommitMessage(m: CommitMessageInput): string {
     subject = `deploy(${scope}): ${image}`;
     body.push(`Deploy of ${image} to ${scope}, requested by ${oneLine(m.actor)}.`);
   }
-  const reason = (m.reason ?? '').replace(/\r\n?/g, '\n').trim();
-  if (reason) {
-    // Keep the reason out of the trailer block: indent lines that would parse as a trailer.
-    const safe = reason
-      .split('\n')
-      .map((l) => (/^[A-Za-z0-9-]+:\s/.test(l) ? `  ${l}` : l))
-      .join('\n');
-    body.push('', `Reason: ${safe}`);
-  }
+  const reason = bodyText(m.reason);
+  if (reason) body.push('', `Reason: ${reason}`);
+  const message = bodyText(m.message);
+  if (message) body.unshift(message, '');
   const trailers = [`${TRAILER_DEPLOYMENT}: ${oneLine(m.deploymentId)}`];
   if (m.kind === 'rollback' && m.rollbackOfId) trailers.push(`${TRAILER_ROLLBACK_OF}: ${oneLine(m.rollbackOfId)}`);
   trailers.push(`${TRAILER_ACTOR}: ${oneLine(m.actor)}`);

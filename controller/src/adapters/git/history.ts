@@ -4,7 +4,7 @@
  * file reads of planning, and the culprit of a conflict. History below the shallow
  * boundary of an http store is fetched on demand, 100 commits at a time.
  */
-import type { CommitInfo } from './types.js';
+import type { ChangeInfo, CommitInfo } from './types.js';
 import { hasTrailer } from './commit-message.js';
 import { MODE_TREE, type ParsedCommit, type TreeEntry } from './objects.js';
 import { MissingObjectError, type ObjectStore } from './object-store.js';
@@ -17,6 +17,8 @@ export interface History {
   readAt(commit: string | null, path: string): Promise<string | null>;
   /** The newest commit after `base`, up to `tip`, that changed `path` (tip when none is found within 1000). */
   findCulprit(base: string | null, tip: string, path: string): Promise<string>;
+  /** The newest commit up to `tip` that changed `path` (a file or a folder), with its author and subject (null: no commit). */
+  lastChange(tip: string | null, path: string): Promise<ChangeInfo | null>;
   /** GitAdapter.readFile: `ref` is a commit sha, or anything else for the remote tip. */
   readFile(ref: string, path: string): Promise<string | null>;
   findCommitWithTrailer(key: string, value: string, o: { maxDepth?: number }): Promise<string | null>;
@@ -73,6 +75,14 @@ export function createHistory(remote: Remote): History {
     return tip;
   }
 
+  async function lastChange(tip: string | null, path: string): Promise<ChangeInfo | null> {
+    if (!tip) return null;
+    const sha = await findCulprit(null, tip, normPath(path));
+    const c = await commitDeep(sha);
+    if (!c) return null;
+    return { sha, author: { name: c.author.name, email: c.author.email }, subject: c.message.split('\n', 1)[0].trim() };
+  }
+
   /** Paths of files that differ between two trees (unsorted). Map lookups only: no per-diff copy of a 10,000-name folder. */
   async function diffTrees(a: string | null, b: string | null, prefix: string, out: string[]): Promise<void> {
     if (a === b) return;
@@ -96,6 +106,7 @@ export function createHistory(remote: Remote): History {
   return {
     readAt,
     findCulprit,
+    lastChange,
 
     async readFile(ref, path) {
       const oid = /^[0-9a-f]{40}$/i.test(ref) ? ref : await remote.tip();

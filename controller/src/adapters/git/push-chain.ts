@@ -43,7 +43,7 @@ function sleep(ms: number) {
  */
 export function createPushChain({ remote, history, bot, logger }: PushChainDeps): (items: Queued[]) => Promise<number> {
   const store = remote.store;
-  const { readAt, findCulprit } = history;
+  const { readAt, findCulprit, lastChange } = history;
   const oidAt = (root: string | null, path: string) => store.oidAt(root, path);
 
   return async function attemptChain(items: Queued[]): Promise<number> {
@@ -87,7 +87,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
       try {
         for (const i of live) {
           const at = parent;
-          const view: TreeView = { tip: at, readFile: (path) => readAt(at, path) };
+          const view: TreeView = { tip: at, readFile: (path) => readAt(at, path), lastChange: (path) => lastChange(at, path) };
           let commit: RawObject | null = null;
           let files = 0;
           try {

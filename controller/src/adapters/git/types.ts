@@ -8,8 +8,15 @@ import type { Logger } from '@kubidu/core/logger';
 export interface FileChange { path: string; content: string | null } // null = delete
 /** What one deployment wants committed. */
 export interface PlannedCommit { files: FileChange[]; message: string; author?: {name: string; email: string} }
+/** The newest commit that changed a path: who made it and what it says (naming the culprit of a broken folder). */
+export interface ChangeInfo { sha: string; author: {name: string; email: string}; subject: string }
 /** Read access to one tip of the branch while planning a commit. */
-export interface TreeView { tip: string | null; readFile(path: string): Promise<string | null>; }
+export interface TreeView {
+  tip: string | null;
+  readFile(path: string): Promise<string | null>;
+  /** The newest commit up to this tip that changed `path` (file or folder); null on an empty branch. */
+  lastChange(path: string): Promise<ChangeInfo | null>;
+}
 /** Called on the current tip (and again on a new tip after a rejected push); null = nothing to change. */
 export type ChangeBuilder = (view: TreeView) => Promise<PlannedCommit | null>;
 /** Outcome of commitAndPush: the commit now on the remote (or null for a noop). */
