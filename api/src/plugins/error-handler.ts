@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KubiduError, isDatabaseUnavailable, pgCode } from '@kubidu/core/errors';
 import type { ErrorCode } from '@kubidu/core/contract/errors';
-import { clipWords } from '@kubidu/core/text/clip';
+import { clipWords } from '@kubidu/core/contract/clip';
 import { FORMAT_MESSAGES } from '../validation/formats.js';
 
 interface AjvLikeError {
@@ -59,7 +59,7 @@ export function describeValidationError(context: string, errors: AjvLikeError[])
 
 /**
  * Sends the contract's error body. The message is never cut here: Kubidu's messages are
- * written whole, and quoted user text is shortened where it is quoted (core/src/text/clip.ts).
+ * written whole, and quoted user text is shortened where it is quoted (core/src/contract/clip.ts).
  */
 export function sendError(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string, data?: Record<string, unknown>) {
   const body: Record<string, unknown> = {

@@ -4,7 +4,7 @@
  * them; clients and tests match on `code`.
  */
 import { KubiduError } from '../errors.js';
-import { clipWords } from '../text/clip.js';
+import { clipWords } from '../contract/clip.js';
 
 /** The most characters of a person's reason a message quotes (whole words, then "…"); `data` keeps it whole. */
 export const QUOTED_REASON_MAX = 200;

@@ -1,7 +1,8 @@
 /**
  * Shortening quoted user text (a reason, a name) where a message quotes it, so
  * the rest of the message — the part that tells a person what to do — is never
- * cut. Cuts at a word boundary and says so with "…".
+ * cut. Cuts at a word boundary and says so with "…". In the contract so the API's
+ * messages and the clients' own hints shorten the same way.
  */
 
 /**
