@@ -30,7 +30,7 @@ export const deployCommand: CommandModule<GlobalArgs, DeployArgs> = {
         describe: 'Deploy even though a rollback holds deploys of this service (the hold stays; see `kubidu release`)',
       })
       .example('$0 deploy --image ghcr.io/acme/api:1.4.2', 'Deploy an image; env, secrets and settings stay as they are')
-      .example('$0 deploy -i acme/api:1.5 -e LOG_LEVEL=info --secret DB_URL=postgres://u:p@db/app?ssl=true --wait', 'With env, a secret, and wait for RUNNING')
+      .example('$0 deploy -i acme/api:1.5 -e LOG_LEVEL=info --wait', 'Set one variable on top of the current ones, wait for RUNNING')
       .example('$0 deploy -i acme/api:1.5 --project shop --service api --replicas 3', 'Pick the service by name')
       .example('$0 deploy -i acme/api:1.5 --unset OLD_FLAG', 'Remove one variable, keep the rest')
       .example('$0 deploy -i acme/api:1.5.1 --override-hold --reason "hotfix over the rollback"', 'Hotfix through a rollback\'s hold, on purpose (env and secrets kept)'),

@@ -20,7 +20,7 @@ function withChangeOptions<T>(y: Argv<T>) {
 /** `kubidu env set K=V … [--secret K]…`. */
 const envSetCommand: CommandModule<EnvListArgs, EnvSetArgs> = {
   command: 'set [pairs..]',
-  describe: 'Set env variables: a new deployment of the current image, every other variable kept',
+  describe: 'Set env variables: a new deployment of the current image, the rest kept',
   builder: (y) =>
     withChangeOptions(y)
       .positional('pairs', { type: 'string', array: true, describe: 'Plain variables KEY=VALUE ("=" allowed in values)' })
@@ -39,7 +39,7 @@ const envSetCommand: CommandModule<EnvListArgs, EnvSetArgs> = {
 /** `kubidu env unset K …`. */
 const envUnsetCommand: CommandModule<EnvListArgs, EnvUnsetArgs> = {
   command: 'unset <keys..>',
-  describe: 'Remove env variables (plain or secret): a new deployment of the current image, the rest kept',
+  describe: 'Remove env variables (plain or secret): a new deployment, the rest kept',
   builder: (y) =>
     withChangeOptions(y)
       .positional('keys', { type: 'string', array: true, demandOption: true, describe: 'Variable names' })
