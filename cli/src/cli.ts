@@ -8,6 +8,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { auditCommand } from './commands/audit/command-object.js';
 import { deployCommand } from './commands/deploy/command-object.js';
 import { deploymentsCommand } from './commands/deployments/command-object.js';
+import { envCommand } from './commands/env/command-object.js';
 import { linkCommand } from './commands/link/command-object.js';
 import { markBadCommand, unmarkBadCommand } from './commands/mark-bad/command-object.js';
 import { releaseCommand } from './commands/release/command-object.js';
@@ -32,6 +33,7 @@ const COMMANDS = [
   servicesCommand,
   linkCommand,
   deployCommand,
+  envCommand,
   deploymentsCommand,
   rollbackCommand,
   releaseCommand,
@@ -70,7 +72,8 @@ export function buildCli(argv: string[], env: Record<string, string | undefined>
     .version(VERSION)
     .example('$0 login', 'Log in (asks for email and password)')
     .example('$0 link --project shop --service api', 'Use this service from this directory on')
-    .example('$0 deploy --image acme/api:1.5 --wait', 'Deploy and wait for RUNNING')
+    .example('$0 deploy --image acme/api:1.5 --wait', 'Deploy and wait for RUNNING (env and settings are kept)')
+    .example('$0 env set LOG_LEVEL=debug', 'Change one variable (a new deployment of the current image)')
     .example('$0 ls', 'Deployment history')
     .example('$0 rollback', 'Back to the previous successful deployment')
     .epilogue('Exit codes: 0 ok, 1 failed, 2 usage error or refused. Colours are off when not a terminal or NO_COLOR is set.')

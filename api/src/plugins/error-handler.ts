@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KubiduError, isDatabaseUnavailable, pgCode } from '@kubidu/core/errors';
 import type { ErrorCode } from '@kubidu/core/contract/errors';
+import { clipWords } from '@kubidu/core/contract/clip';
 import { FORMAT_MESSAGES } from '../validation/formats.js';
 
 interface AjvLikeError {
@@ -19,7 +20,8 @@ interface AjvLikeError {
   propertyName?: string;
 }
 
-const MAX_MESSAGE = 300;
+/** fastify's own 4xx messages (the only text here not written by Kubidu) are kept to this, whole words. */
+const MAX_FOREIGN_MESSAGE = 300;
 const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 function jsonPointerToPath(pointer: string): string {
@@ -55,13 +57,16 @@ export function describeValidationError(context: string, errors: AjvLikeError[])
   }
 }
 
-/** Sends the contract's error body. */
+/**
+ * Sends the contract's error body. The message is never cut here: Kubidu's messages are
+ * written whole, and quoted user text is shortened where it is quoted (core/src/contract/clip.ts).
+ */
 export function sendError(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string, data?: Record<string, unknown>) {
   const body: Record<string, unknown> = {
     statusCode,
     code,
     error: STATUS_CODES[statusCode] ?? 'Error',
-    message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message,
+    message,
   };
   if (data) body.data = data;
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
@@ -104,7 +109,7 @@ export function installErrorHandling(app: FastifyInstance, opts: { spaFallback?:
     }
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) {
-      let message = err.message;
+      let message = clipWords(err.message, MAX_FOREIGN_MESSAGE);
       if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.name === 'SyntaxError' || /JSON/.test(err.message)) {
         message = 'body is not valid JSON';
       } else if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {

@@ -6,7 +6,18 @@
 import { ApiError, NetworkError, NotLoggedInError } from './errors.js';
 import type { AuditView } from '@kubidu/core/contract/audit';
 import type { Page } from '@kubidu/core/contract/common';
-import type { DeployBody, DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentPage, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
+import type {
+  DeployBody,
+  DeployHoldView,
+  DeploymentDetail,
+  DeploymentDiff,
+  DeploymentPage,
+  DeploymentView,
+  EnvPatchBody,
+  RollbackOnly,
+  ServiceEnv,
+} from '@kubidu/core/contract/deployments';
+import { cliHint } from './api-hints.js';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 
 type Query = Record<string, string | number | undefined>;
@@ -65,7 +76,7 @@ export class ApiClient {
       const e = (json ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
       const code = typeof e.code === 'string' ? e.code : `HTTP_${res.status}`;
       const message = typeof e.message === 'string' ? e.message : `${method} ${url.pathname} answered ${res.status} ${res.statusText}`;
-      throw new ApiError(res.status, code, message, e.data);
+      throw new ApiError(res.status, code, cliHint(code, e.data) ?? message, e.data);
     }
     return json as T;
   }
@@ -104,6 +115,16 @@ export class ApiClient {
 
   createDeployment(serviceId: string, body: DeployBody): Promise<DeploymentView> {
     return this.request('POST', `/api/services/${encodeURIComponent(serviceId)}/deployments`, { body });
+  }
+
+  /** The env the next deploy inherits (the current deployment's); secret values are null. */
+  getServiceEnv(serviceId: string): Promise<ServiceEnv> {
+    return this.request('GET', `/api/services/${encodeURIComponent(serviceId)}/env`);
+  }
+
+  /** A new deployment of the current image with env set and unset. */
+  changeEnv(serviceId: string, body: EnvPatchBody): Promise<DeploymentView> {
+    return this.request('PATCH', `/api/services/${encodeURIComponent(serviceId)}/env`, { body });
   }
 
   listDeployments(serviceId: string, query: { limit?: number; cursor?: string; idPrefix?: string } = {}): Promise<DeploymentPage> {

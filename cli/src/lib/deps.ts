@@ -38,6 +38,8 @@ export interface Deps {
   now(): Date;
   /** How often `--wait` polls the deployment. */
   pollIntervalMs: number;
+  /** All of stdin as text, for a secret piped in (`printf %s "$V" | kubidu env set --secret K`) when not interactive. */
+  readStdin(): Promise<string>;
 }
 
 /** The options every command accepts. */

@@ -42,6 +42,7 @@ function deps(clock: { t: number }, log: string[]): Deps {
     },
     now: () => new Date(clock.t),
     pollIntervalMs: 1000,
+    readStdin: async () => '',
   };
 }
 

@@ -82,4 +82,12 @@ describe('deployBody', () => {
   it('refuses a key given as both env and secret', () => {
     expect(() => deployBody({ apiUrl: 'x', image: 'a:1', env: ['K=1'], secret: ['K=2'] })).toThrow(/both --env and --secret/);
   });
+
+  it('--unset and --replace-env: keys to remove, or the given env as the whole set', () => {
+    expect(deployBody({ apiUrl: 'x', image: 'a:1', unset: ['OLD', 'OLD', 'GONE'] })).toEqual({ image: 'a:1', unset: ['OLD', 'GONE'] });
+    expect(deployBody({ apiUrl: 'x', image: 'a:1', env: ['A=1'], replaceEnv: true })).toEqual({ image: 'a:1', env: { A: '1' }, replaceEnv: true });
+    expect(() => deployBody({ apiUrl: 'x', image: 'a:1', env: ['K=1'], unset: ['K'] })).toThrow(/K given both to --unset and to --env\/--secret/);
+    expect(() => deployBody({ apiUrl: 'x', image: 'a:1', unset: ['K'], replaceEnv: true })).toThrow(/--unset has no meaning with --replace-env/);
+    expect(() => deployBody({ apiUrl: 'x', image: 'a:1', unset: ['1K'] })).toThrow(/--unset key "1K" must match/);
+  });
 });

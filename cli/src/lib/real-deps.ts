@@ -31,6 +31,11 @@ export function realDeps(): Deps {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => new Date(),
     pollIntervalMs: Number(env.KUBIDU_POLL_INTERVAL_MS) > 0 ? Number(env.KUBIDU_POLL_INTERVAL_MS) : 1000,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
 }
 

@@ -25,7 +25,7 @@ export interface FakeDeps extends Deps {
  * relative times ("just now", "5m ago") are computed from, so an assertion on
  * them holds however slow the machine is.
  */
-export function fakeDeps(opts: { cwd: string; configDir: string; interactive?: boolean; answers?: unknown[]; now?: () => Date }): FakeDeps {
+export function fakeDeps(opts: { cwd: string; configDir: string; interactive?: boolean; answers?: unknown[]; now?: () => Date; stdin?: string }): FakeDeps {
   let stdout = '';
   let stderr = '';
   const answers = [...(opts.answers ?? [])];
@@ -66,6 +66,7 @@ export function fakeDeps(opts: { cwd: string; configDir: string; interactive?: b
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: opts.now ?? (() => new Date()),
     pollIntervalMs: 100,
+    readStdin: async () => opts.stdin ?? '',
     out: () => stdout,
     err: () => stderr,
     asked,

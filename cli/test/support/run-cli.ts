@@ -21,14 +21,19 @@ export function cliEnv(apiUrl: string, configDir: string, extra: Record<string, 
   return { ...env, KUBIDU_API_URL: apiUrl, XDG_CONFIG_HOME: configDir, NO_COLOR: '1', KUBIDU_POLL_INTERVAL_MS: '150', ...extra };
 }
 
-/** Spawns `kubidu ...args` with stdin closed (so it is not a terminal). */
-export function runKubidu(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+/** Spawns `kubidu ...args` with stdin closed, or a pipe carrying `input` (either way not a terminal). */
+export function runKubidu(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; input?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KUBIDU_BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KUBIDU_BIN, ...args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -48,6 +48,9 @@ export const ConfigEnvMap = Type.Record(Type.String(), Type.String({ format: 'co
   maxProperties: MAX_ENV_KEYS,
 });
 
+/** Env keys to remove (`unset`): env-var names, each at most once. */
+export const EnvKeyList = Type.Array(Type.String({ format: 'env-key', maxLength: 256 }), { maxItems: MAX_ENV_KEYS, uniqueItems: true });
+
 /** `limit` + opaque keyset `cursor` query parameters of every paginated list. */
 export const Pagination = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),

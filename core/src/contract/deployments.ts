@@ -7,6 +7,7 @@ import { Type, type Static } from 'typebox';
 import {
   ConfigEnvMap,
   CpuLimit,
+  EnvKeyList,
   EnvMap,
   ImageRef,
   MemoryLimit,
@@ -194,12 +195,20 @@ export const WriteHeaders = Type.Object({
  */
 export const OPTIONAL_BODY = 'x-optional-body';
 
-/** Body of `POST /api/services/:id/deployments` (what CI and `kubidu deploy` send). */
+/**
+ * Body of `POST /api/services/:id/deployments` (what CI and `kubidu deploy` send).
+ * A deploy changes only what it names: env, secrets, port, replicas and limits it
+ * leaves out are those of the service's current deployment.
+ */
 export const DeployBody = Type.Object(
   {
     image: ImageRef,
     env: Type.Optional(ConfigEnvMap),
     secrets: Type.Optional(EnvMap),
+    unset: Type.Optional({ ...EnvKeyList, description: 'Env keys of the current deployment to remove (plain or secret).' }),
+    replaceEnv: Type.Optional(
+      Type.Boolean({ description: '`env` and `secrets` are the whole set; nothing is kept from the current deployment. Default: set them on top.' }),
+    ),
     port: Type.Optional(Port),
     replicas: Type.Optional(Replicas),
     cpuLimit: Type.Optional(CpuLimit),
@@ -213,6 +222,29 @@ export const DeployBody = Type.Object(
 );
 /** The static type of DeployBody. */
 export type DeployBody = Static<typeof DeployBody>;
+
+/**
+ * Body of `PATCH /api/services/:id/env`: a new deployment of the current image with
+ * these variables set (`set` plain, `secrets` sealed) and `unset` removed; the rest kept.
+ */
+export const EnvPatchBody = Type.Object(
+  {
+    set: Type.Optional(ConfigEnvMap),
+    secrets: Type.Optional(EnvMap),
+    unset: Type.Optional(EnvKeyList),
+    commitMessage: Type.Optional(Text(10_000)),
+    reason: Type.Optional(Text(1000)),
+    override: Type.Optional(Type.Boolean({ description: 'Change env even though a rollback holds deploys of this service (the hold stays in force).' })),
+  },
+  { additionalProperties: false },
+);
+/** The static type of EnvPatchBody. */
+export type EnvPatchBody = Static<typeof EnvPatchBody>;
+
+/** `GET /api/services/:id/env`: the env a deploy of this service inherits, from its current deployment (null: never deployed). */
+export const ServiceEnv = Type.Object({ deploymentId: Nullable(Uuid), env: Type.Array(EnvEntry) });
+/** The static type of ServiceEnv. */
+export type ServiceEnv = Static<typeof ServiceEnv>;
 
 /** Body of `POST /api/deployments/:id/rollback`; the whole body is optional (a bare POST means "no reason, everything"). */
 export const RollbackBody = Type.Object(

@@ -39,7 +39,7 @@ export const ERROR_STATUS = {
   IMAGE_MARKED_BAD: 409,
   /** Unmark asked for a deployment that is not marked bad. */
   DEPLOYMENT_NOT_BAD: 409,
-  /** An image-only or config-only rollback needs a current deployment. */
+  /** An image-only or config-only rollback, or an env change (PATCH /api/services/:id/env), needs a current deployment. */
   NO_CURRENT_DEPLOYMENT: 409,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,

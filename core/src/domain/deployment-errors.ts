@@ -4,18 +4,27 @@
  * them; clients and tests match on `code`.
  */
 import { KubiduError } from '../errors.js';
+import { clipWords } from '../contract/clip.js';
 
-/** 409: a rollback put a deploy hold on the service; the message says how to release or override it. */
+/** The most characters of a person's reason a message quotes (whole words, then "…"); `data` keeps it whole. */
+export const QUOTED_REASON_MAX = 200;
+const quote = (reason: string) => clipWords(reason, QUOTED_REASON_MAX);
+
+/**
+ * 409: a rollback put a deploy hold on the service; the message says how to release or override it.
+ * Only the quoted reason is ever shortened; the instructions are always whole. The message names the
+ * CLI command and the body field (an API caller's words); the CLI prints its own hint from `code` and `data`.
+ */
 export class DeployHeldError extends KubiduError {
   constructor(hold: { rollbackId: string; heldBy: string; reason: string | null; createdAt: string }, serviceId: string) {
     super(
       'DEPLOY_HELD',
       409,
       `Deploys of this service are held: rollback ${hold.rollbackId.slice(0, 8)} by ${hold.heldBy} is in force` +
-        (hold.reason ? ` (${hold.reason.slice(0, 200)})` : '') +
+        (hold.reason ? ` (${quote(hold.reason)})` : '') +
         `. Release the hold with \`kubidu release\` (POST /api/services/${serviceId}/release, or the Release button),` +
         ` or deploy anyway with \`kubidu deploy --override-hold\` (body "override": true).`,
-      { rollbackId: hold.rollbackId, heldBy: hold.heldBy, heldSince: hold.createdAt },
+      { rollbackId: hold.rollbackId, heldBy: hold.heldBy, heldSince: hold.createdAt, reason: hold.reason },
     );
   }
 }
@@ -30,7 +39,7 @@ export class NotHeldError extends KubiduError {
 /** 400: the rollback target was marked bad. */
 export class RollbackTargetBadError extends KubiduError {
   constructor(reason: string) {
-    super('ROLLBACK_TARGET_BAD', 400, `Cannot rollback to a deployment marked bad (${reason.slice(0, 200)}); unmark it first`, { reason });
+    super('ROLLBACK_TARGET_BAD', 400, `Cannot rollback to a deployment marked bad (${quote(reason)}); unmark it first`, { reason });
   }
 }
 
@@ -40,7 +49,7 @@ export class ImageMarkedBadError extends KubiduError {
     super(
       'IMAGE_MARKED_BAD',
       409,
-      `This image is the image of deployment ${deploymentId.slice(0, 8)}, marked bad (${reason.slice(0, 200)}); unmark it to deploy it again`,
+      `This image is the image of deployment ${deploymentId.slice(0, 8)}, marked bad (${quote(reason)}); unmark it to deploy it again`,
       { deploymentId, reason },
     );
   }
@@ -57,6 +66,18 @@ export class NotMarkedBadError extends KubiduError {
 export class NoCurrentDeploymentError extends KubiduError {
   constructor(only: string) {
     super('NO_CURRENT_DEPLOYMENT', 409, `A ${only}-only rollback keeps the rest of the current deployment, and this service has none running`, { only });
+  }
+}
+
+/** 409: an env change makes a new deployment of the current image, and this service has none yet. */
+export class NothingDeployedError extends KubiduError {
+  constructor() {
+    super(
+      'NO_CURRENT_DEPLOYMENT',
+      409,
+      'This service has never been deployed, so there is no image to run with the new env; deploy an image first (its env and secrets come with it)',
+      {},
+    );
   }
 }
 

@@ -8,7 +8,8 @@ import type { EntityManager } from 'typeorm';
 import type { AuditWriter } from './audit.js';
 import { DEPLOYMENT_RETURNING, deploymentByIdempotencyKey, type DeploymentRow } from './deployment-rows.js';
 import { DeployHeldError, ImageMarkedBadError } from './deployment-errors.js';
-import { insertSealedEnv, sealEnv, type SealedEnvRow } from './env-rows.js';
+import { assertEnvChange, inheritedDeployment, mergeEnv } from './deploy-config.js';
+import { insertSealedEnv, type SealedEnvRow } from './env-rows.js';
 import { holdOf } from './holds.js';
 import { AUDIT_ACTIONS, type ClientName, type DeploymentSource, type RollbackOnly } from './vocabulary.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -104,14 +105,24 @@ export async function assertImageNotBad(em: EntityManager, serviceId: string, im
   if (bad) throw new ImageMarkedBadError(bad.id, bad.bad_reason ?? '');
 }
 
-/** A person's deploy of a new image (already validated at the door). */
+/**
+ * A person's deploy of a new image (already validated at the door). It changes
+ * only what it names: port, replicas and limits left out, and every env row not
+ * set or unset, come from the service's current deployment (deploy-config.ts).
+ */
 export interface DeployRequest {
   /** The service, locked FOR UPDATE by the caller so a rollback's hold and this deploy serialize. */
   service: { id: string; projectId: string; port: number };
   actor: { id: string; name: string };
   image: string;
+  /** Plain variables set on top of the inherited ones. */
   env?: Record<string, string>;
+  /** Secret variables set on top of the inherited ones. */
   secrets?: Record<string, string>;
+  /** Inherited keys to remove. */
+  unset?: readonly string[];
+  /** `env` and `secrets` are the whole set: nothing inherited. */
+  replaceEnv?: boolean;
   port?: number;
   replicas?: number;
   cpuLimit?: string;
@@ -145,10 +156,12 @@ export function idempotencyConflict(): ConflictError {
 /**
  * Queues a deploy: replays an earlier request with the same Idempotency-Key,
  * refuses a held service (unless overridden) and a bad image, inserts the QUEUED
- * row with its sealed env, and audits it (plus the override).
+ * row — settings and env inherited from the current deployment, the request's on
+ * top — and audits it (plus the override) with the keys set, unset and kept.
  */
 export async function createDeploy(em: EntityManager, deps: DomainDeps, req: DeployRequest): Promise<CreatedDeployment> {
   const { service, actor } = req;
+  assertEnvChange(req);
   if (req.idempotencyKey !== undefined) {
     const existing = await deploymentByIdempotencyKey(em, actor.id, req.idempotencyKey);
     if (existing) {
@@ -161,6 +174,9 @@ export async function createDeploy(em: EntityManager, deps: DomainDeps, req: Dep
     throw new DeployHeldError({ ...hold, createdAt: new Date(hold.createdAt).toISOString() }, service.id);
   }
   await assertImageNotBad(em, service.id, req.image);
+  // Config persists across deploys: what the request leaves out comes from the current deployment.
+  const from = await inheritedDeployment(em, service.id);
+  const env = await mergeEnv(em, deps.secretBox, from, req);
   const row = (await insertDeployment(
     em,
     {
@@ -170,10 +186,10 @@ export async function createDeploy(em: EntityManager, deps: DomainDeps, req: Dep
       imageUrl: req.image,
       commitSha: req.commitSha ?? null,
       commitMessage: req.commitMessage ?? null,
-      port: req.port ?? service.port,
-      replicas: req.replicas ?? 1,
-      cpuLimit: req.cpuLimit ?? null,
-      memoryLimit: req.memoryLimit ?? null,
+      port: req.port ?? from?.port ?? service.port,
+      replicas: req.replicas ?? from?.replicas ?? 1,
+      cpuLimit: req.cpuLimit ?? from?.cpuLimit ?? null,
+      memoryLimit: req.memoryLimit ?? from?.memoryLimit ?? null,
       createdById: actor.id,
       actor: actor.name,
       reason: req.reason ?? null,
@@ -181,7 +197,7 @@ export async function createDeploy(em: EntityManager, deps: DomainDeps, req: Dep
       via: req.via,
       holdOverridden: hold !== null,
     },
-    sealEnv(deps.secretBox, { env: req.env, secrets: req.secrets }),
+    env.rows,
   ))!;
   const who = { actorId: actor.id, actor: actor.name, projectId: service.projectId, serviceId: service.id, deploymentId: row.id };
   if (hold) {
@@ -198,6 +214,10 @@ export async function createDeploy(em: EntityManager, deps: DomainDeps, req: Dep
       imageUrl: req.image,
       envKeys: Object.keys(req.env ?? {}).sort(),
       secretKeys: Object.keys(req.secrets ?? {}).sort(),
+      unsetKeys: env.unset,
+      keptKeys: env.kept,
+      inheritedFrom: from?.id ?? null,
+      ...(req.replaceEnv ? { replaceEnv: true } : {}),
       reason: req.reason ?? null,
     },
   });

@@ -12,11 +12,13 @@ import {
   DeploymentPage,
   DeploymentView,
   DiffQuery,
+  EnvPatchBody,
   EventStream,
   EventsQuery,
   MarkBadBody,
   ReleaseAnswer,
   RollbackBody,
+  ServiceEnv,
   WriteHeaders,
 } from '@kubidu/core/contract/deployments';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
@@ -54,6 +56,40 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send(r.deployment);
     },
+  );
+
+  app.patch(
+    '/api/services/:id/env',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Change env: a new deployment of the current image with these variables set and unset, the rest kept',
+        security,
+        params: IdParams,
+        headers: WriteHeaders,
+        body: EnvPatchBody,
+        response: { 202: DeploymentView, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const r = await deployments.changeEnv(currentUser(req), req.params.id, req.body, req.headers['idempotency-key'], req.headers['x-kubidu-client']);
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(202).send(r.deployment);
+    },
+  );
+
+  app.get(
+    '/api/services/:id/env',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'The env the next deploy inherits (the current deployment\'s); secret values are never shown',
+        security,
+        params: IdParams,
+        response: { 200: ServiceEnv, ...ErrorResponses },
+      },
+    },
+    async (req) => deployments.env(currentUser(req), req.params.id),
   );
 
   app.get(

@@ -9,6 +9,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { ValidationError, pgCode, pgConstraint } from '@kubidu/core/errors';
+import { inheritedDeployment } from '@kubidu/core/domain/deploy-config';
+import { createEnvChange } from '@kubidu/core/domain/env-changes';
 import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { NotHeldError } from '@kubidu/core/domain/deployment-errors';
 import { currentDeploymentId, deploymentById, DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
@@ -18,8 +20,7 @@ import { holdOf, releaseHold } from '@kubidu/core/domain/holds';
 import { markBad, unmarkBad } from '@kubidu/core/domain/bad-marks';
 import { envOfDeployment } from '@kubidu/core/domain/env-rows';
 import type { ClientName, RollbackOnly } from '@kubidu/core/domain/vocabulary';
-import { MAX_ENV_KEYS } from '@kubidu/core/contract/common';
-import type { DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentView } from '@kubidu/core/contract/deployments';
+import type { DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentView, EnvEntry, EnvPatchBody, ServiceEnv } from '@kubidu/core/contract/deployments';
 import type { AuthUser } from '../auth/auth-service.js';
 import { ownedService } from '../access/ownership.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -27,11 +28,13 @@ import { historyPage, ownedDeployment } from './deployment-repository.js';
 import { diffDeployments } from './deployment-diff.js';
 import { holdView, toDeploymentView } from './deployment-views.js';
 
-/** What a deploy request carries (already schema-validated). */
+/** What a deploy request carries (already schema-validated); what it leaves out is inherited. */
 export interface DeployInput {
   image: string;
   env?: Record<string, string>;
   secrets?: Record<string, string>;
+  unset?: string[];
+  replaceEnv?: boolean;
   port?: number;
   replicas?: number;
   cpuLimit?: string;
@@ -71,15 +74,8 @@ export class DeploymentService {
     this.domain = { audit: deps.audit ?? auditWriter, secretBox: deps.secretBox };
   }
 
-  /** Queues a deploy of `input.image` (202). One transaction with its env rows and audit row. */
+  /** Queues a deploy of `input.image` (202). One transaction with its env rows and audit row; core's createDeploy checks the env rules. */
   async deploy(user: AuthUser, serviceId: string, input: DeployInput, idempotencyKey?: string, via: ClientName = 'api'): Promise<QueuedDeployment> {
-    const env = input.env ?? {};
-    const secrets = input.secrets ?? {};
-    for (const key of Object.keys(secrets)) {
-      if (Object.hasOwn(env, key)) throw new ValidationError(`body/secrets/${key} is also given in body/env; a key is either plain or secret`);
-    }
-    const keyCount = Object.keys(env).length + Object.keys(secrets).length;
-    if (keyCount > MAX_ENV_KEYS) throw new ValidationError(`body/env and body/secrets together must have at most ${MAX_ENV_KEYS} keys`);
     const result = await this.writeIdempotently(async (em) => {
       // Locked so a rollback (which sets the hold under the same lock) and this deploy serialize.
       const service = await ownedService(em, user.id, serviceId, { lock: true });
@@ -92,6 +88,29 @@ export class DeploymentService {
       });
     });
     return this.finish(result);
+  }
+
+  /** Queues a deployment of the current image with env set and unset (202), through core's createEnvChange. */
+  async changeEnv(user: AuthUser, serviceId: string, input: EnvPatchBody, idempotencyKey?: string, via: ClientName = 'api'): Promise<QueuedDeployment> {
+    const result = await this.writeIdempotently(async (em) => {
+      const service = await ownedService(em, user.id, serviceId, { lock: true });
+      return createEnvChange(em, this.domain, {
+        ...input,
+        service: { id: service.id, projectId: service.project_id, port: service.port },
+        actor: { id: user.id, name: user.email },
+        idempotencyKey,
+        via,
+      });
+    });
+    return this.finish(result);
+  }
+
+  /** The env a deploy of the service inherits: its current deployment's, plain values decrypted, secret values null. */
+  async env(user: AuthUser, serviceId: string): Promise<ServiceEnv> {
+    const em = this.deps.ds.manager;
+    await ownedService(em, user.id, serviceId);
+    const from = await inheritedDeployment(em, serviceId);
+    return { deploymentId: from?.id ?? null, env: from ? await this.openEnv(em, from.id) : [] };
   }
 
   /** Queues a rollback to `targetId` (404 → 403 here, then core's createRollback: the one rollback rule set). */
@@ -179,11 +198,13 @@ export class DeploymentService {
     const em = this.deps.ds.manager;
     const row = await ownedDeployment(em, user.id, id);
     const currentId = await currentDeploymentId(em, row.serviceId);
-    const env = await envOfDeployment(em, id);
-    return {
-      ...toDeploymentView(row, currentId),
-      env: env.map((e) => ({ key: e.key, isSecret: e.isSecret, value: e.isSecret ? null : this.deps.secretBox.open(e) })),
-    };
+    return { ...toDeploymentView(row, currentId), env: await this.openEnv(em, id) };
+  }
+
+  /** A deployment's env as the API shows it: plain values decrypted, secret values always null. */
+  private async openEnv(em: EntityManager, deploymentId: string): Promise<EnvEntry[]> {
+    const env = await envOfDeployment(em, deploymentId);
+    return env.map((e) => ({ key: e.key, isSecret: e.isSecret, value: e.isSecret ? null : this.deps.secretBox.open(e) }));
   }
 
   /** What a rollback to `id` would change against the service's current deployment. */

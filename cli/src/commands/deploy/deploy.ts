@@ -3,7 +3,7 @@ import type { DeployBody } from '@kubidu/core/contract/deployments';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { UsageError } from '../../lib/errors.js';
 import { followDeployment } from '../../lib/follow.js';
-import { parseKeyValues } from '../../lib/key-value.js';
+import { ENV_KEY, parseKeyValues } from '../../lib/key-value.js';
 import { printJson } from '../../lib/output.js';
 import { resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
@@ -12,6 +12,8 @@ export interface DeployArgs extends GlobalArgs, ServiceFlags {
   image: string;
   env?: (string | number)[];
   secret?: (string | number)[];
+  unset?: (string | number)[];
+  replaceEnv?: boolean;
   port?: number;
   replicas?: number;
   cpu?: string;
@@ -23,7 +25,7 @@ export interface DeployArgs extends GlobalArgs, ServiceFlags {
   timeout?: number;
 }
 
-/** Builds the request body from flags (pure; unit-tested). */
+/** Builds the request body from flags (pure; unit-tested). What it leaves out, the API keeps from the current deployment. */
 export function deployBody(args: DeployArgs): DeployBody {
   const env = parseKeyValues(args.env, 'env');
   const secrets = parseKeyValues(args.secret, 'secret');
@@ -32,6 +34,13 @@ export function deployBody(args: DeployArgs): DeployBody {
   const body: DeployBody = { image: args.image };
   if (Object.keys(env).length) body.env = env;
   if (Object.keys(secrets).length) body.secrets = secrets;
+  const unset = [...new Set((args.unset ?? []).map(String))];
+  for (const k of unset) if (!ENV_KEY.test(k)) throw new UsageError(`--unset key "${k}" must match ${ENV_KEY.source}`);
+  const setToo = unset.filter((k) => Object.hasOwn(env, k) || Object.hasOwn(secrets, k));
+  if (setToo.length) throw new UsageError(`${setToo.join(', ')} given both to --unset and to --env/--secret`);
+  if (unset.length && args.replaceEnv) throw new UsageError('--unset has no meaning with --replace-env (the env given is the whole set)');
+  if (unset.length) body.unset = unset;
+  if (args.replaceEnv) body.replaceEnv = true;
   if (args.port !== undefined) body.port = wholeNumber(args.port, 'port');
   if (args.replicas !== undefined) body.replicas = wholeNumber(args.replicas, 'replicas');
   if (args.cpu) body.cpuLimit = args.cpu;
