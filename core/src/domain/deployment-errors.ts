@@ -4,6 +4,8 @@
  * them; clients and tests match on `code`.
  */
 import { KubiduError } from '../errors.js';
+import { rollbackRefusalMessage } from '../contract/rollback-rule.js';
+import type { DeploymentStatus } from '../contract/enums.js';
 
 /** 409: a rollback put a deploy hold on the service; the message says how to release or override it. */
 export class DeployHeldError extends KubiduError {
@@ -30,7 +32,7 @@ export class NotHeldError extends KubiduError {
 /** 400: the rollback target was marked bad. */
 export class RollbackTargetBadError extends KubiduError {
   constructor(reason: string) {
-    super('ROLLBACK_TARGET_BAD', 400, `Cannot rollback to a deployment marked bad (${reason.slice(0, 200)}); unmark it first`, { reason });
+    super('ROLLBACK_TARGET_BAD', 400, rollbackRefusalMessage('ROLLBACK_TARGET_BAD', { status: 'SUCCESS', badReason: reason }), { reason });
   }
 }
 
@@ -62,21 +64,14 @@ export class NoCurrentDeploymentError extends KubiduError {
 
 /** 400: the rollback target is not in a state one may roll back to. */
 export class RollbackTargetInvalidError extends KubiduError {
-  constructor(status: string) {
-    super(
-      'ROLLBACK_TARGET_INVALID',
-      400,
-      status === 'FAILED'
-        ? 'Cannot rollback to a failed deployment'
-        : `Cannot rollback to a deployment that is ${status.toLowerCase()}`,
-      { status },
-    );
+  constructor(status: DeploymentStatus) {
+    super('ROLLBACK_TARGET_INVALID', 400, rollbackRefusalMessage('ROLLBACK_TARGET_INVALID', { status }), { status });
   }
 }
 
 /** 409: the rollback target is already the service's current deployment. */
 export class RollbackTargetCurrentError extends KubiduError {
   constructor() {
-    super('ROLLBACK_TARGET_CURRENT', 409, 'This deployment is already the current one');
+    super('ROLLBACK_TARGET_CURRENT', 409, rollbackRefusalMessage('ROLLBACK_TARGET_CURRENT', { status: 'RUNNING' }));
   }
 }
