@@ -4,7 +4,8 @@
  * argv/env.
  */
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv, CommandModule } from 'yargs';
 import { auditCommand } from './commands/audit/command-object.js';
 import { deployCommand } from './commands/deploy/command-object.js';
 import { deploymentsCommand } from './commands/deployments/command-object.js';
@@ -43,6 +44,13 @@ const COMMANDS = [
   auditCommand,
 ] as CommandModule<any, any>[];
 
+/**
+ * yargs through its CommonJS build on purpose: the ESM build lays help out with
+ * cliui's ESM entry, whose stand-in `wrap` cuts text every N characters ("ag ain",
+ * "conf irmation"); the CommonJS build uses wrap-ansi, which wraps at word boundaries.
+ */
+const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
+
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Builds the parser; `parseAsync()` runs the chosen command. */
@@ -75,7 +83,7 @@ export function buildCli(argv: string[], env: Record<string, string | undefined>
     .example('$0 deploy --image acme/api:1.5 --wait', 'Deploy and wait for RUNNING (env and settings are kept)')
     .example('$0 env set LOG_LEVEL=debug', 'Change one variable (a new deployment of the current image)')
     .example('$0 ls', 'Deployment history')
-    .example('$0 rollback', 'Back to the previous successful deployment')
+    .example('$0 rollback', 'Back to the newest earlier healthy deployment')
     .epilogue('Exit codes: 0 ok, 1 failed, 2 usage error or refused. Colours are off when not a terminal or NO_COLOR is set.')
     .wrap(process.stdout.columns ? Math.min(120, process.stdout.columns) : 120)
     .fail((msg, err) => {

@@ -29,15 +29,24 @@ export function isStorableText(s: string): boolean {
 }
 
 /**
+ * Characters kustomize's YAML cannot carry through a ConfigMap: DEL and the C1 controls
+ * (U+007F-U+009F) and the noncharacters U+FFFE/U+FFFF break the render ("control
+ * characters are not allowed"); NEL (U+0085) and the line and paragraph separators
+ * (U+2028, U+2029) come back as other characters. (C0 controls do round-trip.)
+ */
+const NOT_THROUGH_KUSTOMIZE = /[\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]/;
+
+/**
  * A plain env value Kubidu can hand to kustomize's configMapGenerator and get back
- * byte for byte. kustomize (5.5) cannot emit a value that starts with a tab and spans
- * several lines: it writes it as a YAML block scalar and then fails to read its own
- * output ("found a tab character where an indentation space is expected"), so such a
- * value would be committed and then break every render of the service. Refused up
- * front instead. Secrets never pass through kustomize and are not limited.
+ * byte for byte; anything else is refused here, with a 400 naming the variable, rather
+ * than committed to break (or silently change) every render of the service.
+ * kustomize (5.5) cannot emit a value that starts with a tab and spans several lines:
+ * it writes it as a YAML block scalar and then fails to read its own output ("found a
+ * tab character where an indentation space is expected"); nor the characters of
+ * NOT_THROUGH_KUSTOMIZE. Secrets never pass through kustomize and are not limited.
  */
 export function isConfigValue(s: string): boolean {
-  return isStorableText(s) && !(s.startsWith('\t') && s.includes('\n'));
+  return isStorableText(s) && !(s.startsWith('\t') && s.includes('\n')) && !NOT_THROUGH_KUSTOMIZE.test(s);
 }
 
 /** Format name → validator, as AJV `addFormat` takes them. */
@@ -68,6 +77,6 @@ export const FORMAT_MESSAGES: Record<string, string> = {
   'uuid-prefix': 'must be the start of a uuid (at least 8 hex characters)',
   text: 'must be text without NUL bytes or unpaired surrogates',
   'config-value':
-    'must be text without NUL bytes or unpaired surrogates, and must not start with a tab when it spans several lines (kustomize cannot render that; use a secret, or start the value with another character)',
+    'must be text without NUL bytes, unpaired surrogates, U+007F-U+009F, U+2028, U+2029, U+FFFE or U+FFFF, and must not start with a tab when it spans several lines (kustomize cannot carry those through a ConfigMap; use a secret, or change the value)',
   'idempotency-key': 'must be 1-200 visible ASCII characters',
 };

@@ -6,7 +6,7 @@
 import type { DeployHoldView, DeploymentDiff, DeploymentStatus, DeploymentView, EnvEntry } from '@kubidu/core/contract/deployments';
 import { createStyle, type Style } from './output.js';
 import { doorLabel as contractDoorLabel, onlyLabel, revertLabel as contractRevertLabel, shortId } from '@kubidu/core/contract/labels';
-import { formatAge, formatTable, truncate } from './table.js';
+import { formatAge, formatTable, truncate, type ColumnFit } from './table.js';
 
 /** Colours a status word. */
 export function colorStatus(status: DeploymentStatus, style: Style): string {
@@ -72,8 +72,15 @@ export function formatHold(hold: DeployHoldView, now: Date, style: Style = creat
   );
 }
 
-/** The history table of `kubidu deployments`; `*` marks the current deployment. */
-export function formatDeploymentsTable(rows: readonly DeploymentView[], now: Date, style: Style = createStyle(false)): string {
+/**
+ * How the history table gives way on a narrow terminal: IMAGE, MESSAGE, AUTHOR and
+ * NOTES are cut first; then DOOR, NOTES, AUTHOR and MESSAGE go, in that order. The
+ * mark, ID, STATUS and AGE always stay.
+ */
+const HISTORY_FIT: ColumnFit[] = [{}, {}, {}, { min: 16 }, { min: 12, drop: 4 }, { min: 12, drop: 3 }, {}, { drop: 1 }, { min: 12, drop: 2 }];
+
+/** The history table of `kubidu deployments`; `*` marks the current deployment; `width` = the terminal's columns. */
+export function formatDeploymentsTable(rows: readonly DeploymentView[], now: Date, style: Style = createStyle(false), width?: number): string {
   return formatTable(
     ['', 'ID', 'STATUS', 'IMAGE', 'MESSAGE', 'AUTHOR', 'AGE', 'DOOR', ''],
     rows.map((d) => [
@@ -87,6 +94,7 @@ export function formatDeploymentsTable(rows: readonly DeploymentView[], now: Dat
       doorLabel(d),
       deploymentNotes(d, style),
     ]),
+    { width, fit: HISTORY_FIT },
   );
 }
 

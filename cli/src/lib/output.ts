@@ -8,6 +8,13 @@
 export interface Writer {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width (process.stdout has it on a terminal). */
+  columns?: number;
+}
+
+/** The width tables must fit: the terminal's columns, or undefined for a pipe or a file (print cells whole). */
+export function terminalWidth(stream: Writer): number | undefined {
+  return stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0 ? stream.columns : undefined;
 }
 
 /** Colour functions; all identity functions when colour is off. */

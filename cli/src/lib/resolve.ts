@@ -6,6 +6,7 @@
 import type { ApiClient } from './api-client.js';
 import type { DeploymentView } from '@kubidu/core/contract/deployments';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
+import { defaultRollbackTarget } from '@kubidu/core/contract/rollback-rule';
 import { AmbiguousPrefixError, CliError, UsageError } from './errors.js';
 import { findLink } from './link-file.js';
 
@@ -115,13 +116,19 @@ export async function resolveDeployment(api: ApiClient, ref: string, service: ()
   throw new CliError('DEPLOYMENT_NOT_FOUND', `No deployment of service ${svc.name} starts with "${ref}"`);
 }
 
-/** The newest deployment a rollback may target (`canRollback`), like `heroku rollback`. */
-export async function previousSuccessful(api: ApiClient, serviceId: string): Promise<DeploymentView | undefined> {
+/**
+ * The target `kubidu rollback` proposes without an id: the contract's default
+ * (defaultRollbackTarget: the newest healthy deployment older than the current one
+ * that no rollback replaced and that is not marked bad), read page by page.
+ */
+export async function defaultTarget(api: ApiClient, serviceId: string): Promise<DeploymentView | undefined> {
+  const seen: DeploymentView[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 50; pages++) {
     const page = await api.listDeployments(serviceId, { limit: 100, cursor });
-    const hit = page.items.find((d) => d.canRollback);
-    if (hit) return hit;
+    seen.push(...page.items);
+    const hit = defaultRollbackTarget(seen.map((d) => ({ ...d, markedBad: Boolean(d.bad), row: d })));
+    if (hit) return hit.row;
     if (!page.nextCursor) return undefined;
     cursor = page.nextCursor;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeploymentView } from '@kubidu/core/contract/deployments';
 import { deploymentMessage, formatDeploymentsTable, formatHold } from './format-deployment.js';
 import { createStyle, visibleLength } from './output.js';
-import { formatAge, formatTable, truncate } from './table.js';
+import { fitWidths, formatAge, formatTable, truncate } from './table.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 
@@ -137,5 +137,48 @@ describe('issue 10 in the history table', () => {
       now,
     );
     expect(line).toBe('⏸ Deploys held since rollback 1a2b3c4d by ana@example.com (10m ago) — v2 broke. Release with: kubidu release\n');
+  });
+});
+
+describe('fitting the terminal', () => {
+  const long = (i: number) =>
+    dep({
+      id: `3f2a9c1d-0000-4000-8000-00000000000${i}`,
+      imageUrl: 'registry.example.com/some-team/checkout-service:2026.11.25-build.1234',
+      commitMessage: 'a deploy message long enough to be cut on any terminal narrower than the whole row',
+      actor: 'alice.longname@example.com',
+      door: 'cli',
+      via: 'cli',
+      bad: i === 1 ? { reason: 'leaks memory under load', by: 'bob@example.com', at: '2026-11-25T11:59:00Z' } : null,
+    });
+  const rows = [long(1), long(2), { ...long(3), isCurrent: true }];
+
+  it.each([200, 100, 80, 60])('at %i columns no line is wider than the terminal; ID, STATUS and AGE stay', (width) => {
+    for (const style of [createStyle(false), createStyle(true)]) {
+      const lines = formatDeploymentsTable(rows, now, style, width).trimEnd().split('\n');
+      expect(lines).toHaveLength(4);
+      for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(width);
+      expect(lines[0]).toMatch(/ID\s+STATUS\s+IMAGE.*AGE/);
+      expect(lines[3]).toMatch(/^\S*\*\S*\s+\S*3f2a9c1d\S*\s+\S*RUNNING\S*\s+\S*registry\.exampl.*5m ago/);
+    }
+  });
+
+  it('cuts before it drops, drops DOOR first, and without a width prints every cell whole', () => {
+    const whole = formatDeploymentsTable(rows, now).trimEnd().split('\n');
+    expect(whole[1]).toContain('alice.longname@example.com');
+    expect(whole[1]).toContain('✗ BAD: leaks memory under load');
+    const at100 = formatDeploymentsTable(rows, now, createStyle(false), 100).trimEnd().split('\n');
+    expect(at100[0]).toMatch(/MESSAGE\s+AUTHOR\s+AGE\s+DOOR/);
+    expect(at100[1]).toMatch(/alice\.long\S*…/);
+    const at80 = formatDeploymentsTable(rows, now, createStyle(false), 80).trimEnd().split('\n');
+    expect(at80[0]).toMatch(/MESSAGE\s+AUTHOR\s+AGE$/);
+    const at60 = formatDeploymentsTable(rows, now, createStyle(false), 60).trimEnd().split('\n');
+    expect(at60[0]).toMatch(/IMAGE\s+MESSAGE\s+AGE$/);
+  });
+
+  it('fitWidths: never below a column\'s min, drops by rank, leaves fixed columns alone', () => {
+    expect(fitWidths([10, 30, 30], [{}, { min: 5 }, { min: 5, drop: 1 }], 100)).toEqual([10, 30, 30]);
+    expect(fitWidths([10, 30, 30], [{}, { min: 5 }, { min: 5, drop: 1 }], 50)).toEqual([10, 18, 18]);
+    expect(fitWidths([10, 30, 30], [{}, { min: 5 }, { min: 5, drop: 1 }], 20)).toEqual([10, 8, -1]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The `kubidu` binary as a real process against the live stack: API + in-process
  * controller + real Postgres + real git remote. One story, in order: log in,
- * link, deploy twice, list, roll back by prefix, fail, be refused.
+ * link, deploy twice, list, roll back by prefix and by default, fail, be refused.
  */
 import { mkdtemp, mkdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -163,17 +163,38 @@ describe('kubidu CLI against the live stack', () => {
     expect(t.stdout).toContain(`↩ ${v1.id.slice(0, 8)}`);
   });
 
-  it('rollback --json with no id picks the previous successful deployment and prints the new row', async () => {
+  it('rollback --json with no id does not propose v2, the deployment the rollback just left: v1; stdout is the new row', async () => {
     const r = await kubidu(['rollback', '--yes', '--wait', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const row = JSON.parse(r.stdout) as DeploymentView; // stdout is only the JSON
-    expect(row).toMatchObject({ source: 'ROLLBACK', rollbackFromId: v2.id, status: 'RUNNING' });
+    expect(row).toMatchObject({ source: 'ROLLBACK', rollbackFromId: v1.id, status: 'RUNNING' });
     const [newest] = await history();
     expect(row).toEqual(newest);
     expect(r.stderr).toContain('What will change');
   });
 
-  it('a failing deploy with --wait exits 1 with the message; rolling back to it exits 1 with the API message', async () => {
+  it('on a service of its own: v1, v2, v3, roll v3 back to v1; rollback with no id proposes v2, not v3', async () => {
+    const { projectId } = (await stack.request<{ projectId: string }>('GET', `/api/services/${serviceId}`, token)).body;
+    const svc = await stack.request<{ id: string }>('POST', `/api/projects/${projectId}/services`, token, { name: 'default-target', port: 3000 });
+    expect(svc.status).toBe(201);
+    const on = (args: string[]) => kubidu([...args, '--service', svc.body.id]);
+    const rows: DeploymentView[] = [];
+    for (const tag of ['1', '2', '3']) {
+      const d = await on(['deploy', '-i', `registry.example.com/shop/default:${tag}`, '--wait', '--json']);
+      expect(d.code, d.stderr).toBe(0);
+      rows.push(JSON.parse(d.stdout));
+    }
+    const [d1, d2, d3] = rows;
+    const back = await on(['rollback', d1.id, '--yes', '--wait', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    const r = await on(['rollback', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`to ${d2.id.slice(0, 8)} (registry.example.com/shop/default:2,`);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'ROLLBACK', rollbackFromId: d2.id });
+    expect(JSON.parse(r.stdout).rollbackFromId).not.toBe(d3.id);
+  });
+
+  it('a failing deploy with --wait exits 1 with the message; rolling back to it, to the current one or to a bad one is refused at once with the API message, no diff', async () => {
     // The rollbacks above hold new deploys (issue 10): this one goes through on purpose.
     const d = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:3.0-broken', '--reason', 'FAIL_SYNC', '--override-hold', '--wait']);
     expect(d.code).toBe(1);
@@ -181,13 +202,21 @@ describe('kubidu CLI against the live stack', () => {
     expect(d.stderr).toContain(FAIL_MESSAGE);
     const failed = (await history())[0];
     expect(failed.status).toBe('FAILED');
+    const current = (await history()).find((x) => x.isCurrent)!;
 
     const before = await history();
-    const r = await kubidu(['rollback', failed.id.slice(0, 10), '--yes']);
-    expect(r.code).toBe(1);
-    const api = await stack.request<{ code: string; message: string }>('POST', `/api/deployments/${failed.id}/rollback`, token, {});
-    expect(api.status).toBe(400);
-    expect(r.stderr).toContain(`Error [${api.body.code}]: ${api.body.message} (HTTP 400)`);
+    for (const [target, args] of [
+      [failed, ['rollback', failed.id.slice(0, 10), '--yes']],
+      [failed, ['rollback', failed.id.slice(0, 10)]], // without a terminal: the refusal, not "needs --yes"
+      [current, ['rollback', current.id, '--yes']],
+    ] as const) {
+      const r = await kubidu([...args]);
+      expect(r.code).toBe(1);
+      const api = await stack.request<{ code: string; message: string }>('POST', `/api/deployments/${target.id}/rollback`, token, {});
+      expect(api.status).toBeGreaterThanOrEqual(400);
+      expect(r.stderr.trim()).toBe(`Error [${api.body.code}]: ${api.body.message}`);
+      expect(r.stdout).toBe('');
+    }
     expect(await history()).toEqual(before);
   });
 

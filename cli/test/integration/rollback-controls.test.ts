@@ -173,7 +173,12 @@ describe('issue 10 through the kubidu binary', () => {
     expect(m.stdout).toContain(`Marked ${v2.id.slice(0, 8)} (registry.example.com/shop/api:2.0) bad: leaks memory`);
     const rbBad = await kubidu(['rollback', v2.id.slice(0, 8), '--yes']);
     expect(rbBad.code).toBe(1);
-    expect(rbBad.stderr).toMatch(/^Error \[ROLLBACK_TARGET_BAD\]: .*leaks memory.*\(HTTP 400\)$/m);
+    // Refused at once in the API's words, before any diff.
+    const apiBad = await stack.request<{ message: string }>('POST', `/api/deployments/${v2.id}/rollback`, token, {});
+    expect(apiBad.status).toBe(400);
+    expect(rbBad.stderr.trim()).toBe(`Error [ROLLBACK_TARGET_BAD]: ${apiBad.body.message}`);
+    expect(apiBad.body.message).toContain('leaks memory');
+    expect(rbBad.stdout).toBe('');
     const dep = await kubidu(['deploy', '-i', 'registry.example.com/shop/api:2.0']);
     expect(dep.code).toBe(1);
     expect(dep.stderr).toMatch(/^Error \[IMAGE_MARKED_BAD\]: .*\(HTTP 409\)$/m);

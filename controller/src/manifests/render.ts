@@ -4,7 +4,7 @@
  * door reads a commit's files back into a desired state. Existing files are
  * edited through the `yaml` Document API so comments people add survive.
  */
-import { Document, isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Node } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap, YAMLSeq, Scalar, type Node } from 'yaml';
 import { baseTemplates } from './template.js';
 import { KubiduControllerError } from '../errors.js';
 import { describeYamlError } from './yaml-problem.js';
@@ -100,12 +100,38 @@ function validate(d: DesiredState) {
   }
 }
 
-/** Sets a scalar in place (keeping its comments) or creates the path. */
+/**
+ * Every string Kubidu writes is double-quoted. kustomize and Argo CD read YAML 1.1,
+ * where a plain `y`, `on`, `no` or `0b1` is a boolean or a number; a service named
+ * `y` or an image tagged `on` would otherwise change meaning on the way.
+ */
+function quoteString(node: Scalar): Scalar {
+  if (typeof node.value === 'string') node.type = Scalar.QUOTE_DOUBLE;
+  return node;
+}
+
+/** A new scalar for `value`, quoted when it is a string. */
+function scalar(value: unknown): Scalar {
+  return quoteString(new Scalar(value));
+}
+
+/** Double-quotes every string value (not the keys) of a document or node Kubidu built itself. */
+function quoteAllValues<T extends Document | Node>(doc: T): T {
+  visit(doc, {
+    Scalar(key, node) {
+      if (key !== 'key') quoteString(node);
+    },
+  });
+  return doc;
+}
+
+/** Sets a scalar in place (keeping its comments) or creates the path; strings come out quoted. */
 function setScalar(doc: Document, path: Array<string | number>, value: unknown) {
   const node = doc.getIn(path, true);
   if (isScalar(node)) {
     if (node.value !== value) node.value = value;
-  } else doc.setIn(path, value);
+    quoteString(node);
+  } else doc.setIn(path, scalar(value));
 }
 
 function seqAt(doc: Document, path: string[]): YAMLSeq {
@@ -159,7 +185,7 @@ function limitsPatch(d: DesiredState): string {
     metadata: { name: d.service },
     spec: { template: { spec: { containers: [{ name: CONTAINER, resources: { limits: { cpu: d.cpuLimit, memory: d.memoryLimit } }, envFrom }] } } },
   };
-  return `${PATCH_MARKER}\n${new Document(patch).toString(YAML_OUT)}`;
+  return `${PATCH_MARKER}\n${quoteAllValues(new Document(patch)).toString(YAML_OUT)}`;
 }
 
 function freshKustomization(d: DesiredState): Document {
@@ -170,7 +196,7 @@ function freshKustomization(d: DesiredState): Document {
     labels: [{ pairs: { 'kubidu.io/project': d.project, 'kubidu.io/service': d.service } }],
   });
   doc.commentBefore = ` ${d.project}/${d.service} — written by Kubidu. Edit freely: comments survive,\n and a commit you push here is imported as a deployment of its own.`;
-  return doc;
+  return quoteAllValues(doc);
 }
 
 function renderKustomization(existing: string | null, d: DesiredState): string {
@@ -180,7 +206,7 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
 
   const resources = seqAt(doc, ['resources']);
   for (const r of ['deployment.yaml', 'service.yaml']) {
-    if (!resources.items.some((i) => isScalar(i) && i.value === r)) resources.add(doc.createNode(r));
+    if (!resources.items.some((i) => isScalar(i) && i.value === r)) resources.add(scalar(r));
   }
 
   // images: name / newName / newTag or digest
@@ -188,11 +214,11 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
   const images = seqAt(doc, ['images']);
   let entry = findItem(images, (m) => m.get('name') === IMAGE_PLACEHOLDER);
   if (!entry) {
-    entry = doc.createNode({ name: IMAGE_PLACEHOLDER }) as YAMLMap;
+    entry = quoteAllValues(doc.createNode({ name: IMAGE_PLACEHOLDER }) as YAMLMap);
     images.add(entry);
   }
   setMapScalar(entry, 'newName', img.newName);
-  if (img.newTag !== undefined) setMapScalar(entry, 'newTag', img.newTag, true);
+  if (img.newTag !== undefined) setMapScalar(entry, 'newTag', img.newTag);
   else entry.delete('newTag');
   if (img.digest !== undefined) setMapScalar(entry, 'digest', img.digest);
   else entry.delete('digest');
@@ -201,7 +227,7 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
   const replicas = seqAt(doc, ['replicas']);
   let rep = findItem(replicas, (m) => m.get('name') === d.service);
   if (!rep) {
-    rep = doc.createNode({ name: d.service }) as YAMLMap;
+    rep = quoteAllValues(doc.createNode({ name: d.service }) as YAMLMap);
     replicas.add(rep);
   }
   setMapScalar(rep, 'count', d.replicas);
@@ -211,7 +237,7 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
   const cmName = `${d.service}-env`;
   let gen = findItem(gens, (m) => m.get('name') === cmName);
   if (!gen) {
-    gen = doc.createNode({ name: cmName }) as YAMLMap;
+    gen = quoteAllValues(doc.createNode({ name: cmName }) as YAMLMap);
     gens.add(gen);
   }
   const wanted = Object.keys(d.env)
@@ -230,7 +256,7 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
   const body = limitsPatch(d);
   let patch = findItem(patches, (m) => String(m.get('patch') ?? '').startsWith(PATCH_MARKER));
   if (!patch) {
-    patch = doc.createNode({ target: { kind: 'Deployment', name: d.service } }) as YAMLMap;
+    patch = quoteAllValues(doc.createNode({ target: { kind: 'Deployment', name: d.service } }) as YAMLMap);
     patches.add(patch);
   }
   if (patch.get('patch') !== body) {
@@ -241,15 +267,14 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
   return doc.toString(YAML_OUT);
 }
 
-function setMapScalar(m: YAMLMap, key: string, value: unknown, quote = false) {
+function setMapScalar(m: YAMLMap, key: string, value: unknown) {
   const node = m.get(key, true);
   if (isScalar(node)) {
     if (node.value !== value) node.value = value;
+    quoteString(node);
     return;
   }
-  const s = new Scalar(value);
-  if (quote) s.type = Scalar.QUOTE_DOUBLE;
-  m.set(key, s);
+  m.set(key, scalar(value));
 }
 
 function literalsToEnv(seq: YAMLSeq): Record<string, string> | null {

@@ -76,6 +76,13 @@ const YAMLISH = [
   '${VAR} $(cmd)',
   'grüße 🚀 日本 \u200b',
   '',
+  // C0 controls round-trip; DEL, C1, U+FFFE/U+FFFF break kustomize and NEL, U+2028, U+2029 come back changed: refused.
+  'esc \u001b[0m bell \u0007',
+  'del \u007f',
+  'c1 \u0080 \u009b \u009f',
+  'nel \u0085 next',
+  'ls \u2028 ps \u2029',
+  'nonchar \ufffe \uffff',
 ];
 const value = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...YAMLISH) },
@@ -86,9 +93,13 @@ const value = fc.oneof(
 );
 const envArb = fc.dictionary(fc.stringMatching(/^[A-Z][A-Z0-9_]{0,12}$/), value, { minKeys: 1, maxKeys: 6 });
 
-// Storable text, and not a multi-line value starting with a tab (kustomize cannot emit that; the API refuses it).
+// The oracle (independent of the API's code): storable text, not a multi-line value starting with a tab (kustomize
+// cannot emit that), and none of DEL, U+0080-U+009F, U+2028, U+2029, U+FFFE, U+FFFF (kustomize breaks on or changes them).
 const storable = (s: string) =>
-  !s.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s) && !(s.startsWith('\t') && s.includes('\n'));
+  !s.includes('\u0000') &&
+  !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s) &&
+  !(s.startsWith('\t') && s.includes('\n')) &&
+  ![...s].some((c) => (c >= '\u007f' && c <= '\u009f') || c === '\u2028' || c === '\u2029' || c === '\ufffe' || c === '\uffff');
 
 function kustomize(dir: string): Promise<string> {
   return new Promise((resolve, reject) =>

@@ -121,6 +121,39 @@ describe.skipIf(!KUBECTL)('kubectl kustomize renders what Kubidu writes', () => 
     expect(cm.data).toEqual(env);
   });
 
+  it('names and images YAML 1.1 reads as booleans or numbers keep their meaning (first render and re-render)', async () => {
+    // kustomize reads YAML 1.1: a plain `y` is true, `0b1` is 1. Every string Kubidu writes is quoted.
+    const cases: Array<Pick<DesiredState, 'project' | 'service' | 'image'>> = [
+      ...['y', 'on', 'off', 'yes', 'no', 'n', '0b1', '1e3', '0x1f', '012', 'null'].map((service) => ({ project: 'acme', service, image: 'nginx:1.27' })),
+      { project: 'on', service: 'web', image: 'nginx:1.27' },
+      { project: '0b1', service: 'n', image: 'on:1' },
+      { project: 'acme', service: 'web', image: 'no:yes' },
+      { project: 'acme', service: 'web', image: 'y' },
+      { project: 'acme', service: 'web', image: 'registry.example.com/off:0b1' },
+    ];
+    for (const c of cases) {
+      const desired: DesiredState = { ...d, ...c, env: { MODE: 'on' }, secretName: null };
+      const first = renderServiceFiles(new Map(), desired);
+      // Re-render over the files of a plain-named service: the values set in place are quoted too.
+      const over = renderServiceFiles(new Map(renderServiceFiles(new Map(), { ...d, project: c.project, env: {} })), desired);
+      for (const files of [first, over]) {
+        const objs = await kustomize(join(writeFiles(files), serviceDir(c.project, c.service)));
+        const dep = objs.find((o) => o.kind === 'Deployment');
+        const svc = objs.find((o) => o.kind === 'Service');
+        const cm = objs.find((o) => o.kind === 'ConfigMap');
+        const label = JSON.stringify(c);
+        expect(dep.metadata.name, label).toBe(c.service);
+        expect(dep.metadata.labels, label).toMatchObject({ 'kubidu.io/project': c.project, 'kubidu.io/service': c.service });
+        expect(dep.spec.selector.matchLabels['app.kubernetes.io/name'], label).toBe(c.service);
+        expect(dep.spec.template.spec.containers[0].image, label).toBe(c.image);
+        expect(svc.metadata.name, label).toBe(c.service);
+        expect(svc.spec.selector, label).toEqual(dep.spec.selector.matchLabels);
+        expect(cm.data, label).toEqual({ MODE: 'on' });
+        expect(() => new Deployment(dep).validate()).not.toThrow();
+      }
+    }
+  });
+
   it('the template base renders on its own', async () => {
     const objs = await kustomize(join(TEMPLATE_DIR, 'base'));
     expect(objs.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Service']);

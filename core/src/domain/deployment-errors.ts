@@ -5,6 +5,8 @@
  */
 import { KubiduError } from '../errors.js';
 import { clipWords } from '../contract/clip.js';
+import { rollbackRefusalMessage } from '../contract/rollback-rule.js';
+import type { DeploymentStatus } from '../contract/enums.js';
 
 /** The most characters of a person's reason a message quotes (whole words, then "…"); `data` keeps it whole. */
 export const QUOTED_REASON_MAX = 200;
@@ -39,7 +41,7 @@ export class NotHeldError extends KubiduError {
 /** 400: the rollback target was marked bad. */
 export class RollbackTargetBadError extends KubiduError {
   constructor(reason: string) {
-    super('ROLLBACK_TARGET_BAD', 400, `Cannot rollback to a deployment marked bad (${quote(reason)}); unmark it first`, { reason });
+    super('ROLLBACK_TARGET_BAD', 400, rollbackRefusalMessage('ROLLBACK_TARGET_BAD', { status: 'SUCCESS', badReason: reason }), { reason });
   }
 }
 
@@ -83,21 +85,14 @@ export class NothingDeployedError extends KubiduError {
 
 /** 400: the rollback target is not in a state one may roll back to. */
 export class RollbackTargetInvalidError extends KubiduError {
-  constructor(status: string) {
-    super(
-      'ROLLBACK_TARGET_INVALID',
-      400,
-      status === 'FAILED'
-        ? 'Cannot rollback to a failed deployment'
-        : `Cannot rollback to a deployment that is ${status.toLowerCase()}`,
-      { status },
-    );
+  constructor(status: DeploymentStatus) {
+    super('ROLLBACK_TARGET_INVALID', 400, rollbackRefusalMessage('ROLLBACK_TARGET_INVALID', { status }), { status });
   }
 }
 
 /** 409: the rollback target is already the service's current deployment. */
 export class RollbackTargetCurrentError extends KubiduError {
   constructor() {
-    super('ROLLBACK_TARGET_CURRENT', 409, 'This deployment is already the current one');
+    super('ROLLBACK_TARGET_CURRENT', 409, rollbackRefusalMessage('ROLLBACK_TARGET_CURRENT', { status: 'RUNNING' }));
   }
 }

@@ -2,7 +2,7 @@
 import type { DeployHoldView, DeploymentView } from '@kubidu/core/contract/deployments';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { formatDeploymentsTable, formatHold } from '../../lib/format-deployment.js';
-import { printJson } from '../../lib/output.js';
+import { printJson, terminalWidth } from '../../lib/output.js';
 import { resolveService, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
 
@@ -31,5 +31,5 @@ export async function run(args: DeploymentsArgs, deps: Deps): Promise<void> {
     deps.stdout.write(`No deployments of ${service.name} yet. Deploy with: kubidu deploy --image REF\n`);
     return;
   }
-  deps.stdout.write(formatDeploymentsTable(rows, deps.now(), out));
+  deps.stdout.write(formatDeploymentsTable(rows, deps.now(), out, terminalWidth(deps.stdout)));
 }

@@ -8,7 +8,7 @@ import { run, type RollbackArgs } from './rollback.js';
 /** `kubidu rollback [deployment-id] [--yes] [--reason T] [--wait]`. */
 export const rollbackCommand: CommandModule<GlobalArgs, RollbackArgs> = {
   command: 'rollback [deployment-id]',
-  describe: 'Roll back to an earlier deployment (default: the previous successful one)',
+  describe: 'Roll back to an earlier deployment (default: the newest earlier healthy one that no rollback replaced and is not marked bad)',
   builder: (y) =>
     withWaitOptions(withServiceOptions(y))
       .positional('deployment-id', { type: 'string', describe: 'Full id, or a unique prefix of at least 8 characters' })
@@ -19,7 +19,7 @@ export const rollbackCommand: CommandModule<GlobalArgs, RollbackArgs> = {
         choices: ['image', 'config'] as const,
         describe: 'Roll back only the image (keep the current env and settings) or only the config (keep the current image)',
       })
-      .example('$0 rollback', 'Back to the previous successful deployment, after a confirmation')
+      .example('$0 rollback', 'Back to the newest earlier healthy deployment (not the one a rollback just left), after a confirmation')
       .example('$0 rollback 3f2a9c1d', 'Back to the deployment whose id starts with 3f2a9c1d')
       .example('$0 rollback 3f2a9c1d --yes --wait --reason "500s after 1.5"', 'No question; follow it until RUNNING or FAILED')
       .example('$0 rollback 3f2a9c1d -y --json', 'Print the new deployment row as JSON')

@@ -1,19 +1,19 @@
 /**
  * `kubidu rollback [deployment-id]`: the terminal's one-click rollback. Picks the
- * target (full id, unique prefix ≥ 8, or the previous successful deployment),
- * prints what will change, asks (default No) unless --yes, then asks the API to
+ * target (full id, unique prefix ≥ 8, or the contract's default target), refuses
+ * at once a target the rollback rule refuses, prints what will change, asks (default No) unless --yes, then asks the API to
  * roll back and optionally follows the new deployment.
  */
 import { randomUUID } from 'node:crypto';
 import type { DeploymentDetail, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
 import type { ServiceView } from '@kubidu/core/contract/projects';
-import { rollbackRefusal } from '@kubidu/core/contract/rollback-rule';
+import { rollbackRefusal, rollbackRefusalMessage } from '@kubidu/core/contract/rollback-rule';
 import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError, RefusedError } from '../../lib/errors.js';
 import { followDeployment } from '../../lib/follow.js';
 import { formatDiff } from '../../lib/format-deployment.js';
 import { colorEnabled, createStyle, printJson } from '../../lib/output.js';
-import { previousSuccessful, resolveDeployment, resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
+import { defaultTarget, resolveDeployment, resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
 import { formatAge } from '../../lib/table.js';
 
@@ -26,21 +26,17 @@ export interface RollbackArgs extends GlobalArgs, ServiceFlags {
   timeout?: number;
 }
 
-/** Why a target cannot be rolled back to, judged from its row by the API's rule (before asking a pointless question). */
+/**
+ * Why a target cannot be rolled back to, judged from its row by the contract's rule and
+ * said in the API's words (rollbackRefusalMessage), before any diff is fetched or shown.
+ * The API stays the authority: a row the rule allows may still be refused by it.
+ */
 export function rollbackBlocker(target: Pick<DeploymentView, 'status' | 'isCurrent' | 'canRollback' | 'bad'>): CliError | undefined {
   if (target.canRollback) return undefined;
-  switch (rollbackRefusal({ status: target.status, isCurrent: target.isCurrent, markedBad: Boolean(target.bad) })) {
-    case 'ROLLBACK_TARGET_BAD':
-      return new CliError('ROLLBACK_TARGET_BAD', `Cannot rollback to a deployment marked bad (${target.bad?.reason ?? ''}); unmark it first`);
-    case 'ROLLBACK_TARGET_CURRENT':
-      return new CliError('ROLLBACK_TARGET_CURRENT', 'This deployment is already the current one');
-    case 'ROLLBACK_TARGET_INVALID':
-      if (target.status === 'FAILED') return new CliError('ROLLBACK_TARGET_INVALID', 'Cannot rollback to a failed deployment');
-      return new CliError('ROLLBACK_TARGET_INVALID', `Cannot rollback to a deployment that is ${target.status}`);
-    case null:
-      // The row is stale (it changed since it was listed): let the API judge.
-      return undefined;
-  }
+  const code = rollbackRefusal({ status: target.status, isCurrent: target.isCurrent, markedBad: Boolean(target.bad) });
+  // null: the row is stale (it changed since it was listed): let the API judge.
+  if (code === null) return undefined;
+  return new CliError(code, rollbackRefusalMessage(code, { status: target.status, badReason: target.bad?.reason }));
 }
 
 /** Runs the rollback flow. */
@@ -53,10 +49,18 @@ export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
   if (args.deploymentId) target = await resolveDeployment(api, args.deploymentId, service);
   else {
     const svc = await service();
-    const found = await previousSuccessful(api, svc.id);
-    if (!found) throw new CliError('NO_ROLLBACK_TARGET', `${svc.name} has no previous successful deployment to roll back to`);
+    const found = await defaultTarget(api, svc.id);
+    if (!found) {
+      throw new CliError(
+        'NO_ROLLBACK_TARGET',
+        `${svc.name} has no earlier healthy deployment to roll back to (none that is not marked bad and that no rollback replaced); name one: kubidu rollback <id>`,
+      );
+    }
     target = found;
   }
+  // Refuse before the diff: a diff towards a target the API will refuse only misleads.
+  const blocker = rollbackBlocker(target);
+  if (blocker) throw blocker;
 
   const [diff, targetDetail] = await Promise.all([api.getDiff(target.id, args.only), api.getDeployment(target.id)]);
   const currentDetail: DeploymentDetail | undefined = diff.currentId ? await api.getDeployment(diff.currentId) : undefined;
@@ -84,8 +88,6 @@ export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
         'Refusing to roll back without confirmation: there is no terminal to ask on. Re-run with --yes to confirm',
       );
     }
-    const blocker = rollbackBlocker(targetDetail);
-    if (blocker) throw blocker;
     const ok = await deps.prompts.confirm(`Roll back ${svc.name} to ${shortId(target.id)}?`, false);
     if (!ok) throw new RefusedError('CANCELLED', 'Rollback cancelled; nothing was changed');
   }
