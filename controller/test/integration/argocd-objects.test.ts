@@ -139,7 +139,7 @@ describe('argocd/ objects', () => {
     const options = appSet.spec.template.spec.syncPolicy.syncOptions;
     expect(options).toEqual(['CreateNamespace=true', 'FailOnSharedResource=true']);
     const app = renderTemplate(appSet.spec.template, 'apps/shop/web');
-    const req = buildSyncRequest(app, { deploymentId: 'd1', actor: 'ada@example.com', commitSha: 'c'.repeat(40) });
+    const req = buildSyncRequest(app, { deploymentId: 'd1', actor: 'ada@example.com', commitSha: 'c'.repeat(40), reason: null });
     expect(req.syncOptions?.items).toEqual(['CreateNamespace=true', 'FailOnSharedResource=true']);
   });
 
