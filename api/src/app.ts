@@ -117,6 +117,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     (body as string).length === 0 ? done(null, undefined) : jsonParser(req, body as string, done),
   );
   app.decorateRequest('user', null);
+  app.decorateRequest('credentialExpiresAt', null);
 
   const webDist = deps.webDistDir && existsSync(join(deps.webDistDir, 'index.html')) ? resolve(deps.webDistDir) : undefined;
   installErrorHandling(app, {
