@@ -117,6 +117,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     (body as string).length === 0 ? done(null, undefined) : jsonParser(req, body as string, done),
   );
   app.decorateRequest('user', null);
+  app.decorateRequest('credentialExpiresAt', null);
 
   const webDist = deps.webDistDir && existsSync(join(deps.webDistDir, 'index.html')) ? resolve(deps.webDistDir) : undefined;
   installErrorHandling(app, {
@@ -165,7 +166,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   // 2. Repositories and services.
   const audit = deps.auditWriter ?? defaultAuditWriter;
   const auth = new AuthService({ ds, audit, jwtSecret: deps.jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds });
-  const projects = new ProjectService({ ds, audit });
+  const projects = new ProjectService({ ds, audit, namespacePrefix: config.namespacePrefix, argoAppTemplate: config.argoAppTemplate });
   const deployments = new DeploymentService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
   const auditRepo = new AuditRepository(ds);
   const events = new DeploymentEvents((id) => deployments.recent(id), deps.eventsPollMs ?? 500, (err) =>

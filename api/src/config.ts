@@ -6,7 +6,7 @@
  * before anything starts.
  */
 import { ConfigError, readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
-import { readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch } from '@kubidu/core/config/shared';
+import { readArgoAppTemplate, readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readNamespacePrefix } from '@kubidu/core/config/shared';
 import type { WebConfig } from '@kubidu/core/contract/config';
 import { webLinks } from './modules/config/web-links.js';
 
@@ -34,6 +34,10 @@ export interface ApiConfig {
   manifestsBranch: string;
   /** KUBIDU_COMMIT_URL_TEMPLATE, ARGOCD_URL (+ ARGOCD_NAMESPACE, ARGOCD_APP_TEMPLATE): the links `GET /api/config` serves. */
   webLinks: WebConfig;
+  /** KUBIDU_NAMESPACE_PREFIX: a project deploys to prefix + slug; decides which slugs fit. */
+  namespacePrefix: string;
+  /** ARGOCD_APP_TEMPLATE: the Application name each service view shows. */
+  argoAppTemplate: string;
 }
 
 /** The API process's loader: every setting `npm start` reads, validated. */
@@ -57,5 +61,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     webLinks: webLinks(env, (message) => {
       throw new ConfigError(message.split(' ')[0], message);
     }),
+    namespacePrefix: readNamespacePrefix(env),
+    argoAppTemplate: readArgoAppTemplate(env),
   };
 }

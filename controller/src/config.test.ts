@@ -40,7 +40,7 @@ describe('loadControllerConfig', () => {
       gitPollMs: 15_000,
       pushBatch: 64,
       argo: { syncMode: 'none', namespace: 'argocd', deadlineMs: 300_000 },
-      kubernetes: { mode: 'auto', clusterConfigured: false, namespaceTemplate: '{project}' },
+      kubernetes: { mode: 'auto', clusterConfigured: false, namespacePrefix: 'kubidu-' },
     });
     expect(loadControllerConfig({}, '/d', true).pollMs).toBe(250);
   });
@@ -62,7 +62,7 @@ describe('loadControllerConfig', () => {
         KUBIDU_SYNC_DEADLINE_SECONDS: '45',
         ARGOCD_NAMESPACE: 'gitops',
         KUBIDU_KUBERNETES: 'OFF',
-        KUBIDU_APP_NAMESPACE_TEMPLATE: 'apps-{project}',
+        KUBIDU_NAMESPACE_PREFIX: 'apps-',
         KUBECONFIG: '/k',
       },
       '/data',
@@ -78,7 +78,7 @@ describe('loadControllerConfig', () => {
       giveUpAfterMs: 60_000,
       bot: { name: 'Robot', email: 'robot@example.com' },
       argo: { syncMode: 'kubernetes', namespace: 'gitops', deadlineMs: 45_000 },
-      kubernetes: { mode: 'off', clusterConfigured: true, namespaceTemplate: 'apps-{project}' },
+      kubernetes: { mode: 'off', clusterConfigured: true, namespacePrefix: 'apps-' },
     });
   });
 
@@ -96,7 +96,9 @@ describe('loadControllerConfig', () => {
     [{ KUBIDU_BOT_NAME: 'Kubidu <bot>' }, 'KUBIDU_BOT_NAME', /KUBIDU_BOT_NAME must be a plain name.*got 'Kubidu <bot>'/],
     [{ KUBIDU_POLL_MS: '2s' }, 'KUBIDU_POLL_MS', /KUBIDU_POLL_MS must be .* milliseconds from 20 to 600000, got '2s'/],
     [{ KUBIDU_CLAIM_BATCH: '0' }, 'KUBIDU_CLAIM_BATCH', /KUBIDU_CLAIM_BATCH must be an integer between 1 and 500, got '0'/],
-    [{ KUBIDU_APP_NAMESPACE_TEMPLATE: '{team}' }, 'KUBIDU_APP_NAMESPACE_TEMPLATE', /may only use \{project\} and \{service\}/],
+    [{ KUBIDU_NAMESPACE_PREFIX: 'Apps_' }, 'KUBIDU_NAMESPACE_PREFIX', /must be 1-30 lower-case letters.*got 'Apps_'/],
+    [{ KUBIDU_NAMESPACE_PREFIX: 'kube-' }, 'KUBIDU_NAMESPACE_PREFIX', /reserved namespaces/],
+    [{ ARGOCD_APP_TEMPLATE: '{project}-{service}' }, 'ARGOCD_APP_TEMPLATE', /separate \{project\} and \{service\} with a '\.'/],
     [{ MANIFESTS_REPO_URL: 'git@host:org/repo' }, 'MANIFESTS_REPO_URL', /http\(s\) URL or an absolute path.*got 'git@host:org\/repo'/],
     [{ MANIFESTS_BRANCH: 'a..b' }, 'MANIFESTS_BRANCH', /not a valid branch name/],
     [{ KUBIDU_ENCRYPTION_KEY: 'too-short' }, 'KUBIDU_ENCRYPTION_KEY', /32 bytes/],

@@ -74,7 +74,7 @@ async function startArgo(bare: string, services: number, arrivals: Stack['argoAr
   const argo = await startArgoTestServer({
     gitUrl: () => bare,
     apps: Array.from({ length: services }, (_, i) => ({
-      name: `${PROJECT}-${serviceName(i)}`,
+      name: `${PROJECT}.${serviceName(i)}`,
       project: PROJECT,
       path: `apps/${PROJECT}/${serviceName(i)}`,
       targetRevision: 'main',

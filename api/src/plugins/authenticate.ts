@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authenticate hook on protected routes. */
     user: AuthUser | null;
+    /** When the bearer credential of this request expires (null: never); a minted token may not outlive it. */
+    credentialExpiresAt: Date | null;
   }
 }
 
@@ -38,7 +40,9 @@ export function makeAuthenticate(auth: AuthService, opts: { allowQueryToken?: bo
       if (typeof q.access_token === 'string' && q.access_token.length > 0 && q.access_token.length <= 4096) token = q.access_token;
     }
     if (!token) throw new UnauthorizedError();
-    req.user = await auth.authenticate(token);
+    const credential = await auth.credential(token);
+    req.user = credential.user;
+    req.credentialExpiresAt = credential.expiresAt;
   };
 }
 

@@ -53,7 +53,7 @@ describe('GET /api/config', () => {
       KUBIDU_COMMIT_URL_TEMPLATE: 'https://git.example.com/org/manifests/commit/{sha}',
       ARGOCD_URL: 'https://argocd.example.com/',
       ARGOCD_NAMESPACE: 'gitops',
-      ARGOCD_APP_TEMPLATE: 'kubidu-{project}-{service}',
+      ARGOCD_APP_TEMPLATE: 'kubidu-{project}.{service}',
       ARGOCD_TOKEN: 'argo-secret-token',
     });
     const app = buildApp({ ds: t.ds, secretBox: t.secretBox, jwtSecret: randomBytes(32), config, logger: false });
@@ -64,7 +64,7 @@ describe('GET /api/config', () => {
       expect(res.json()).toEqual({
         commitUrlTemplate: 'https://git.example.com/org/manifests/commit/{sha}',
         argocdUrl: 'https://argocd.example.com',
-        argocdAppUrlTemplate: 'https://argocd.example.com/applications/gitops/kubidu-{project}-{service}',
+        argocdAppUrlTemplate: 'https://argocd.example.com/applications/gitops/kubidu-{project}.{service}',
       });
       expect(res.body).not.toContain('argo-secret-token');
     } finally {

@@ -48,8 +48,12 @@ interface Fixture {
   /** SUCCESS deployment to mark bad, and one already marked bad. */
   markId: string;
   markedId: string;
+  /** An API token of alice's that the owner row revokes. */
+  tokenId: string;
 }
 let fx: Fixture;
+/** Spare login tokens the sign-out row is sent with, so signing out does not end the tokens the matrix goes on using. */
+const SIGN_OUT_AS: Partial<Record<Identity, Record<string, string>>> = {};
 
 interface Req {
   method: 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
@@ -107,6 +111,11 @@ const MATRIX: Record<string, Entry> = {
   },
   'GET /api/me': { req: get('/api/me'), expect: SELF(200) },
   'POST /api/tokens': { req: () => ({ method: 'POST', url: '/api/tokens', payload: { name: 'matrix' } }), expect: SELF(201) },
+  'GET /api/tokens': { req: get('/api/tokens'), expect: SELF(200) },
+  // Scoped to the caller: another user's token id is 404 (no hint it exists), the owner revokes it.
+  'DELETE /api/tokens/:id': { req: () => ({ method: 'DELETE', url: `/api/tokens/${fx.tokenId}` }), expect: { ...SELF(204), other: 404 } },
+  // Sign-out ends the caller's login tokens: sent with a spare login of each user (see SIGN_OUT_AS), not the one the matrix goes on using.
+  'POST /api/auth/logout': { req: () => ({ method: 'POST', url: '/api/auth/logout' }), expect: SELF(204) },
   'GET /api/projects': { req: get('/api/projects'), expect: SELF(200) },
   'POST /api/projects': { req: () => ({ method: 'POST', url: '/api/projects', payload: { name: `M ${randomBytes(4).toString('hex')}` } }), expect: SELF(201) },
   'GET /api/projects/:id': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}` }), expect: OWNED(200) },
@@ -226,7 +235,11 @@ beforeAll(async () => {
     heldServiceId,
     markId: m1.json().id,
     markedId: m2.json().id,
+    tokenId: (await app.inject({ method: 'POST', url: '/api/tokens', headers: alice.auth, payload: { name: 'to revoke' } })).json().id,
   };
+  // Spare users, so a sign-out as "other" or "owner" ends none of bob's or alice's tokens used by the other rows.
+  SIGN_OUT_AS.other = (await registerUser(app)).auth;
+  SIGN_OUT_AS.owner = (await registerUser(app)).auth;
   const [{ slug }] = await ds.query(`SELECT slug FROM projects WHERE id = $1`, [projectId]);
   aliceSecrets.push(alice.id, alice.email, projectId, slug, ...Object.values(fx));
 
@@ -283,7 +296,8 @@ describe('authorization matrix', () => {
     for (const who of IDENTITIES) {
       for (const [key, entry] of Object.entries(MATRIX)) {
         const r = entry.req(who);
-        r.headers = { ...(r.headers ?? {}), ...(key === 'POST /api/webhooks/git' ? {} : headersOf[who]) };
+        const identity = key === 'POST /api/auth/logout' ? (SIGN_OUT_AS[who] ?? headersOf[who]) : headersOf[who];
+        r.headers = { ...(r.headers ?? {}), ...(key === 'POST /api/webhooks/git' ? {} : identity) };
         if (key === 'POST /api/webhooks/git' && who !== 'owner') Object.assign(r.headers, headersOf[who]);
         const before = entry.expect[who] >= 400 ? await writes() : '';
         const res = await send(r);

@@ -103,6 +103,14 @@ describe('kubidu CLI against the live stack', () => {
     const list = await kubidu(['services', '--json']); // from a subdirectory: link found walking up
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.parse(list.stdout).map((x: { id: string }) => x.id)).toEqual([serviceId]);
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({ namespace: `kubidu-${slug}`, argocdApp: `${slug}.api` });
+
+    // The table shows where each service deploys and which Argo CD Application Kubidu syncs.
+    const table = await kubidu(['services']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/NAMESPACE +ARGO CD APP/);
+    expect(table.stdout).toContain(`kubidu-${slug}`);
+    expect(table.stdout).toContain(`${slug}.api`);
   });
 
   it('deploys twice with --wait; both end RUNNING in turn', async () => {

@@ -7,10 +7,10 @@ import type { ArgoApplication, ArgoSyncRequest } from '../adapters/argocd/types.
 const SHA = 'c'.repeat(40);
 
 describe('appNameFor', () => {
-  it('uses {project}-{service} by default and any template given', () => {
-    expect(appNameFor(undefined, { project: 'shop', service: 'web' })).toBe('shop-web');
-    expect(appNameFor('', { project: 'shop', service: 'web' })).toBe('shop-web');
-    expect(appNameFor('prod-{service}-{project}', { project: 'shop', service: 'web' })).toBe('prod-web-shop');
+  it('uses {project}.{service} by default and any template given', () => {
+    expect(appNameFor(undefined, { project: 'shop', service: 'web' })).toBe('shop.web');
+    expect(appNameFor('', { project: 'shop', service: 'web' })).toBe('shop.web');
+    expect(appNameFor('prod-{service}.{project}', { project: 'shop', service: 'web' })).toBe('prod-web.shop');
   });
 });
 
@@ -20,6 +20,7 @@ describe('buildSyncRequest', () => {
     const req = buildSyncRequest({ spec: { source: { targetRevision: 'main' }, syncPolicy: { automated: { prune: true } } } }, input);
     expect(req).toEqual({
       prune: true,
+      syncOptions: { items: ['FailOnSharedResource=true'] },
       infos: [
         { name: 'Kubidu-Deployment', value: 'd1' },
         { name: 'Kubidu-Actor', value: 'ada@example.com' },
@@ -27,6 +28,10 @@ describe('buildSyncRequest', () => {
         { name: 'Kubidu-Reason', value: 'hotfix' },
       ],
     });
+  });
+  it('adds FailOnSharedResource=true to the Application\'s own sync options (a request\'s options replace them)', () => {
+    const app = { spec: { syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true', 'FailOnSharedResource=false'] } } };
+    expect(buildSyncRequest(app, input).syncOptions).toEqual({ items: ['CreateNamespace=true', 'FailOnSharedResource=true'] });
   });
   it('pins the commit when auto-sync is off or explicitly disabled', () => {
     expect(buildSyncRequest({ spec: { source: { targetRevision: 'main' } } }, input).revision).toBe(SHA);

@@ -10,7 +10,7 @@ import {
 } from '../adapters/argocd/errors.js';
 import type { ArgoApi } from '../adapters/argocd/client.js';
 import type { ArgoApplication, ArgoInfo, ArgoSyncRequest } from '../adapters/argocd/types.js';
-import { DEFAULT_APP_TEMPLATE } from '../adapters/argocd/config.js';
+import { appNameFor as coreAppNameFor } from '@kubidu/core/domain/cluster-names';
 import {
   decide,
   describe,
@@ -76,10 +76,14 @@ export interface SyncStep {
   run(input: SyncStepInput): Promise<SyncStepResult>;
 }
 
-/** Application name for a service: `{project}` and `{service}` replaced in the template. */
-export function appNameFor(template: string | undefined, ids: { project: string; service: string }): string {
-  return (template || DEFAULT_APP_TEMPLATE).replaceAll('{project}', ids.project).replaceAll('{service}', ids.service);
-}
+/** Application name for a service: core's rule (`{project}.{service}` by default), the one the API shows. */
+export const appNameFor = coreAppNameFor;
+
+/**
+ * Sync option every Kubidu sync carries: Argo CD fails the sync instead of taking over
+ * an object another Application (or nobody's Application) already manages.
+ */
+export const FAIL_ON_SHARED_RESOURCE = 'FailOnSharedResource=true';
 
 /** The operation infos shown in the Argo CD UI: which deployment, who, why, which commit. */
 export function syncInfos(input: Pick<SyncStepInput, 'deploymentId' | 'actor' | 'reason' | 'commitSha'>): ArgoInfo[] {
@@ -107,6 +111,9 @@ export function buildSyncRequest(app: ArgoApplication, input: Pick<SyncStepInput
   const req: ArgoSyncRequest = { infos: syncInfos(input) };
   if (!tracksItsOwnRevision(app)) req.revision = input.commitSha;
   if (app.spec?.syncPolicy?.automated?.prune) req.prune = true;
+  // Options in the request replace the Application's for this operation: keep its own (CreateNamespace…) and add ours.
+  const own = (app.spec?.syncPolicy?.syncOptions ?? []).filter((o) => !o.startsWith('FailOnSharedResource='));
+  req.syncOptions = { items: [...own, FAIL_ON_SHARED_RESOURCE] };
   return req;
 }
 

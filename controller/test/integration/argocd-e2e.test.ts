@@ -47,7 +47,7 @@ beforeAll(async () => {
   git.createBareRepo('manifests', { withLayout: true });
   argo = await startArgoTestServer({
     repoURL: git.url('manifests'),
-    apps: [{ name: 'shop-web', project: 'default', path: 'apps/shop/web', targetRevision: 'main', automated: true }],
+    apps: [{ name: 'shop.web', project: 'default', path: 'apps/shop/web', targetRevision: 'main', automated: true }],
   });
   stack = await startTestStack({
     secrets: null,
@@ -83,7 +83,7 @@ describe('Argo CD end to end through the API and the controller', () => {
     expect((await until(v1.id, ['RUNNING', 'FAILED'])).status).toBe('RUNNING');
     const v2 = await deploy('ghcr.io/acme/web:2.0.0', { env: { MODE: 'two' } });
     expect((await until(v2.id, ['RUNNING', 'FAILED'])).status).toBe('RUNNING');
-    expect(argo.renderedFor('shop-web')?.images).toEqual(['ghcr.io/acme/web:2.0.0']);
+    expect(argo.renderedFor('shop.web')?.images).toEqual(['ghcr.io/acme/web:2.0.0']);
 
     const t0 = Date.now();
     const rb = await stack.request<Row>('POST', `/api/deployments/${v1.id}/rollback`, token, { reason: '2.0.0 drops orders' });
@@ -94,13 +94,13 @@ describe('Argo CD end to end through the API and the controller', () => {
     expect(done.statusMessage).toMatch(/Healthy/);
     expect(elapsed).toBeLessThan(30_000); // the issue's ceiling, with Argo CD's own delays
 
-    const rendered = argo.renderedFor('shop-web')!;
+    const rendered = argo.renderedFor('shop.web')!;
     expect(rendered.images).toEqual(['ghcr.io/acme/web:1.0.0']);
     expect(rendered.revision).toBe(done.manifestsCommitSha);
     const cm = rendered.objects.find((o) => o.kind === 'ConfigMap');
     expect(cm?.data).toEqual({ MODE: 'one' });
 
-    const op = argo.apps.get('shop-web')!.status!.operationState!;
+    const op = argo.apps.get('shop.web')!.status!.operationState!;
     expect(op.phase).toBe('Succeeded');
     expect(op.operation?.info).toEqual(
       expect.arrayContaining([
@@ -131,9 +131,9 @@ describe('Argo CD end to end through the API and the controller', () => {
     expect(row).toMatchObject({ manifestsCommitSha: revert, imageUrl: 'ghcr.io/acme/web:2.0.0' });
     const done = await until(row!.id, ['RUNNING', 'FAILED']);
     expect(done).toMatchObject({ status: 'RUNNING', manifestsCommitSha: revert });
-    expect(argo.renderedFor('shop-web')).toMatchObject({ revision: revert, images: ['ghcr.io/acme/web:2.0.0'] });
+    expect(argo.renderedFor('shop.web')).toMatchObject({ revision: revert, images: ['ghcr.io/acme/web:2.0.0'] });
     expect(accepted()).toBe(syncsBefore + 1);
-    expect(argo.apps.get('shop-web')!.status!.operationState!.operation?.info).toContainEqual({ name: 'Kubidu-Deployment', value: row!.id });
+    expect(argo.apps.get('shop.web')!.status!.operationState!.operation?.info).toContainEqual({ name: 'Kubidu-Deployment', value: row!.id });
     await gitCli(wt, 'fetch', '-q', 'origin');
     expect((await gitCli(wt, 'rev-parse', 'origin/main')).trim()).toBe(revert);
     // The API rollback held new deploys (issue 10); reverting it in git lifted that hold.

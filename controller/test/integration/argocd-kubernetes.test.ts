@@ -159,7 +159,7 @@ describe('KubernetesApplicationSync', () => {
     const patches = seen.filter((s) => s.method === 'PATCH');
     expect(patches.every((p) => p.contentType === 'application/merge-patch+json')).toBe(true);
     // Auto-sync app: no revision in the operation.
-    expect(patches[1].body.operation.sync).toEqual({ prune: true });
+    expect(patches[1].body.operation.sync).toEqual({ prune: true, syncOptions: ['FailOnSharedResource=true'] });
     expect(patches[1].body.operation.info).toContainEqual({ name: 'Kubidu-Deployment', value: 'd-2' });
   });
 });

@@ -160,7 +160,7 @@ describe('Argo CD answering 5xx', () => {
     const { ds: db } = await createTestDatabase();
     argo = await startArgoTestServer({
       repoURL: git.url('manifests'),
-      apps: [{ name: 'argo5xx-flaky', project: 'argo5xx', path: 'apps/argo5xx/flaky', targetRevision: 'main', automated: true }],
+      apps: [{ name: 'argo5xx.flaky', project: 'argo5xx', path: 'apps/argo5xx/flaky', targetRevision: 'main', automated: true }],
     });
     const withArgo = await startController({
       ds: db,
@@ -183,7 +183,7 @@ describe('Argo CD answering 5xx', () => {
         return x.status !== 'DEPLOYING' && x.status !== 'QUEUED';
       }, 'finished');
       expect(r.status).toBe('FAILED');
-      expect(r.status_message).toMatch(/^Gave up on Argo CD after 2 s while trying to refresh 'argo5xx-flaky': Argo CD answered 500/);
+      expect(r.status_message).toMatch(/^Gave up on Argo CD after 2 s while trying to refresh 'argo5xx.flaky': Argo CD answered 500/);
       const fiveHundreds = argo.requests.filter((q) => q.status === 500);
       // Retried (more than once) but with backoff, not in a hot loop (250 ms doubling in 2 s → a handful).
       expect(fiveHundreds.length).toBeGreaterThanOrEqual(2);

@@ -84,7 +84,7 @@ beforeAll(async () => {
   bare = git.createBareRepo('manifests', { withLayout: true });
   argo = await startArgoTestServer({
     repoURL: git.url('manifests'),
-    apps: FAULT_POINTS.map((p) => ({ name: `faults-${p}`, project: 'faults', path: `apps/faults/${p}`, targetRevision: 'main', automated: true })),
+    apps: FAULT_POINTS.map((p) => ({ name: `faults.${p}`, project: 'faults', path: `apps/faults/${p}`, targetRevision: 'main', automated: true })),
     // Long enough that the process killed while watching leaves the operation running.
     delays: { syncMs: 1500 },
   });
@@ -144,7 +144,7 @@ describe('SIGKILL of the controller process at each step', () => {
           { id: c.id, status: 'RUNNING' },
         ]);
         // Argo CD deployed what the commit says.
-        expect(argo.renderedFor(`faults-${c.point}`)?.images, c.point).toContain(c.image);
+        expect(argo.renderedFor(`faults.${c.point}`)?.images, c.point).toContain(c.image);
         const audits = await c.ds.query(`SELECT action, data FROM audit_logs WHERE deployment_id = $1 ORDER BY seq`, [c.id]);
         expect(audits.filter((a: { action: string }) => a.action === 'DEPLOYMENT_COMMITTED'), c.point).toHaveLength(1);
         expect(audits.filter((a: { action: string }) => a.action === 'DEPLOYMENT_RUNNING'), c.point).toHaveLength(1);

@@ -4,6 +4,7 @@
  */
 import { parseKey } from '../crypto/secret-box.js';
 import { readPath, readSecret, readString, readUrl, requireThat, type Env } from './env.js';
+import { appTemplateProblem, DEFAULT_APP_TEMPLATE, DEFAULT_NAMESPACE_PREFIX, namespacePrefixProblem } from '../domain/cluster-names.js';
 
 /** MANIFESTS_BRANCH, checked to be a plain branch name (the API's webhook reads the same variable). */
 export function readManifestsBranch(env: Env): string {
@@ -31,4 +32,20 @@ export function readEncryptionKey(env: Env): string | undefined {
 /** DATABASE_URL, checked to be a postgres:// URL (its password is never echoed). */
 export function readDatabaseUrl(env: Env): string | undefined {
   return readUrl(env, 'DATABASE_URL', { protocols: ['postgres:', 'postgresql:'], example: 'postgres://kubidu@db:5432/kubidu', credentials: true });
+}
+
+/** KUBIDU_NAMESPACE_PREFIX: every namespace Kubidu deploys to is this + the project slug (default `kubidu-`). */
+export function readNamespacePrefix(env: Env): string {
+  const prefix = readString(env, 'KUBIDU_NAMESPACE_PREFIX', DEFAULT_NAMESPACE_PREFIX);
+  const problem = namespacePrefixProblem(prefix);
+  requireThat(!problem, 'KUBIDU_NAMESPACE_PREFIX', problem ?? '');
+  return prefix;
+}
+
+/** ARGOCD_APP_TEMPLATE, checked to give every service its own Application (the API shows the name, the controller syncs it). */
+export function readArgoAppTemplate(env: Env): string {
+  const template = readString(env, 'ARGOCD_APP_TEMPLATE', DEFAULT_APP_TEMPLATE);
+  const problem = appTemplateProblem(template);
+  requireThat(!problem, 'ARGOCD_APP_TEMPLATE', problem ?? '');
+  return template;
 }

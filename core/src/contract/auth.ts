@@ -45,3 +45,20 @@ export type CreateTokenBody = Static<typeof CreateTokenBody>;
 export const CreatedApiToken = Type.Object({ id: Uuid, name: Type.String(), token: Type.String(), expiresAt: Nullable(Timestamp) });
 /** The static type of CreatedApiToken. */
 export type CreatedApiToken = Static<typeof CreatedApiToken>;
+
+/** One personal API token as `GET /api/tokens` lists it (never the token itself). */
+export const ApiTokenView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  createdAt: Timestamp,
+  lastUsedAt: Nullable(Timestamp),
+  expiresAt: Nullable(Timestamp),
+});
+/** The static type of ApiTokenView. */
+export type ApiTokenView = Static<typeof ApiTokenView>;
+
+/** `GET /api/tokens`: the caller's personal API tokens, newest first. */
+export const ApiTokenList = Type.Object({ items: Type.Array(ApiTokenView) });
+/** The static type of ApiTokenList. */
+export type ApiTokenList = Static<typeof ApiTokenList>;
+

@@ -7,7 +7,10 @@ export const ProjectView = Type.Object({ id: Uuid, name: Type.String(), slug: Ty
 /** The static type of ProjectView. */
 export type ProjectView = Static<typeof ProjectView>;
 
-/** Contract "Service" (with its project's slug, for manifests paths). */
+/**
+ * Contract "Service" (with its project's slug, for manifests paths), the cluster
+ * namespace it deploys to and the Argo CD Application Kubidu syncs for it.
+ */
 export const ServiceView = Type.Object({
   id: Uuid,
   projectId: Uuid,
@@ -15,6 +18,8 @@ export const ServiceView = Type.Object({
   port: Type.Integer(),
   createdAt: Timestamp,
   projectSlug: Type.String(),
+  namespace: Type.String(),
+  argocdApp: Type.String(),
 });
 /** The static type of ServiceView. */
 export type ServiceView = Static<typeof ServiceView>;

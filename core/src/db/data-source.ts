@@ -9,8 +9,9 @@ import { Initial1732000000000 } from './migrations/1732000000000-initial.js';
 import { GitDoor1732000001000 } from './migrations/1732000001000-git-door.js';
 import { RollbackControls1732000002000 } from './migrations/1732000002000-rollback-controls.js';
 import { CurrentDeploymentIndex1732000003000 } from './migrations/1732000003000-current-deployment-index.js';
+import { RequestHashAndTokenCutoff1732000005000 } from './migrations/1732000005000-request-hash-and-token-cutoff.js';
 
-export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000];
+export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000];
 
 export interface DataSourceOptions {
   url: string;

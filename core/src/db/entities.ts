@@ -10,6 +10,8 @@ export interface User {
   id: string;
   email: string;
   passwordHash: string;
+  /** Login tokens issued before this moment are refused (sign-out); null: none. */
+  tokensValidAfter: Date | null;
   createdAt: Date;
 }
 
@@ -64,6 +66,8 @@ export interface Deployment {
   statusMessage: string | null;
   reason: string | null;
   idempotencyKey: string | null;
+  /** Keyed hash of the request that first used idempotencyKey: a replay with another body is a 409. */
+  requestHash: string | null;
   /** Controller lease: which worker holds the row and until when (crash recovery). */
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
@@ -120,6 +124,7 @@ export const UserEntity = new EntitySchema<User>({
     id: uuidPk,
     email: { type: 'text', unique: true },
     passwordHash: { type: 'text', name: 'password_hash' },
+    tokensValidAfter: { type: 'timestamptz', name: 'tokens_valid_after', nullable: true },
     createdAt,
   },
 });
@@ -185,6 +190,7 @@ export const DeploymentEntity = new EntitySchema<Deployment>({
     statusMessage: { type: 'text', name: 'status_message', nullable: true },
     reason: { type: 'text', nullable: true },
     idempotencyKey: { type: 'text', name: 'idempotency_key', nullable: true },
+    requestHash: { type: 'text', name: 'request_hash', nullable: true },
     leaseOwner: { type: 'text', name: 'lease_owner', nullable: true },
     leaseExpiresAt: { type: 'timestamptz', name: 'lease_expires_at', nullable: true },
     attempts: { type: 'int', default: 0 },

@@ -11,6 +11,7 @@ import { DeployHeldError, ImageMarkedBadError } from './deployment-errors.js';
 import { assertEnvChange, inheritedDeployment, mergeEnv } from './deploy-config.js';
 import { insertSealedEnv, type SealedEnvRow } from './env-rows.js';
 import { holdOf } from './holds.js';
+import { replayDiffers, requestHash } from './request-hash.js';
 import { AUDIT_ACTIONS, type ClientName, type DeploymentSource, type RollbackOnly } from './vocabulary.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { ConflictError } from '../errors.js';
@@ -37,6 +38,8 @@ export interface NewDeployment {
   warning?: string | null;
   reason?: string | null;
   idempotencyKey?: string | null;
+  /** request-hash.ts: what the Idempotency-Key was first used for. */
+  requestHash?: string | null;
   via?: ClientName | null;
   holdOverridden?: boolean;
 }
@@ -62,6 +65,7 @@ const COLUMNS: Array<[keyof NewDeployment, string]> = [
   ['warning', 'warning'],
   ['reason', 'reason'],
   ['idempotencyKey', 'idempotency_key'],
+  ['requestHash', 'request_hash'],
   ['via', 'via'],
   ['holdOverridden', 'hold_overridden'],
 ];
@@ -148,6 +152,12 @@ export interface CreatedDeployment {
   replayed: boolean;
 }
 
+/** The keyed hash of a deploy request as the caller sent it (not the `via` it came through). */
+function deployRequestHash(box: SecretBox, req: DeployRequest): string {
+  const { service, actor: _actor, via: _via, idempotencyKey: _key, ...fields } = req;
+  return requestHash(box, 'deploy', { serviceId: service.id, ...fields });
+}
+
 /** 409 for an Idempotency-Key already used for a different request. */
 export function idempotencyConflict(): ConflictError {
   return new ConflictError('This Idempotency-Key was already used for a different request', { header: 'idempotency-key' });
@@ -162,10 +172,12 @@ export function idempotencyConflict(): ConflictError {
 export async function createDeploy(em: EntityManager, deps: DomainDeps, req: DeployRequest): Promise<CreatedDeployment> {
   const { service, actor } = req;
   assertEnvChange(req);
+  const hash = req.idempotencyKey === undefined ? null : deployRequestHash(deps.secretBox, req);
   if (req.idempotencyKey !== undefined) {
     const existing = await deploymentByIdempotencyKey(em, actor.id, req.idempotencyKey);
     if (existing) {
       if (existing.source !== 'API' || existing.serviceId !== service.id) throw idempotencyConflict();
+      if (await replayDiffers(em, existing.id, hash!)) throw idempotencyConflict();
       return { row: existing, replayed: true };
     }
   }
@@ -194,6 +206,7 @@ export async function createDeploy(em: EntityManager, deps: DomainDeps, req: Dep
       actor: actor.name,
       reason: req.reason ?? null,
       idempotencyKey: req.idempotencyKey ?? null,
+      requestHash: hash,
       via: req.via,
       holdOverridden: hold !== null,
     },

@@ -14,6 +14,7 @@ import {
   RollbackTargetCurrentError,
   RollbackTargetInvalidError,
 } from './deployment-errors.js';
+import { replayDiffers, requestHash } from './request-hash.js';
 import { assertImageNotBad, idempotencyConflict, insertDeployment, type CreatedDeployment, type DomainDeps } from './deployments.js';
 import { copyEnv } from './env-rows.js';
 import { setHold } from './holds.js';
@@ -46,12 +47,14 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
   if (!found) throw new NotFoundError('DEPLOYMENT_NOT_FOUND', 'Deployment not found');
   const serviceId = found.serviceId;
   const { projectId } = await lockService(em, serviceId);
+  const hash = req.idempotencyKey === undefined ? null : requestHash(deps.secretBox, 'rollback', { targetId, only, reason: req.reason });
   if (req.idempotencyKey !== undefined && actor.id !== null) {
     const existing = await deploymentByIdempotencyKey(em, actor.id, req.idempotencyKey);
     if (existing) {
       if (existing.source !== 'ROLLBACK' || existing.rollbackFromId !== targetId || existing.rollbackOnly !== (only ?? null)) {
         throw idempotencyConflict();
       }
+      if (await replayDiffers(em, existing.id, hash!)) throw idempotencyConflict();
       return { row: existing, replayed: true };
     }
   }
@@ -94,6 +97,7 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
     actor: actor.name,
     reason,
     idempotencyKey: req.idempotencyKey ?? null,
+    requestHash: hash,
     rollbackOnly: only ?? null,
     via: req.via,
   }))!;

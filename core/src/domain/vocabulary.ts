@@ -21,6 +21,8 @@ export { ROLLBACKABLE_STATUSES } from '../contract/rollback-rule.js';
 export const AUDIT_ACTIONS = {
   userRegistered: 'USER_REGISTERED',
   tokenCreated: 'TOKEN_CREATED',
+  tokenRevoked: 'TOKEN_REVOKED',
+  userSignedOut: 'USER_SIGNED_OUT',
   projectCreated: 'PROJECT_CREATED',
   serviceCreated: 'SERVICE_CREATED',
   deploymentCreated: 'DEPLOYMENT_CREATED',

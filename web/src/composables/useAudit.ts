@@ -9,6 +9,8 @@ import type { AuditView } from '@kubidu/core/contract/audit';
 const ACTION_WORDS: Record<string, string> = {
   USER_REGISTERED: 'registered',
   TOKEN_CREATED: 'created an API token',
+  TOKEN_REVOKED: 'revoked an API token',
+  USER_SIGNED_OUT: 'signed out',
   PROJECT_CREATED: 'created the project',
   SERVICE_CREATED: 'created a service',
   DEPLOYMENT_CREATED: 'created a deployment',

@@ -1,10 +1,12 @@
 /**
- * Account routes: register, login (rate limited per IP and email), who am I,
- * and personal API tokens.
+ * Account routes: register, login (rate limited per IP and email), sign-out, who
+ * am I, and personal API tokens (create, list, revoke).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { preHandlerHookHandler } from 'fastify';
-import { CreatedApiToken, CreateTokenBody, Credentials, IssuedToken, RegisterBody, Registered, UserView } from '@kubidu/core/contract/auth';
+import { ApiTokenList, CreatedApiToken, CreateTokenBody, Credentials, IssuedToken, RegisterBody, Registered, UserView } from '@kubidu/core/contract/auth';
+import { IdParams } from '@kubidu/core/contract/common';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { AuthService } from './auth-service.js';
@@ -61,6 +63,51 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         response: { 201: CreatedApiToken, ...ErrorResponses },
       },
     },
-    async (req, reply) => reply.code(201).send(await auth.createApiToken(currentUser(req), req.body.name, req.body.expiresInDays)),
+    async (req, reply) =>
+      reply.code(201).send(await auth.createApiToken(currentUser(req), req.body.name, req.body.expiresInDays, req.credentialExpiresAt)),
+  );
+
+  app.get(
+    '/api/tokens',
+    {
+      onRequest: authenticate,
+      schema: { tags: ['auth'], summary: 'List your personal API tokens', security: [{ bearerAuth: [] }], response: { 200: ApiTokenList, ...ErrorResponses } },
+    },
+    async (req) => ({ items: await auth.listApiTokens(currentUser(req)) }),
+  );
+
+  app.delete(
+    '/api/tokens/:id',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke one of your personal API tokens',
+        security: [{ bearerAuth: [] }],
+        params: IdParams,
+        response: { 204: Type.Null(), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      await auth.revokeApiToken(currentUser(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out: every login token issued until now stops working (API tokens stay until revoked)',
+        security: [{ bearerAuth: [] }],
+        response: { 204: Type.Null(), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      await auth.logout(currentUser(req));
+      return reply.code(204).send(null);
+    },
   );
 };

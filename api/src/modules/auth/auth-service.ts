@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiTokenEntity, UserEntity } from '@kubidu/core/db/entities';
-import { ConflictError, UnauthorizedError, pgCode } from '@kubidu/core/errors';
+import { ConflictError, NotFoundError, UnauthorizedError, pgCode } from '@kubidu/core/errors';
+import type { ApiTokenView } from '@kubidu/core/contract/auth';
 import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
 import { hashPassword, verifyPassword } from './password.js';
@@ -16,6 +17,12 @@ import { hashPassword, verifyPassword } from './password.js';
 export interface AuthUser {
   id: string;
   email: string;
+}
+
+/** Who a bearer token belongs to, and until when it is good (null: an API token without expiry). */
+export interface Credential {
+  user: AuthUser;
+  expiresAt: Date | null;
 }
 
 /** A freshly issued login token. */
@@ -93,10 +100,15 @@ export class AuthService {
     return this.issue({ id: user.id, email: user.email });
   }
 
-  /** Creates a personal API token; the plain token is returned once and never stored. */
-  async createApiToken(user: AuthUser, name: string, expiresInDays?: number) {
+  /**
+   * Creates a personal API token; the plain token is returned once and never stored.
+   * It never outlives the credential that minted it (`parentExpiresAt`; null: none),
+   * so a one-day token cannot mint a permanent one.
+   */
+  async createApiToken(user: AuthUser, name: string, expiresInDays?: number, parentExpiresAt: Date | null = null) {
     const token = generateApiToken();
-    const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
+    const asked = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
+    const expiresAt = asked && parentExpiresAt ? (asked < parentExpiresAt ? asked : parentExpiresAt) : (asked ?? parentExpiresAt);
     const id = await this.deps.ds.transaction(async (em) => {
       const res = await em.insert(ApiTokenEntity, { userId: user.id, name, tokenHash: hashApiToken(token), expiresAt });
       const tokenId = res.identifiers[0].id as string;
@@ -113,22 +125,66 @@ export class AuthService {
 
   /** Resolves a bearer token (login JWT or API token) to its user, or throws 401. */
   async authenticate(token: string): Promise<AuthUser> {
+    return (await this.credential(token)).user;
+  }
+
+  /**
+   * Resolves a bearer token to its user and expiry, or throws 401. A login token
+   * must carry `exp` and be issued after the user's last sign-out.
+   */
+  async credential(token: string): Promise<Credential> {
     if (token.startsWith(API_TOKEN_PREFIX)) return this.authenticateApiToken(token);
-    let sub: string | undefined;
+    let payload: { sub?: string; exp?: number; iat?: number; iatMs?: unknown };
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      sub = payload.sub;
+      ({ payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired');
       throw new UnauthorizedError('Invalid token');
     }
+    const sub = payload.sub;
     if (!sub || !/^[0-9a-f-]{36}$/.test(sub)) throw new UnauthorizedError('Invalid token');
     const user = await this.deps.ds.getRepository(UserEntity).findOne({ where: { id: sub } });
     if (!user) throw new UnauthorizedError('Invalid token');
-    return { id: user.id, email: user.email };
+    if (user.tokensValidAfter) {
+      const issuedMs = typeof payload.iatMs === 'number' ? payload.iatMs : typeof payload.iat === 'number' ? payload.iat * 1000 : -Infinity;
+      if (issuedMs < user.tokensValidAfter.getTime()) throw new UnauthorizedError('Token ended by sign-out');
+    }
+    return { user: { id: user.id, email: user.email }, expiresAt: new Date(payload.exp! * 1000) };
   }
 
-  private async authenticateApiToken(token: string): Promise<AuthUser> {
+  /** Signs the user out: every login token issued until now stops working (API tokens are revoked one by one). */
+  async logout(user: AuthUser): Promise<void> {
+    await this.deps.ds.transaction(async (em) => {
+      await em.query(`UPDATE users SET tokens_valid_after = $2 WHERE id = $1`, [user.id, new Date()]);
+      await this.deps.audit.append(em, { actorId: user.id, actor: user.email, action: AUDIT_ACTIONS.userSignedOut, data: {} });
+    });
+  }
+
+  /** The user's personal API tokens, newest first (never the tokens themselves). */
+  async listApiTokens(user: AuthUser): Promise<ApiTokenView[]> {
+    const rows: { id: string; name: string; created_at: Date; last_used_at: Date | null; expires_at: Date | null }[] = await this.deps.ds.query(
+      `SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`,
+      [user.id],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: r.created_at.toISOString(),
+      lastUsedAt: r.last_used_at?.toISOString() ?? null,
+      expiresAt: r.expires_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** Revokes one of the user's API tokens (deleted, audited); another user's or an unknown id is 404. */
+  async revokeApiToken(user: AuthUser, id: string): Promise<void> {
+    await this.deps.ds.transaction(async (em) => {
+      const [rows]: [{ id: string; name: string }[], number] = await em.query(`DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING id, name`, [id, user.id]);
+      if (!rows.length) throw new NotFoundError('NOT_FOUND', 'API token not found');
+      await this.deps.audit.append(em, { actorId: user.id, actor: user.email, action: AUDIT_ACTIONS.tokenRevoked, data: { tokenId: id, name: rows[0].name } });
+    });
+  }
+
+  private async authenticateApiToken(token: string): Promise<Credential> {
     if (!/^kbd_[A-Za-z0-9]{40}$/.test(token)) throw new UnauthorizedError('Invalid token');
     const rows: { token_id: string; expires_at: Date | null; last_used_at: Date | null; id: string; email: string }[] =
       await this.deps.ds.query(
@@ -142,12 +198,13 @@ export class AuthService {
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
       await this.deps.ds.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, [row.token_id]);
     }
-    return { id: row.id, email: row.email };
+    return { user: { id: row.id, email: row.email }, expiresAt: row.expires_at };
   }
 
   private async issue(user: AuthUser): Promise<IssuedToken> {
     const exp = Math.floor(Date.now() / 1000) + this.deps.jwtTtlSeconds;
-    const token = await new SignJWT({ email: user.email })
+    // iatMs: the issue time to the millisecond, so a sign-out ends exactly the tokens issued before it.
+    const token = await new SignJWT({ email: user.email, iatMs: Date.now() })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer(ISSUER)

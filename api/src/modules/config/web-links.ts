@@ -5,6 +5,7 @@
  * applications). URLs only: credentials in ARGOCD_URL are refused, never served.
  */
 import type { WebConfig } from '@kubidu/core/contract/config';
+import { readArgoAppTemplate } from '@kubidu/core/config/shared';
 
 /** The placeholders a commit URL template may use. */
 const COMMIT_PLACEHOLDER = /\{(sha|shortSha)\}/;
@@ -36,7 +37,7 @@ export function webLinks(env: NodeJS.ProcessEnv, fail: (message: string) => neve
     argocdUrl = url.href.replace(/\/+$/, '');
   }
   const namespace = env.ARGOCD_NAMESPACE?.trim() || 'argocd';
-  const appTemplate = env.ARGOCD_APP_TEMPLATE?.trim() || '{project}-{service}';
+  const appTemplate = readArgoAppTemplate(env);
   return {
     commitUrlTemplate: template,
     argocdUrl,

@@ -1,7 +1,9 @@
 /**
  * Projects and their services. A project's slug and a service's name become
  * directories in the manifests repo (`apps/<slug>/<name>/`), so both are DNS
- * labels and unique (slug globally, name per project).
+ * labels and unique (slug globally, name per project). The slug also names the
+ * cluster namespace (KUBIDU_NAMESPACE_PREFIX + slug), so reserved slugs are refused,
+ * and a service's Argo CD Application name must fit in 63 characters.
  */
 import type { DataSource } from 'typeorm';
 import { ConflictError, ValidationError, pgCode } from '@kubidu/core/errors';
@@ -9,6 +11,7 @@ import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import { DNS_LABEL } from '../../validation/formats.js';
 import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
+import { appNameFor, DEFAULT_APP_TEMPLATE, DEFAULT_NAMESPACE_PREFIX, namespaceFor, projectSlugProblem, serviceNameProblem } from '@kubidu/core/domain/cluster-names';
 import type { AuthUser } from '../auth/auth-service.js';
 import { ownedProject, ownedService, type ProjectRow, type ServiceRow } from '../access/ownership.js';
 
@@ -32,24 +35,47 @@ const projectView = (r: ProjectRow): ProjectView => ({
   createdAt: r.created_at.toISOString(),
 });
 
-const serviceView = (r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'created_at' | 'project_slug'>): ServiceView => ({
-  id: r.id,
-  projectId: r.project_id,
-  name: r.name,
-  port: r.port,
-  createdAt: r.created_at.toISOString(),
-  projectSlug: r.project_slug,
-});
-
 /** Project and service CRUD with ownership checks. */
 export class ProjectService {
-  constructor(private readonly deps: { ds: DataSource; audit: AuditWriter }) {}
+  constructor(
+    private readonly deps: {
+      ds: DataSource;
+      audit: AuditWriter;
+      /** KUBIDU_NAMESPACE_PREFIX (default `kubidu-`). */
+      namespacePrefix?: string;
+      /** ARGOCD_APP_TEMPLATE (default `{project}.{service}`). */
+      argoAppTemplate?: string;
+    },
+  ) {}
+
+  private get prefix(): string {
+    return this.deps.namespacePrefix ?? DEFAULT_NAMESPACE_PREFIX;
+  }
+
+  private get appTemplate(): string {
+    return this.deps.argoAppTemplate ?? DEFAULT_APP_TEMPLATE;
+  }
+
+  private serviceView(r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'created_at' | 'project_slug'>): ServiceView {
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      name: r.name,
+      port: r.port,
+      createdAt: r.created_at.toISOString(),
+      projectSlug: r.project_slug,
+      namespace: namespaceFor(this.prefix, r.project_slug),
+      argocdApp: appNameFor(this.appTemplate, { project: r.project_slug, service: r.name }),
+    };
+  }
 
   async createProject(user: AuthUser, name: string, slug?: string): Promise<ProjectView> {
     const finalSlug = slug ?? slugify(name);
     if (!DNS_LABEL.test(finalSlug)) {
       throw new ValidationError('body/slug could not be derived from body/name; give a slug (a DNS label)');
     }
+    const problem = projectSlugProblem(finalSlug, this.prefix);
+    if (problem) throw new ValidationError(problem, { field: 'slug' });
     try {
       return await this.deps.ds.transaction(async (em) => {
         const [row]: ProjectRow[] = await em.query(
@@ -87,6 +113,8 @@ export class ProjectService {
     try {
       return await this.deps.ds.transaction(async (em) => {
         const project = await ownedProject(em, user.id, projectId);
+        const problem = serviceNameProblem(this.appTemplate, project.slug, name);
+        if (problem) throw new ValidationError(problem, { field: 'name' });
         const [row]: ServiceRow[] = await em.query(
           `INSERT INTO services(project_id, name, port) VALUES ($1, $2, $3) RETURNING id, project_id, name, port, created_at`,
           [projectId, name, port],
@@ -99,7 +127,7 @@ export class ProjectService {
           serviceId: row.id,
           data: { name, port },
         });
-        return serviceView({ ...row, project_slug: project.slug });
+        return this.serviceView({ ...row, project_slug: project.slug });
       });
     } catch (err) {
       if (pgCode(err) === '23505') throw new ConflictError(`A service named "${name}" already exists in this project`, { field: 'name' });
@@ -113,10 +141,10 @@ export class ProjectService {
       `SELECT id, project_id, name, port, created_at FROM services WHERE project_id = $1 ORDER BY name`,
       [projectId],
     );
-    return rows.map((r) => serviceView({ ...r, project_slug: project.slug }));
+    return rows.map((r) => this.serviceView({ ...r, project_slug: project.slug }));
   }
 
   async getService(user: AuthUser, id: string): Promise<ServiceView> {
-    return serviceView(await ownedService(this.deps.ds.manager, user.id, id));
+    return this.serviceView(await ownedService(this.deps.ds.manager, user.id, id));
   }
 }

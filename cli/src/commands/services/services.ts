@@ -20,7 +20,10 @@ export async function run(args: ServicesArgs, deps: Deps): Promise<void> {
   }
   const now = deps.now();
   deps.stdout.write(
-    formatTable(['ID', 'NAME', 'PORT', 'CREATED'], items.map((s) => [out.cyan(s.id), s.name, String(s.port), formatAge(s.createdAt, now)])),
+    formatTable(
+      ['ID', 'NAME', 'PORT', 'NAMESPACE', 'ARGO CD APP', 'CREATED'],
+      items.map((s) => [out.cyan(s.id), s.name, String(s.port), s.namespace, s.argocdApp, formatAge(s.createdAt, now)]),
+    ),
   );
 }
 
@@ -36,4 +39,5 @@ export async function runCreate(args: CreateServiceArgs, deps: Deps): Promise<vo
   const service = await api.createService(project.id, { name: args.name, ...(args.port !== undefined ? { port: wholeNumber(args.port, 'port') } : {}) });
   if (args.json) return printJson(deps.stdout, service);
   deps.stdout.write(`Created service ${service.name} (port ${service.port}) in ${project.name}: ${service.id}\n`);
+  deps.stdout.write(`Deploys to namespace ${service.namespace} as Argo CD Application ${service.argocdApp}\n`);
 }

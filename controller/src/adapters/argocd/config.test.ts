@@ -6,16 +6,16 @@ describe('loadArgoConfig', () => {
   it('defaults to no sync without ARGOCD_URL', () => {
     expect(loadArgoConfig({})).toEqual({
       syncMode: 'none', url: undefined, token: undefined, username: undefined, password: undefined,
-      insecure: false, appTemplate: '{project}-{service}', namespace: 'argocd', deadlineMs: 300_000,
+      insecure: false, appTemplate: '{project}.{service}', namespace: 'argocd', deadlineMs: 300_000,
     });
   });
 
   it('defaults to the API with ARGOCD_URL and reads every setting', () => {
     const c = loadArgoConfig({
       ARGOCD_URL: 'https://argocd.example.com', ARGOCD_TOKEN: 'tok', ARGOCD_INSECURE: 'true',
-      ARGOCD_APP_TEMPLATE: 'prod-{project}-{service}', ARGOCD_NAMESPACE: 'gitops', KUBIDU_SYNC_DEADLINE_SECONDS: '120',
+      ARGOCD_APP_TEMPLATE: 'prod-{project}.{service}', ARGOCD_NAMESPACE: 'gitops', KUBIDU_SYNC_DEADLINE_SECONDS: '120',
     });
-    expect(c).toMatchObject({ syncMode: 'argocd-api', token: 'tok', insecure: true, appTemplate: 'prod-{project}-{service}', namespace: 'gitops', deadlineMs: 120_000 });
+    expect(c).toMatchObject({ syncMode: 'argocd-api', token: 'tok', insecure: true, appTemplate: 'prod-{project}.{service}', namespace: 'gitops', deadlineMs: 120_000 });
   });
 
   it('allows kubernetes mode without URL or token', () => {
@@ -31,7 +31,11 @@ describe('loadArgoConfig', () => {
     [{ ARGOCD_URL: 'https://a', ARGOCD_USERNAME: 'kubidu', ARGOCD_TOKEN: 't' }, 'ARGOCD_PASSWORD', /set together/],
     [{ ARGOCD_INSECURE: 'maybe' }, 'ARGOCD_INSECURE', /true or false/],
     [{ ARGOCD_APP_TEMPLATE: '{project}-{svc}' }, 'ARGOCD_APP_TEMPLATE', /only use \{project\} and \{service\}/],
-    [{ ARGOCD_APP_TEMPLATE: '{project}' }, 'ARGOCD_APP_TEMPLATE', /must contain \{service\}/],
+    [{ ARGOCD_APP_TEMPLATE: '{project}' }, 'ARGOCD_APP_TEMPLATE', /must contain \{project\} and \{service\} once each/],
+    [{ ARGOCD_APP_TEMPLATE: '{service}.{service}' }, 'ARGOCD_APP_TEMPLATE', /once each/],
+    [{ ARGOCD_APP_TEMPLATE: '{project}-{service}' }, 'ARGOCD_APP_TEMPLATE', /with a '\.'.*would collide/],
+    [{ ARGOCD_APP_TEMPLATE: '{project}--{service}' }, 'ARGOCD_APP_TEMPLATE', /with a '\.'/],
+    [{ ARGOCD_APP_TEMPLATE: 'Prod_{project}.{service}' }, 'ARGOCD_APP_TEMPLATE', /Kubernetes name/],
     [{ ARGOCD_NAMESPACE: 'Argo CD' }, 'ARGOCD_NAMESPACE', /namespace name/],
     [{ KUBIDU_SYNC_DEADLINE_SECONDS: '0' }, 'KUBIDU_SYNC_DEADLINE_SECONDS', /positive whole number/],
     [{ KUBIDU_SYNC_DEADLINE_SECONDS: '5m' }, 'KUBIDU_SYNC_DEADLINE_SECONDS', /positive whole number/],

@@ -4,6 +4,7 @@
  * setting fails fast with a ConfigError naming the variable (never its secret value).
  */
 import { ConfigError, readBoolean, readDuration, readEnum, readSecret, readString, readUrl, requireThat, type Env } from '@kubidu/core/config/env';
+import { readArgoAppTemplate } from '@kubidu/core/config/shared';
 
 /** How Kubidu triggers a sync: Argo CD's API, the Application object in Kubernetes, or not at all. */
 export type SyncMode = 'argocd-api' | 'kubernetes' | 'none';
@@ -25,7 +26,7 @@ export interface ArgoConfig {
 }
 
 /** Default Application name template: one Application per service, as the ApplicationSet names them. */
-export const DEFAULT_APP_TEMPLATE = '{project}-{service}';
+export { DEFAULT_APP_TEMPLATE } from '@kubidu/core/domain/cluster-names';
 
 /** The longest sync watch KUBIDU_SYNC_DEADLINE_SECONDS may ask for (one day). */
 const MAX_DEADLINE_SECONDS = 86_400;
@@ -51,14 +52,7 @@ export function loadArgoConfig(env: Env): ArgoConfig {
     throw new ConfigError(username ? 'ARGOCD_PASSWORD' : 'ARGOCD_USERNAME', 'ARGOCD_USERNAME and ARGOCD_PASSWORD must be set together');
   }
 
-  const appTemplate = readString(env, 'ARGOCD_APP_TEMPLATE', DEFAULT_APP_TEMPLATE);
-  const unknown = [...appTemplate.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((p) => p !== 'project' && p !== 'service');
-  requireThat(!unknown.length, 'ARGOCD_APP_TEMPLATE', `ARGOCD_APP_TEMPLATE may only use {project} and {service}, found {${unknown[0]}}`);
-  requireThat(
-    appTemplate.includes('{service}'),
-    'ARGOCD_APP_TEMPLATE',
-    `ARGOCD_APP_TEMPLATE must contain {service} so every service gets its own Application, got '${appTemplate}'`,
-  );
+  const appTemplate = readArgoAppTemplate(env);
 
   const namespace = readString(env, 'ARGOCD_NAMESPACE', 'argocd');
   requireThat(

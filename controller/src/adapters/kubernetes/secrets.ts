@@ -9,6 +9,7 @@ import type { Logger } from '@kubidu/core/logger';
 import { KubiduControllerError } from '../../errors.js';
 import type { KubernetesConfig } from './config.js';
 import { ConfigError } from '@kubidu/core/config/env';
+import { namespaceFor } from '@kubidu/core/domain/cluster-names';
 
 /** Creating a deployment's Secret failed; retryable for 5xx, 429 and network errors. */
 export class KubernetesSecretError extends KubiduControllerError {
@@ -17,24 +18,19 @@ export class KubernetesSecretError extends KubiduControllerError {
   }
 }
 
-/** `{project}` style template for the namespace an app's objects live in. */
-export function namespaceFor(template: string, project: string, service: string): string {
-  return template.replaceAll('{project}', project).replaceAll('{service}', service);
-}
 
 /** Creates immutable Secrets in the app's namespace (satisfies the deploy step's SecretsWriter port). */
 export interface KubernetesSecrets {
   ensureSecret(name: string, data: Record<string, string>, labels: Record<string, string>): Promise<void>;
 }
 
-export function createSecretsWriter(core: k8s.CoreV1Api, namespaceTemplate: string): KubernetesSecrets {
+/** A writer over `core` that puts each Secret into `namespacePrefix` + the project slug (never anywhere else). */
+export function createSecretsWriter(core: k8s.CoreV1Api, namespacePrefix: string): KubernetesSecrets {
   return {
     async ensureSecret(name, data, labels) {
-      const namespace = namespaceFor(
-        namespaceTemplate,
-        labels['kubidu.dev/project'] ?? 'default',
-        labels['kubidu.dev/service'] ?? '',
-      );
+      const project = labels['kubidu.dev/project'];
+      if (!project) throw new KubernetesSecretError(`Secret ${name} has no kubidu.dev/project label: refusing to guess its namespace`, false);
+      const namespace = namespaceFor(namespacePrefix, project);
       try {
         await core.createNamespacedSecret({
           namespace,
@@ -76,5 +72,5 @@ export async function createSecretsWriterFromConfig(cfg: KubernetesConfig, logge
     return null;
   }
   logger.info({ cluster: kc.getCurrentCluster()?.server }, 'secrets go to the cluster as immutable Secrets');
-  return createSecretsWriter(kc.makeApiClient(k8s.CoreV1Api), cfg.namespaceTemplate);
+  return createSecretsWriter(kc.makeApiClient(k8s.CoreV1Api), cfg.namespacePrefix);
 }
