@@ -45,6 +45,8 @@ interface Fixture {
   targetId: string;
   /** Service with a deploy hold (a rollback was made on it). */
   heldServiceId: string;
+  /** A service with a RUNNING deployment and no hold: its env can be read and changed. */
+  envServiceId: string;
   /** SUCCESS deployment to mark bad, and one already marked bad. */
   markId: string;
   markedId: string;
@@ -56,7 +58,7 @@ let fx: Fixture;
 const SIGN_OUT_AS: Partial<Record<Identity, Record<string, string>>> = {};
 
 interface Req {
-  method: 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
   url: string;
   payload?: unknown;
   headers?: Record<string, string>;
@@ -134,6 +136,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/deployments/:id/diff': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/diff` }), expect: OWNED(200) },
   'POST /api/deployments/:id/rollback': {
     req: () => ({ method: 'POST', url: `/api/deployments/${fx.targetId}/rollback`, payload: { reason: 'matrix' } }),
+    expect: OWNED(202),
+  },
+  'GET /api/services/:id/env': { req: () => ({ method: 'GET', url: `/api/services/${fx.envServiceId}/env` }), expect: OWNED(200) },
+  'PATCH /api/services/:id/env': {
+    req: () => ({ method: 'PATCH', url: `/api/services/${fx.envServiceId}/env`, payload: { set: { MATRIX: 'yes' } } }),
     expect: OWNED(202),
   },
   'POST /api/services/:id/release': { req: () => ({ method: 'POST', url: `/api/services/${fx.heldServiceId}/release` }), expect: OWNED(200) },
@@ -227,7 +234,11 @@ beforeAll(async () => {
   await setStatus(ds, m2.json().id, 'SUCCESS');
   const pre = await app.inject({ method: 'POST', url: `/api/deployments/${m2.json().id}/bad`, headers: alice.auth, payload: { reason: 'pre-marked' } });
   expect(pre.statusCode, pre.body).toBe(200);
+  const envSvc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'envs' } });
+  const e1 = await deploy(app, alice, envSvc.json().id, { image: 'ghcr.io/acme/envs:1', env: { A: 'one' } });
+  await setStatus(ds, e1.json().id, 'RUNNING');
   fx = {
+    envServiceId: envSvc.json().id,
     projectId,
     serviceId,
     deployServiceId: deploySvc.json().id,

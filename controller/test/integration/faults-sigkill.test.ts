@@ -127,7 +127,7 @@ describe('SIGKILL of the controller process at each step', () => {
     expect((await row(byPoint['after-push'])).manifests_commit_sha).toBeNull();
     const watching = await row(byPoint['watching-sync']);
     expect(watching.manifests_commit_sha).toMatch(/^[0-9a-f]{40}$/);
-    expect(argo.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/applications/faults-watching-sync/sync')).toBe(true);
+    expect(argo.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/applications/faults.watching-sync/sync')).toBe(true);
 
     // 3. Restart (no fault): each resumes its row once the dead one's lease has run out.
     const restarted = cases.map((c) => ({ c, proc: startControllerProcess(controllerEnv(c)) }));

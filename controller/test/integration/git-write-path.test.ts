@@ -149,7 +149,7 @@ describe('commitAndPush over smart HTTP', () => {
     const clone = await cloneFresh(url);
     for (let i = 0; i < 20; i++) {
       const k = readFileSync(join(clone, `apps/acme/svc-${i}/kustomization.yaml`), 'utf8');
-      expect(k).toContain(`newName: ghcr.io/acme/svc-${i}`);
+      expect(k).toContain(`newName: "ghcr.io/acme/svc-${i}"`);
       expect(k).toContain(`newTag: "1.0.${i}"`);
     }
     const shas = new Set(results.map((r) => r.sha));
