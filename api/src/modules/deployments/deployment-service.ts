@@ -20,7 +20,7 @@ import { holdOf, releaseHold } from '@kubidu/core/domain/holds';
 import { markBad, unmarkBad } from '@kubidu/core/domain/bad-marks';
 import { envOfDeployment } from '@kubidu/core/domain/env-rows';
 import type { ClientName, RollbackOnly } from '@kubidu/core/domain/vocabulary';
-import type { DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentView, EnvEntry, EnvPatchBody, ServiceEnv } from '@kubidu/core/contract/deployments';
+import type { DeployBody, DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentView, EnvEntry, EnvPatchBody, RollbackBody, ServiceEnv } from '@kubidu/core/contract/deployments';
 import type { AuthUser } from '../auth/auth-service.js';
 import { ownedService } from '../access/ownership.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -28,29 +28,11 @@ import { historyPage, ownedDeployment } from './deployment-repository.js';
 import { diffDeployments } from './deployment-diff.js';
 import { holdView, toDeploymentView } from './deployment-views.js';
 
-/** What a deploy request carries (already schema-validated); what it leaves out is inherited. */
-export interface DeployInput {
-  image: string;
-  env?: Record<string, string>;
-  secrets?: Record<string, string>;
-  unset?: string[];
-  replaceEnv?: boolean;
-  port?: number;
-  replicas?: number;
-  cpuLimit?: string;
-  memoryLimit?: string;
-  commitSha?: string;
-  commitMessage?: string;
-  reason?: string;
-  /** Deploy even though a rollback holds deploys of this service (the hold stays). */
-  override?: boolean;
-}
+/** What a deploy request carries: the contract's body, already schema-validated; what it leaves out is inherited. */
+export type DeployInput = DeployBody;
 
-/** How a rollback was asked for. */
-export interface RollbackInput {
-  reason?: string;
-  only?: RollbackOnly;
-}
+/** How a rollback was asked for: the contract's (optional) body. */
+export type RollbackInput = RollbackBody;
 
 /** A write's outcome: the row, and whether it was an idempotent replay of an earlier request. */
 export interface QueuedDeployment {
