@@ -58,33 +58,12 @@ export class DeploymentService {
 
   /** Queues a deploy of `input.image` (202). One transaction with its env rows and audit row; core's createDeploy checks the env rules. */
   async deploy(user: AuthUser, serviceId: string, input: DeployInput, idempotencyKey?: string, via: ClientName = 'api'): Promise<QueuedDeployment> {
-    const result = await this.writeIdempotently(async (em) => {
-      // Locked so a rollback (which sets the hold under the same lock) and this deploy serialize.
-      const service = await ownedService(em, user.id, serviceId, { lock: true });
-      return createDeploy(em, this.domain, {
-        ...input,
-        service: { id: service.id, projectId: service.project_id, port: service.port },
-        actor: { id: user.id, name: user.email },
-        idempotencyKey,
-        via,
-      });
-    });
-    return this.finish(result);
+    return this.writeOnService(user, serviceId, (em, who) => createDeploy(em, this.domain, { ...input, ...who, idempotencyKey, via }));
   }
 
   /** Queues a deployment of the current image with env set and unset (202), through core's createEnvChange. */
   async changeEnv(user: AuthUser, serviceId: string, input: EnvPatchBody, idempotencyKey?: string, via: ClientName = 'api'): Promise<QueuedDeployment> {
-    const result = await this.writeIdempotently(async (em) => {
-      const service = await ownedService(em, user.id, serviceId, { lock: true });
-      return createEnvChange(em, this.domain, {
-        ...input,
-        service: { id: service.id, projectId: service.project_id, port: service.port },
-        actor: { id: user.id, name: user.email },
-        idempotencyKey,
-        via,
-      });
-    });
-    return this.finish(result);
+    return this.writeOnService(user, serviceId, (em, who) => createEnvChange(em, this.domain, { ...input, ...who, idempotencyKey, via }));
   }
 
   /** The env a deploy of the service inherits: its current deployment's, plain values decrypted, secret values null. */
@@ -203,6 +182,26 @@ export class DeploymentService {
   private async view(em: EntityManager, id: string): Promise<DeploymentView> {
     const row = (await deploymentById(em, id))!;
     return toDeploymentView(row, await currentDeploymentId(em, row.serviceId));
+  }
+
+  /**
+   * A write that makes a deployment of one service: the service locked FOR UPDATE (a rollback sets
+   * its hold under the same lock, so they serialize) after the 404/403 check, one transaction, then
+   * the controller woken.
+   */
+  private async writeOnService(
+    user: AuthUser,
+    serviceId: string,
+    write: (
+      em: EntityManager,
+      who: { service: { id: string; projectId: string; port: number }; actor: { id: string; name: string } },
+    ) => Promise<CreatedDeployment>,
+  ): Promise<QueuedDeployment> {
+    const result = await this.writeIdempotently(async (em) => {
+      const service = await ownedService(em, user.id, serviceId, { lock: true });
+      return write(em, { service: { id: service.id, projectId: service.project_id, port: service.port }, actor: { id: user.id, name: user.email } });
+    });
+    return this.finish(result);
   }
 
   /** After commit: wake the controller for a new row; a replayed row gets its flags fresh. */
