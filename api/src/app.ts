@@ -18,9 +18,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { ApiConfig } from './config.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
 import { docsCsp, markOptionalBodies } from './plugins/openapi.js';
+import { DEFAULT_RATE_LIMITS, makeRateLimiters, type Budget, type RateLimits } from './plugins/rate-limits.js';
 import { createValidatorCompiler } from './validation/ajv.js';
 import { auditWriter as defaultAuditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { AuditRepository } from './modules/audit/audit-repository.js';
@@ -60,8 +61,10 @@ export interface BuildAppDeps {
   logger?: boolean | Record<string, unknown>;
   /** Test seam: the audit writer used inside write transactions. */
   auditWriter?: AuditWriter;
-  /** Login attempts allowed per IP+email per window (default 10 per minute). */
-  loginRateLimit?: { max: number; timeWindowMs: number };
+  /** Login attempts allowed per IP+email per window (default 10 per minute); the same as `rateLimits.login`. */
+  loginRateLimit?: Budget;
+  /** Request budgets (plugins/rate-limits.ts); unset ones keep DEFAULT_RATE_LIMITS. */
+  rateLimits?: Partial<RateLimits>;
   /** Event-stream poll interval (default 500 ms) and ping interval (default 15 s). */
   eventsPollMs?: number;
   eventsPingMs?: number;
@@ -105,6 +108,9 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     // Bounded so a client cannot make us parse unbounded URLs/params.
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Off unless KUBIDU_TRUST_PROXY says which proxy sets X-Forwarded-For (else every client behind it shares one IP, or any client could pick its own).
+    trustProxy: config.trustProxy,
+    clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -177,20 +183,13 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
 
   // 3. Routes.
   const authenticate = makeAuthenticate(auth);
-  const limit = deps.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 };
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits, ...(deps.loginRateLimit ? { login: deps.loginRateLimit } : {}) };
   app.after(() => {
-    const loginRateLimit = app.rateLimit({
-      max: limit.max,
-      timeWindow: limit.timeWindowMs,
-      keyGenerator: (req) => {
-        const email = (req.body as { email?: unknown } | undefined)?.email;
-        return `${req.ip}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
-      },
-    });
+    const limiters = makeRateLimiters(app as unknown as FastifyInstance, limits);
     app.register(healthRoutes, { ready: () => databaseReachable(ds) });
-    app.register(authRoutes, { auth, authenticate, loginRateLimit });
-    app.register(projectRoutes, { projects, authenticate });
-    app.register(deploymentRoutes, { deployments, authenticate });
+    app.register(authRoutes, { auth, authenticate, limiters });
+    app.register(projectRoutes, { projects, authenticate, limiters });
+    app.register(deploymentRoutes, { deployments, authenticate, limiters });
     app.register(eventRoutes, {
       deployments,
       events,

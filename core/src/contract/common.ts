@@ -10,6 +10,15 @@ import { Type, type Static, type TSchema } from 'typebox';
 export const MAX_ENV_VALUE_LENGTH = 32 * 1024;
 /** Most env keys (plain + secret together) a deployment may carry. */
 export const MAX_ENV_KEYS = 200;
+/** Largest env value in UTF-8 bytes (the character count above lets 4-byte characters through). */
+export const MAX_ENV_VALUE_BYTES = 32 * 1024;
+/**
+ * Most bytes (keys + values, UTF-8) of a deployment's plain env: it becomes a
+ * ConfigMap committed to git, and client-side apply keeps a copy in a 256 KiB annotation.
+ */
+export const MAX_PLAIN_ENV_BYTES = 256 * 1024;
+/** Most bytes (keys + values) of a deployment's secrets: a Secret is at most 1 MiB once base64-encoded. */
+export const MAX_SECRET_ENV_BYTES = 512 * 1024;
 
 /** Ids are uuids; a malformed one is a 400 naming the parameter. */
 export const Uuid = Type.String({ format: 'uuid', description: 'uuid' });

@@ -25,6 +25,7 @@ import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { DeploymentService } from './deployment-service.js';
 import type { DeploymentEvents } from './deployment-events.js';
+import type { RateLimiters } from '../../plugins/rate-limits.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -32,15 +33,18 @@ const security = [{ bearerAuth: [] }];
 export interface DeploymentRoutesOptions {
   deployments: DeploymentService;
   authenticate: AuthenticateHook;
+  /** Deploys and env changes per user (rollbacks are never limited). */
+  limiters: Pick<RateLimiters, 'deploys'>;
 }
 
 /** Deploy, history, detail, diff, rollback. */
-export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { deployments, authenticate }) => {
+export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { deployments, authenticate, limiters }) => {
   app.addHook('onRequest', authenticate);
 
   app.post(
     '/api/services/:id/deployments',
     {
+      preHandler: limiters.deploys,
       schema: {
         tags: ['deployments'],
         summary: 'Queue a deploy of an already built image',
@@ -61,6 +65,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
   app.patch(
     '/api/services/:id/env',
     {
+      preHandler: limiters.deploys,
       schema: {
         tags: ['deployments'],
         summary: 'Change env: a new deployment of the current image with these variables set and unset, the rest kept',
