@@ -33,7 +33,8 @@ import { healthRoutes } from './modules/health/health-routes.js';
 import { databaseReachable } from './modules/health/health-check.js';
 import { authRoutes } from './modules/auth/auth-routes.js';
 import { projectRoutes } from './modules/projects/project-routes.js';
-import { deploymentRoutes, eventRoutes } from './modules/deployments/deployment-routes.js';
+import { deploymentRoutes } from './modules/deployments/deployment-routes.js';
+import { eventRoutes } from './modules/deployments/event-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
@@ -68,6 +69,10 @@ export interface BuildAppDeps {
   /** Event-stream poll interval (default 500 ms) and ping interval (default 15 s). */
   eventsPollMs?: number;
   eventsPingMs?: number;
+  /** How often an open event stream checks its credential again (default 15 s; expiry ends it on the dot). */
+  eventsAuthCheckMs?: number;
+  /** Open event streams one user may hold (default 10). */
+  eventsMaxStreamsPerUser?: number;
 }
 
 /** What buildApp decorates the instance with, for tests and main.ts. */
@@ -124,6 +129,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   );
   app.decorateRequest('user', null);
   app.decorateRequest('credentialExpiresAt', null);
+  app.decorateRequest('recheckCredential', null);
 
   const webDist = deps.webDistDir && existsSync(join(deps.webDistDir, 'index.html')) ? resolve(deps.webDistDir) : undefined;
   installErrorHandling(app, {
@@ -195,6 +201,8 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       events,
       authenticate: makeAuthenticate(auth, { allowQueryToken: true }),
       pingMs: deps.eventsPingMs,
+      authCheckMs: deps.eventsAuthCheckMs,
+      maxStreamsPerUser: deps.eventsMaxStreamsPerUser,
     });
     app.register(auditRoutes, { audit: auditRepo, authenticate });
     app.register(configRoutes, { links: config.webLinks, authenticate });

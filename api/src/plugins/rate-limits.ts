@@ -68,21 +68,22 @@ const emailOf = (req: FastifyRequest) => {
 
 /** Builds the limiters on `app` (call inside `app.after`, once @fastify/rate-limit is registered). */
 export function makeRateLimiters(app: FastifyInstance, limits: RateLimits): RateLimiters {
-  const limiter = (budget: Budget, what: string, per: string, keyGenerator: (req: FastifyRequest) => string) =>
-    app.rateLimit({
-      max: budget.max,
-      timeWindow: budget.timeWindowMs,
-      keyGenerator,
-      errorResponseBuilder: (_req, ctx) => {
-        const retryAfterSeconds = Math.max(1, Math.ceil(ctx.ttl / 1000));
-        return new KubiduError(
-          'RATE_LIMITED',
-          429,
-          `Too many ${what}: at most ${budget.max} per ${window(budget.timeWindowMs)} ${per}; try again in ${retryAfterSeconds} s`,
-          { limit: budget.max, windowSeconds: Math.ceil(budget.timeWindowMs / 1000), retryAfterSeconds },
-        );
-      },
-    });
+  // createRateLimit, not rateLimit: the latter marks the request as counted, so a second limiter on one route would never run.
+  const limiter = (budget: Budget, what: string, per: string, keyGenerator: (req: FastifyRequest) => string): preHandlerHookHandler => {
+    const check = app.createRateLimit({ max: budget.max, timeWindow: budget.timeWindowMs, keyGenerator });
+    return async (req, reply) => {
+      const r = await check(req);
+      if (r.isAllowed || !r.isExceeded) return;
+      const retryAfterSeconds = Math.max(1, r.ttlInSeconds);
+      void reply.header('retry-after', String(retryAfterSeconds));
+      throw new KubiduError(
+        'RATE_LIMITED',
+        429,
+        `Too many ${what}: at most ${budget.max} per ${window(budget.timeWindowMs)} ${per}; try again in ${retryAfterSeconds} s`,
+        { limit: budget.max, windowSeconds: Math.ceil(budget.timeWindowMs / 1000), retryAfterSeconds },
+      );
+    };
+  };
   return {
     login: [
       limiter(limits.loginPerClient, 'login attempts', 'from one client', (req) => `ip:${req.ip}`),
