@@ -18,6 +18,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { ApiConfig } from './config.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { NoQuery } from '@kubidu/core/contract/common';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
 import { docsCsp, markOptionalBodies } from './plugins/openapi.js';
@@ -136,11 +137,16 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     spaFallback: webDist
       ? (req: FastifyRequest, reply: FastifyReply) => {
           const path = req.url.split('?')[0];
-          if (req.method !== 'GET' || /^\/(api|docs)(\/|$)/.test(path) || path === '/healthz' || path === '/readyz') return false;
+          if (req.method !== 'GET' || /^\/(api|docs|assets)(\/|$)/.test(path) || /\.map$/i.test(path) || path === '/healthz' || path === '/readyz') return false;
           void reply.type('text/html; charset=utf-8').sendFile('index.html');
           return true;
         }
       : undefined,
+  });
+
+  // The contract refuses unknown query parameters: an /api route that declares no query string takes none.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
   });
 
   // 1. External plugins.
@@ -173,7 +179,8 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     staticCSP: true,
     transformStaticCSP: docsCsp,
   });
-  if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html' });
+  // Source maps are never served (the build emits none; a stray one stays private): 404, not the SPA page.
+  if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html', allowedPath: (path) => !/\.map$/i.test(path) });
 
   // 2. Repositories and services.
   const audit = deps.auditWriter ?? defaultAuditWriter;

@@ -22,6 +22,8 @@ export const MAX_SECRET_ENV_BYTES = 512 * 1024;
 
 /** Ids are uuids; a malformed one is a 400 naming the parameter. */
 export const Uuid = Type.String({ format: 'uuid', description: 'uuid' });
+/** The query string of a route that takes no parameters: any name is refused (400), never ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
 /** `/:id` path parameters. */
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 /** RFC 3339 timestamps (Dates serialize to ISO strings). */
