@@ -280,9 +280,17 @@ describe('kubidu CLI against the live stack', () => {
     expect(short.code).toBe(2);
   });
 
-  it('logout forgets the token', async () => {
+  it('logout signs the token out on the server, then forgets it', async () => {
+    const path = join(configDir, 'kubidu', 'credentials.json');
+    const stored: string = JSON.parse(await readFile(path, 'utf8')).servers[stack.apiUrl].token;
+    expect((await stack.request('GET', '/api/me', stored)).status).toBe(200);
     const r = await kubidu(['logout']);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Logged out of ${stack.apiUrl}`);
+    // The server no longer accepts it: a copy of the file is worth nothing now.
+    expect((await stack.request('GET', '/api/me', stored)).status).toBe(401);
+    expect(JSON.parse(await readFile(path, 'utf8')).servers[stack.apiUrl]).toBeUndefined();
     const who = await kubidu(['whoami']);
     expect(who.code).toBe(1);
     expect(who.stderr).toMatch(/Error \[NOT_LOGGED_IN\]/);
