@@ -13,7 +13,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // Never shipped: the API would serve them to anyone (issue 16.14); debug with `npm run dev -w web`.
+    sourcemap: false,
   },
   server: {
     port: 5173,

@@ -18,9 +18,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DataSource } from 'typeorm';
 import type { ApiConfig } from './config.js';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
-import { frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
+import { NoQuery } from '@kubidu/core/contract/common';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './plugins/error-handler.js';
 import { makeAuthenticate, redactUrl } from './plugins/authenticate.js';
 import { docsCsp, markOptionalBodies } from './plugins/openapi.js';
+import { DEFAULT_RATE_LIMITS, makeRateLimiters, type Budget, type RateLimits } from './plugins/rate-limits.js';
 import { createValidatorCompiler } from './validation/ajv.js';
 import { auditWriter as defaultAuditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { AuditRepository } from './modules/audit/audit-repository.js';
@@ -32,7 +34,8 @@ import { healthRoutes } from './modules/health/health-routes.js';
 import { databaseReachable } from './modules/health/health-check.js';
 import { authRoutes } from './modules/auth/auth-routes.js';
 import { projectRoutes } from './modules/projects/project-routes.js';
-import { deploymentRoutes, eventRoutes } from './modules/deployments/deployment-routes.js';
+import { deploymentRoutes } from './modules/deployments/deployment-routes.js';
+import { eventRoutes } from './modules/deployments/event-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
@@ -60,11 +63,17 @@ export interface BuildAppDeps {
   logger?: boolean | Record<string, unknown>;
   /** Test seam: the audit writer used inside write transactions. */
   auditWriter?: AuditWriter;
-  /** Login attempts allowed per IP+email per window (default 10 per minute). */
-  loginRateLimit?: { max: number; timeWindowMs: number };
+  /** Login attempts allowed per IP+email per window (default 10 per minute); the same as `rateLimits.login`. */
+  loginRateLimit?: Budget;
+  /** Request budgets (plugins/rate-limits.ts); unset ones keep DEFAULT_RATE_LIMITS. */
+  rateLimits?: Partial<RateLimits>;
   /** Event-stream poll interval (default 500 ms) and ping interval (default 15 s). */
   eventsPollMs?: number;
   eventsPingMs?: number;
+  /** How often an open event stream checks its credential again (default 15 s; expiry ends it on the dot). */
+  eventsAuthCheckMs?: number;
+  /** Open event streams one user may hold (default 10). */
+  eventsMaxStreamsPerUser?: number;
 }
 
 /** What buildApp decorates the instance with, for tests and main.ts. */
@@ -105,6 +114,9 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     // Bounded so a client cannot make us parse unbounded URLs/params.
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Off unless KUBIDU_TRUST_PROXY says which proxy sets X-Forwarded-For (else every client behind it shares one IP, or any client could pick its own).
+    trustProxy: config.trustProxy,
+    clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -118,17 +130,23 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   );
   app.decorateRequest('user', null);
   app.decorateRequest('credentialExpiresAt', null);
+  app.decorateRequest('recheckCredential', null);
 
   const webDist = deps.webDistDir && existsSync(join(deps.webDistDir, 'index.html')) ? resolve(deps.webDistDir) : undefined;
   installErrorHandling(app, {
     spaFallback: webDist
       ? (req: FastifyRequest, reply: FastifyReply) => {
           const path = req.url.split('?')[0];
-          if (req.method !== 'GET' || /^\/(api|docs)(\/|$)/.test(path) || path === '/healthz' || path === '/readyz') return false;
+          if (req.method !== 'GET' || /^\/(api|docs|assets)(\/|$)/.test(path) || /\.map$/i.test(path) || path === '/healthz' || path === '/readyz') return false;
           void reply.type('text/html; charset=utf-8').sendFile('index.html');
           return true;
         }
       : undefined,
+  });
+
+  // The contract refuses unknown query parameters: an /api route that declares no query string takes none.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
   });
 
   // 1. External plugins.
@@ -161,7 +179,8 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     staticCSP: true,
     transformStaticCSP: docsCsp,
   });
-  if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html' });
+  // Source maps are never served (the build emits none; a stray one stays private): 404, not the SPA page.
+  if (webDist) app.register(fastifyStatic, { root: webDist, wildcard: false, index: 'index.html', allowedPath: (path) => !/\.map$/i.test(path) });
 
   // 2. Repositories and services.
   const audit = deps.auditWriter ?? defaultAuditWriter;
@@ -177,25 +196,20 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
 
   // 3. Routes.
   const authenticate = makeAuthenticate(auth);
-  const limit = deps.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 };
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits, ...(deps.loginRateLimit ? { login: deps.loginRateLimit } : {}) };
   app.after(() => {
-    const loginRateLimit = app.rateLimit({
-      max: limit.max,
-      timeWindow: limit.timeWindowMs,
-      keyGenerator: (req) => {
-        const email = (req.body as { email?: unknown } | undefined)?.email;
-        return `${req.ip}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
-      },
-    });
+    const limiters = makeRateLimiters(app as unknown as FastifyInstance, limits);
     app.register(healthRoutes, { ready: () => databaseReachable(ds) });
-    app.register(authRoutes, { auth, authenticate, loginRateLimit });
-    app.register(projectRoutes, { projects, authenticate });
-    app.register(deploymentRoutes, { deployments, authenticate });
+    app.register(authRoutes, { auth, authenticate, limiters });
+    app.register(projectRoutes, { projects, authenticate, limiters });
+    app.register(deploymentRoutes, { deployments, authenticate, limiters });
     app.register(eventRoutes, {
       deployments,
       events,
       authenticate: makeAuthenticate(auth, { allowQueryToken: true }),
       pingMs: deps.eventsPingMs,
+      authCheckMs: deps.eventsAuthCheckMs,
+      maxStreamsPerUser: deps.eventsMaxStreamsPerUser,
     });
     app.register(auditRoutes, { audit: auditRepo, authenticate });
     app.register(configRoutes, { links: config.webLinks, authenticate });

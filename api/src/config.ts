@@ -7,6 +7,7 @@
  */
 import { ConfigError, readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
 import { readArgoAppTemplate, readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readNamespacePrefix } from '@kubidu/core/config/shared';
+import { isIP } from 'node:net';
 import type { WebConfig } from '@kubidu/core/contract/config';
 import { webLinks } from './modules/config/web-links.js';
 
@@ -38,6 +39,32 @@ export interface ApiConfig {
   namespacePrefix: string;
   /** ARGOCD_APP_TEMPLATE: the Application name each service view shows. */
   argoAppTemplate: string;
+  /** KUBIDU_TRUST_PROXY: fastify's trustProxy (false: the socket's address is the client; true: any proxy; list: these proxies). */
+  trustProxy: boolean | string[];
+}
+
+/**
+ * KUBIDU_TRUST_PROXY: whom to believe about the client's address (X-Forwarded-For),
+ * which is what login and registration limits count per. Off by default: trusting
+ * every proxy would let any client choose its own address.
+ */
+export function readTrustProxy(env: Env): boolean | string[] {
+  const raw = (readString(env, 'KUBIDU_TRUST_PROXY') ?? '').trim();
+  if (raw === '' || /^(false|off|no|0)$/i.test(raw)) return false;
+  if (/^(true|on|yes)$/i.test(raw)) return true;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of list) {
+    const [addr, bits, extra] = item.split('/');
+    const family = isIP(addr);
+    const bitsOk = bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!family || !bitsOk || extra !== undefined) {
+      throw new ConfigError(
+        'KUBIDU_TRUST_PROXY',
+        `KUBIDU_TRUST_PROXY must be false, true or comma-separated proxy addresses/CIDRs; "${item.slice(0, 60)}" is none of these`,
+      );
+    }
+  }
+  return list;
 }
 
 /** The API process's loader: every setting `npm start` reads, validated. */
@@ -63,5 +90,6 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     }),
     namespacePrefix: readNamespacePrefix(env),
     argoAppTemplate: readArgoAppTemplate(env),
+    trustProxy: readTrustProxy(env),
   };
 }

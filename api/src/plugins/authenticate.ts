@@ -14,6 +14,8 @@ declare module 'fastify' {
     user: AuthUser | null;
     /** When the bearer credential of this request expires (null: never); a minted token may not outlive it. */
     credentialExpiresAt: Date | null;
+    /** Checks this request's credential again (a long-lived stream ends once it is revoked or signed out); throws 401. */
+    recheckCredential: (() => Promise<unknown>) | null;
   }
 }
 
@@ -43,10 +45,39 @@ export function makeAuthenticate(auth: AuthService, opts: { allowQueryToken?: bo
     const credential = await auth.credential(token);
     req.user = credential.user;
     req.credentialExpiresAt = credential.expiresAt;
+    req.recheckCredential = () => auth.credential(token);
   };
 }
 
-/** Removes `access_token` values from a URL before it is logged. */
+/** Query parameter names whose values are credentials, matched on the decoded, lower-cased name. */
+const SECRET_PARAM = /token|secret|password|passwd|signature|api[-_]?key/;
+
+function decodedName(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The URL as it may be logged: the value of every query parameter whose decoded
+ * name looks like a credential (`access_token`, `access%5Ftoken`, `ACCESS_TOKEN`,
+ * `%61ccess_token`, ...) becomes `[redacted]`, and so does the value of a name
+ * that cannot be decoded. The path is kept as sent.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      const name = decodedName(rawName);
+      if (name !== null && !SECRET_PARAM.test(name)) return pair;
+      return `${rawName}=[redacted]`;
+    });
+  return `${url.slice(0, q)}?${pairs.join('&')}`;
 }

@@ -37,4 +37,12 @@ describe('redactUrl', () => {
     expect(redactUrl('/a?x=1&ACCESS_TOKEN=eyJ.a.b')).toBe('/a?x=1&ACCESS_TOKEN=[redacted]');
     expect(redactUrl('/a?b=1')).toBe('/a?b=1');
   });
+
+  it('matches the decoded name, so no spelling of it slips through (issue 16.8)', () => {
+    for (const name of ['access%5Ftoken', 'access%5ftoken', '%61ccess_token', 'Access%5FToken', 'access_token%3Dx', 'x_secret', 'api-key']) {
+      expect(redactUrl(`/e?limit=5&${name}=eyJ.a.b`), name).toBe(`/e?limit=5&${name}=[redacted]`);
+    }
+    expect(redactUrl('/e?%E0%A4%A=eyJ.a.b')).toBe('/e?%E0%A4%A=[redacted]');
+    expect(redactUrl('/e?cursor=abc&only=image')).toBe('/e?cursor=abc&only=image');
+  });
 });

@@ -16,7 +16,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
-import { createService, deploy, registerUser, setStatus, type TestUser } from '../support/app.js';
+import { createService, deploy, registerUser, RELAXED_RATE_LIMITS, setStatus, type TestUser } from '../support/app.js';
 
 const jwtSecret = new TextEncoder().encode('matrix-test-secret-of-at-least-32-bytes');
 const WEBHOOK_SECRET = 'matrix-webhook-secret';
@@ -204,6 +204,8 @@ beforeAll(async () => {
     config: loadConfig({ KUBIDU_WEBHOOK_SECRET: WEBHOOK_SECRET }),
     logger: false,
     eventsPingMs: 60_000,
+    // The matrix asks every route many times as several identities; budgets are security-rate-limits.test.ts's.
+    rateLimits: RELAXED_RATE_LIMITS,
   });
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') registered.push({ method: m, url: r.url });

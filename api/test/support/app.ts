@@ -7,6 +7,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp, type BuildAppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { RateLimits } from '../../src/plugins/rate-limits.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
 
@@ -17,6 +18,19 @@ export interface TestApp {
   secretBox: SecretBox;
   close(): Promise<void>;
 }
+
+/**
+ * Budgets for tests that are not about budgets: suites that create hundreds of
+ * projects or deploys from one user (fuzz, matrix) stay under them. Tests of the
+ * limits pass their own `rateLimits`; the per-email login limit keeps its default.
+ */
+export const RELAXED_RATE_LIMITS: Partial<RateLimits> = {
+  loginPerClient: { max: 100_000, timeWindowMs: 60_000 },
+  register: { max: 100_000, timeWindowMs: 60_000 },
+  deploys: { max: 100_000, timeWindowMs: 60_000 },
+  projects: { max: 100_000, timeWindowMs: 60_000 },
+  services: { max: 100_000, timeWindowMs: 60_000 },
+};
 
 /** Builds the app on a fresh migrated database. `overrides` replaces any dependency. */
 export async function createTestApp(overrides: Partial<BuildAppDeps> = {}): Promise<TestApp> {
@@ -29,6 +43,7 @@ export async function createTestApp(overrides: Partial<BuildAppDeps> = {}): Prom
     config: loadConfig({ KUBIDU_DATA_DIR: '/nonexistent-kubidu-test' }),
     logger: false,
     ...overrides,
+    rateLimits: { ...RELAXED_RATE_LIMITS, ...overrides.rateLimits },
   });
   await app.ready();
   return {

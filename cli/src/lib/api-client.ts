@@ -85,6 +85,11 @@ export class ApiClient {
     return this.request('POST', '/api/auth/login', { body: { email, password }, auth: false });
   }
 
+  /** Signs out on the server: every login token of the user issued until now stops working. */
+  async logout(): Promise<void> {
+    await this.request('POST', '/api/auth/logout');
+  }
+
   me(): Promise<{ id: string; email: string }> {
     return this.request('GET', '/api/me');
   }

@@ -280,11 +280,38 @@ describe('kubidu CLI against the live stack', () => {
     expect(short.code).toBe(2);
   });
 
-  it('logout forgets the token', async () => {
+  it('logout signs the token out on the server, then forgets it', async () => {
+    const path = join(configDir, 'kubidu', 'credentials.json');
+    const stored: string = JSON.parse(await readFile(path, 'utf8')).servers[stack.apiUrl].token;
+    expect((await stack.request('GET', '/api/me', stored)).status).toBe(200);
     const r = await kubidu(['logout']);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Logged out of ${stack.apiUrl}`);
+    // The server no longer accepts it: a copy of the file is worth nothing now.
+    expect((await stack.request('GET', '/api/me', stored)).status).toBe(401);
+    expect(JSON.parse(await readFile(path, 'utf8')).servers[stack.apiUrl]).toBeUndefined();
     const who = await kubidu(['whoami']);
     expect(who.code).toBe(1);
     expect(who.stderr).toMatch(/Error \[NOT_LOGGED_IN\]/);
+  });
+
+  it('logout of a token the server already ended just forgets it; an API token is forgotten and said to stay valid', async () => {
+    const path = join(configDir, 'kubidu', 'credentials.json');
+    expect((await kubidu(['login', '--email', email, '--password', password])).code).toBe(0);
+    const jwt: string = JSON.parse(await readFile(path, 'utf8')).servers[stack.apiUrl].token;
+    const minted = await stack.request<{ token: string }>('POST', '/api/tokens', jwt, { name: 'cli-test' });
+    expect(minted.status).toBe(201);
+    expect((await stack.request('POST', '/api/auth/logout', jwt)).status).toBe(204);
+    const gone = await kubidu(['logout']);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toContain(`Logged out of ${stack.apiUrl}`);
+
+    expect((await kubidu(['login', '--token', minted.body.token])).code).toBe(0);
+    const api = await kubidu(['logout', '--json']);
+    expect(api.code).toBe(0);
+    expect(JSON.parse(api.stdout)).toEqual({ apiUrl: stack.apiUrl, loggedOut: true, server: 'api-token-kept' });
+    expect((await stack.request('GET', '/api/me', minted.body.token)).status).toBe(200);
+    expect(JSON.parse(await readFile(path, 'utf8')).servers[stack.apiUrl]).toBeUndefined();
   });
 });

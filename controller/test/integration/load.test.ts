@@ -113,6 +113,8 @@ beforeAll(async () => {
     config: loadConfig({}),
     logger: false,
     wakeController: () => controller?.wake(),
+    // One user deploying as fast as it can is the point of this test, not a budget to enforce.
+    rateLimits: { deploys: { max: 1_000_000, timeWindowMs: 60_000 } },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

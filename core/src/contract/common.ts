@@ -10,9 +10,20 @@ import { Type, type Static, type TSchema } from 'typebox';
 export const MAX_ENV_VALUE_LENGTH = 32 * 1024;
 /** Most env keys (plain + secret together) a deployment may carry. */
 export const MAX_ENV_KEYS = 200;
+/** Largest env value in UTF-8 bytes (the character count above lets 4-byte characters through). */
+export const MAX_ENV_VALUE_BYTES = 32 * 1024;
+/**
+ * Most bytes (keys + values, UTF-8) of a deployment's plain env: it becomes a
+ * ConfigMap committed to git, and client-side apply keeps a copy in a 256 KiB annotation.
+ */
+export const MAX_PLAIN_ENV_BYTES = 256 * 1024;
+/** Most bytes (keys + values) of a deployment's secrets: a Secret is at most 1 MiB once base64-encoded. */
+export const MAX_SECRET_ENV_BYTES = 512 * 1024;
 
 /** Ids are uuids; a malformed one is a 400 naming the parameter. */
 export const Uuid = Type.String({ format: 'uuid', description: 'uuid' });
+/** The query string of a route that takes no parameters: any name is refused (400), never ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
 /** `/:id` path parameters. */
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 /** RFC 3339 timestamps (Dates serialize to ISO strings). */

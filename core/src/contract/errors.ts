@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   ROLLBACK_TARGET_INVALID: 400,
   /** The rollback target is marked bad. */
   ROLLBACK_TARGET_BAD: 400,
+  /** A deployment's env or secrets exceed a size limit (data: limit, size, what); the message names both. */
+  ENV_TOO_LARGE: 400,
   /** No credentials, or wrong or expired ones (also a bad webhook signature). */
   UNAUTHORIZED: 401,
   /** The resource exists but belongs to someone else. */
@@ -27,6 +29,8 @@ export const ERROR_STATUS = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
+  /** The request did not arrive in time (node's request timeout). */
+  REQUEST_TIMEOUT: 408,
   /** A uniqueness rule (slug, service name, idempotency key) was violated. */
   CONFLICT: 409,
   /** The rollback target is already the current deployment. */
@@ -44,6 +48,7 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Over a request budget (login, registration, deploys, projects, services, event streams); `Retry-After` says when to retry. */
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   /** Anything unexpected; the body says nothing about internals. */

@@ -12,6 +12,7 @@ import { envOfDeployment, sealEnv, type SealedEnvRow } from './env-rows.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { MAX_ENV_KEYS } from '../contract/common.js';
 import { ValidationError } from '../errors.js';
+import { assertEnvWithinLimits } from './env-limits.js';
 
 /**
  * The deployment a new deploy of this service starts from: its newest RUNNING row;
@@ -74,7 +75,7 @@ export function assertEnvChange(change: EnvChange, where: { env: string } = { en
 /**
  * The new deployment's env: the inherited rows as stored, minus the keys the
  * request unsets or sets, plus the request's variables sealed; under `replaceEnv`
- * only the request's. 400 when the result would exceed MAX_ENV_KEYS.
+ * only the request's. 400 when the result would exceed MAX_ENV_KEYS or a size limit (env-limits.ts).
  */
 export async function mergeEnv(em: EntityManager, secretBox: SecretBox, from: DeploymentRow | null, change: EnvChange): Promise<MergedEnv> {
   const fresh = sealEnv(secretBox, { env: change.env, secrets: change.secrets });
@@ -86,6 +87,7 @@ export async function mergeEnv(em: EntityManager, secretBox: SecretBox, from: De
   if (rows.length > MAX_ENV_KEYS) {
     throw new ValidationError(`the deployment would have ${rows.length} env keys (inherited and set together); at most ${MAX_ENV_KEYS} are allowed, unset some`);
   }
+  assertEnvWithinLimits(rows);
   return {
     rows,
     set,

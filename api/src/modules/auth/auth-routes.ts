@@ -1,28 +1,29 @@
 /**
- * Account routes: register, login (rate limited per IP and email), sign-out, who
+ * Account routes: register (limited per client), login (limited per client, and per client and email), sign-out, who
  * am I, and personal API tokens (create, list, revoke).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { preHandlerHookHandler } from 'fastify';
 import { ApiTokenList, CreatedApiToken, CreateTokenBody, Credentials, IssuedToken, RegisterBody, Registered, UserView } from '@kubidu/core/contract/auth';
 import { IdParams } from '@kubidu/core/contract/common';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { AuthService } from './auth-service.js';
+import type { RateLimiters } from '../../plugins/rate-limits.js';
 
-/** What the auth routes need: the service, the auth hook, and the login rate limiter. */
+/** What the auth routes need: the service, the auth hook, and the login and registration limiters. */
 export interface AuthRoutesOptions {
   auth: AuthService;
   authenticate: AuthenticateHook;
-  loginRateLimit: preHandlerHookHandler;
+  limiters: Pick<RateLimiters, 'login' | 'register'>;
 }
 
 /** Register, login, me, tokens. */
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authenticate, loginRateLimit }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authenticate, limiters }) => {
   app.post(
     '/api/auth/register',
     {
+      preHandler: limiters.register,
       schema: {
         tags: ['auth'],
         summary: 'Create an account; answers with a login token',
@@ -36,7 +37,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post(
     '/api/auth/login',
     {
-      preHandler: loginRateLimit,
+      preHandler: limiters.login,
       schema: { tags: ['auth'], summary: 'Exchange email and password for a login token', body: Credentials, response: { 200: IssuedToken, ...ErrorResponses } },
     },
     async (req) => auth.login(req.body.email, req.body.password),

@@ -1,6 +1,6 @@
 /**
  * Deployment routes: deploy (what CI calls), history, one row, the rollback
- * diff, the rollback itself, and the live event stream of a service.
+ * diff, the rollback itself (the live event stream is event-routes.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams } from '@kubidu/core/contract/common';
@@ -13,8 +13,6 @@ import {
   DeploymentView,
   DiffQuery,
   EnvPatchBody,
-  EventStream,
-  EventsQuery,
   MarkBadBody,
   ReleaseAnswer,
   RollbackBody,
@@ -24,7 +22,7 @@ import {
 import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { DeploymentService } from './deployment-service.js';
-import type { DeploymentEvents } from './deployment-events.js';
+import type { RateLimiters } from '../../plugins/rate-limits.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -32,15 +30,18 @@ const security = [{ bearerAuth: [] }];
 export interface DeploymentRoutesOptions {
   deployments: DeploymentService;
   authenticate: AuthenticateHook;
+  /** Deploys and env changes per user (rollbacks are never limited). */
+  limiters: Pick<RateLimiters, 'deploys'>;
 }
 
 /** Deploy, history, detail, diff, rollback. */
-export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { deployments, authenticate }) => {
+export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { deployments, authenticate, limiters }) => {
   app.addHook('onRequest', authenticate);
 
   app.post(
     '/api/services/:id/deployments',
     {
+      preHandler: limiters.deploys,
       schema: {
         tags: ['deployments'],
         summary: 'Queue a deploy of an already built image',
@@ -61,6 +62,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
   app.patch(
     '/api/services/:id/env',
     {
+      preHandler: limiters.deploys,
       schema: {
         tags: ['deployments'],
         summary: 'Change env: a new deployment of the current image with these variables set and unset, the rest kept',
@@ -200,67 +202,5 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
       },
     },
     async (req) => deployments.unmarkBad(currentUser(req), req.params.id),
-  );
-};
-
-/** What the event-stream route needs. */
-export interface EventRoutesOptions {
-  deployments: DeploymentService;
-  events: DeploymentEvents;
-  /** Accepts the header or `?access_token=`. */
-  authenticate: AuthenticateHook;
-  pingMs?: number;
-}
-
-/** `GET /api/services/:id/events`: Server-Sent Events of the service's deployment rows. */
-export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
-  // Open streams end when the app closes, so a graceful shutdown does not wait on them.
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of open) end();
-  });
-  app.get(
-    '/api/services/:id/events',
-    {
-      onRequest: opts.authenticate,
-      schema: {
-        tags: ['deployments'],
-        summary: 'Live deployment changes (text/event-stream: `event: deployment`, `data: <Deployment>`; `event: hold`, `data: {"hold": <DeployHold> | null}` when the deploy hold is set, replaced or released)',
-        security,
-        params: IdParams,
-        querystring: EventsQuery,
-        response: { 200: EventStream, ...ErrorResponses },
-      },
-    },
-    async (req, reply) => {
-      await opts.deployments.assertServiceAccess(currentUser(req), req.params.id);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write(': connected\n\n');
-      const unsubscribe = opts.events.subscribe(req.params.id, {
-        deployment: (d) => res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
-        hold: (h) => res.write(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
-      });
-      const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
-      ping.unref();
-      const cleanup = () => {
-        if (!open.delete(end)) return;
-        clearInterval(ping);
-        unsubscribe();
-      };
-      const end = () => {
-        cleanup();
-        res.end();
-      };
-      open.add(end);
-      req.raw.once('close', cleanup);
-      res.once('close', cleanup);
-    },
   );
 };

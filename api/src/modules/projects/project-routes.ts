@@ -5,14 +5,16 @@ import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { CreateProjectBody, CreateServiceBody, ProjectList, ProjectView, ServiceList, ServiceView } from '@kubidu/core/contract/projects';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { ProjectService } from './project-service.js';
+import type { RateLimiters } from '../../plugins/rate-limits.js';
 
 const security = [{ bearerAuth: [] }];
 
 /** Projects and services. */
-export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService; authenticate: AuthenticateHook }> = async (
-  app,
-  { projects, authenticate },
-) => {
+export const projectRoutes: FastifyPluginAsyncTypebox<{
+  projects: ProjectService;
+  authenticate: AuthenticateHook;
+  limiters: Pick<RateLimiters, 'projects' | 'services'>;
+}> = async (app, { projects, authenticate, limiters }) => {
   app.addHook('onRequest', authenticate);
 
   app.get(
@@ -24,6 +26,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService
   app.post(
     '/api/projects',
     {
+      preHandler: limiters.projects,
       schema: {
         tags: ['projects'],
         security,
@@ -43,6 +46,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ projects: ProjectService
   app.post(
     '/api/projects/:id/services',
     {
+      preHandler: limiters.services,
       schema: {
         tags: ['services'],
         security,

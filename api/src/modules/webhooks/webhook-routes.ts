@@ -2,7 +2,11 @@
  * `POST /api/webhooks/git`: the forge tells Kubidu that someone pushed to the
  * manifests repo, so the git importer runs now instead of at the next poll.
  * Unsigned or badly signed deliveries are refused (401) before anything
- * happens; with no KUBIDU_WEBHOOK_SECRET configured the route answers 503.
+ * happens; with no KUBIDU_WEBHOOK_SECRET configured the route answers 503. Both
+ * refusals that the headers decide (disabled, unsigned, malformed signature, wrong
+ * GitLab token) come from an onRequest hook, before the body is parsed: the answer
+ * leaves at once and node discards what the client still sends, never buffering
+ * it. A body that is read is capped at WEBHOOK_BODY_LIMIT (413 beyond).
  *
  * Registered as an encapsulated plugin (never wrapped with fastify-plugin): its
  * content-type parser hands the raw bytes to the handler (signatures cover the
@@ -12,7 +16,13 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { KubiduError, UnauthorizedError, ValidationError } from '@kubidu/core/errors';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { WebhookAnswer } from '@kubidu/core/contract/ops';
-import { parseWebhookEvent, verifyWebhook, WebhookPayloadError } from './webhook-verify.js';
+import { parseWebhookEvent, precheckWebhook, verifyWebhook, WebhookPayloadError } from './webhook-verify.js';
+
+/**
+ * Largest delivery read (bytes). A push payload names the ref and at most 20
+ * commits; a bigger one is refused (413) and the importer's poll still imports the push.
+ */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 /** Options of webhookRoutes (the lead wires them in app.ts). */
 export interface WebhookRoutesOptions {
@@ -22,7 +32,7 @@ export interface WebhookRoutesOptions {
   branch: string;
   /** Runs the git importer soon (in-process trigger and/or NOTIFY kubidu_git_push). Must not wait for the import. */
   triggerImport: () => void | Promise<void>;
-  /** Largest delivery accepted (GitHub caps payloads at 25 MB). */
+  /** Largest delivery read (default WEBHOOK_BODY_LIMIT). */
   bodyLimit?: number;
 }
 
@@ -34,7 +44,7 @@ export class WebhooksDisabledError extends KubiduError {
 }
 
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (app, opts) => {
-  const bodyLimit = opts.bodyLimit ?? 25 * 1024 * 1024;
+  const bodyLimit = opts.bodyLimit ?? WEBHOOK_BODY_LIMIT;
   // Scoped to this plugin: every content type arrives as the raw Buffer the signature covers.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -44,6 +54,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     {
       bodyLimit,
       config: { rateLimit: { max: 120, timeWindow: 60_000 } },
+      onRequest: async (req, reply) => {
+        const refusal = !opts.secret ? new WebhooksDisabledError() : precheckWebhook(req.headers, opts.secret);
+        if (!refusal) return;
+        if (refusal instanceof WebhooksDisabledError) throw refusal;
+        req.log.warn({ reason: refusal.reason }, 'git webhook refused');
+        throw new UnauthorizedError(refusal.reason);
+      },
       schema: {
         tags: ['webhooks'],
         summary: 'Push webhook from GitHub, GitLab or Gitea/Gogs for the manifests repo',

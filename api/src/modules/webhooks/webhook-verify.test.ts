@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseWebhookEvent, verifyWebhook } from './webhook-verify.js';
+import { parseWebhookEvent, precheckWebhook, verifyWebhook } from './webhook-verify.js';
 
 const secret = 's3cret-value';
 const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', before: 'a'.repeat(40), after: 'b'.repeat(40) }));
@@ -40,5 +40,33 @@ describe('parseWebhookEvent', () => {
     expect(parseWebhookEvent('github', { 'x-github-event': 'ping' }, Buffer.from('{}'), 'application/json').kind).toBe('ping');
     expect(parseWebhookEvent('github', { 'x-github-event': 'issues' }, Buffer.from('{}'), 'application/json')).toMatchObject({ kind: 'other', event: 'issues' });
     expect(() => parseWebhookEvent('github', { 'x-github-event': 'push' }, Buffer.from('{'), 'application/json')).toThrow(/JSON/);
+  });
+});
+
+describe('precheckWebhook (headers only, before the body is read)', () => {
+  it('lets every well-formed signed delivery through to the body check', () => {
+    for (const h of [
+      { 'x-hub-signature-256': `sha256=${hex(body)}` },
+      { 'x-hub-signature-256': `SHA256=${'0'.repeat(64)}` }, // wrong but well-formed: the body check decides
+      { 'x-gitlab-token': secret },
+      { 'x-gitea-signature': hex(body) },
+      { 'x-gogs-signature': hex(body).toUpperCase() },
+    ]) {
+      expect(precheckWebhook(h, secret), JSON.stringify(h)).toBeNull();
+    }
+  });
+
+  it('refuses unsigned deliveries, malformed signatures and a wrong GitLab token', () => {
+    expect(precheckWebhook({ 'x-github-event': 'push' }, secret)?.reason).toMatch(/not signed/);
+    for (const h of [
+      { 'x-hub-signature-256': hex(body) },
+      { 'x-hub-signature-256': 'sha256=xyz' },
+      { 'x-gitea-signature': 'short' },
+      { 'x-gogs-signature': `${hex(body)}00` },
+      { 'x-gitlab-token': 'nope' },
+      { 'x-gitlab-token': secret, 'x-hub-signature-256': 'sha1=abc' },
+    ]) {
+      expect(precheckWebhook(h, secret)?.ok, JSON.stringify(h)).toBe(false);
+    }
   });
 });

@@ -77,6 +77,24 @@ export function verifyWebhook(h: Headers, rawBody: Buffer, secret: string): Veri
   return { ok: true, provider };
 }
 
+/**
+ * What can be decided from the headers alone, before a byte of the body is read:
+ * a delivery with no signature or token, a malformed signature header, or a wrong
+ * GitLab token (compared directly) is refused. Null: read the body and verify it.
+ */
+export function precheckWebhook(h: Headers, secret: string): { ok: false; reason: string } | null {
+  const hub = header(h, 'x-hub-signature-256');
+  const gitlab = header(h, 'x-gitlab-token');
+  const hmacs = [hub === undefined ? undefined : hub.trim().replace(/^sha256=/i, ''), header(h, 'x-gitea-signature'), header(h, 'x-gogs-signature')];
+  if (hub === undefined && gitlab === undefined && hmacs.every((v) => v === undefined)) {
+    return { ok: false, reason: 'the request is not signed (no X-Hub-Signature-256, X-Gitlab-Token, X-Gitea-Signature or X-Gogs-Signature)' };
+  }
+  if (hub !== undefined && !/^sha256=/i.test(hub.trim())) return { ok: false, reason: 'the webhook signature or token does not match' };
+  for (const v of hmacs) if (v !== undefined && !/^[0-9a-f]{64}$/i.test(v.trim())) return { ok: false, reason: 'the webhook signature or token does not match' };
+  if (gitlab !== undefined && !safeEqual(gitlab, secret)) return { ok: false, reason: 'the webhook signature or token does not match' };
+  return null;
+}
+
 function parseBody(rawBody: Buffer, contentType: string | undefined): Record<string, unknown> {
   let text = rawBody.toString('utf8');
   if ((contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
