@@ -6,7 +6,7 @@
  * before anything starts.
  */
 import { ConfigError, readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
-import { readArgoAppTemplate, readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readNamespacePrefix } from '@kubidu/core/config/shared';
+import { readArgoAppTemplate, readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readNamespacePrefix, readWebhookAllowPrivate } from '@kubidu/core/config/shared';
 import type { WebConfig } from '@kubidu/core/contract/config';
 import { webLinks } from './modules/config/web-links.js';
 
@@ -38,6 +38,8 @@ export interface ApiConfig {
   namespacePrefix: string;
   /** ARGOCD_APP_TEMPLATE: the Application name each service view shows. */
   argoAppTemplate: string;
+  /** KUBIDU_WEBHOOK_ALLOW_PRIVATE: outgoing webhook URLs may name loopback/private hosts (default false). */
+  webhookAllowPrivate: boolean;
 }
 
 /** The API process's loader: every setting `npm start` reads, validated. */
@@ -63,5 +65,6 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     }),
     namespacePrefix: readNamespacePrefix(env),
     argoAppTemplate: readArgoAppTemplate(env),
+    webhookAllowPrivate: readWebhookAllowPrivate(env),
   };
 }
