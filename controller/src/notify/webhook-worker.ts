@@ -24,6 +24,8 @@ export interface WebhookWorkerOptions {
   logger: Logger;
   /** Rows one claim may take (default 20). */
   batch?: number;
+  /** How long a claimed row stays ours (default: the timeout + 15 s); a dead worker's rows come back after it. */
+  leaseMs?: number;
 }
 
 export interface WebhookWorker {
@@ -37,7 +39,7 @@ export interface WebhookWorker {
 export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
   const { store, config, logger } = opts;
   // Long enough for the POST and its recording; a dead worker's rows come back after this.
-  const leaseMs = config.timeoutMs + 15_000;
+  const leaseMs = opts.leaseMs ?? config.timeoutMs + 15_000;
   let stopped = false;
   let wakeNow: (() => void) | null = null;
   let pending = false;
