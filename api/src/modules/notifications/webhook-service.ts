@@ -110,10 +110,10 @@ export class WebhookService {
       const url = body.url === undefined ? null : this.checkUrl(body.url);
       const sealed = body.secret === undefined ? null : this.deps.secretBox.seal(body.secret);
       const [row]: HookRow[] = await em.query(
-        `UPDATE webhooks SET url = coalesce($2, url), secret_encrypted = coalesce($3, secret_encrypted),
+        `WITH u AS (UPDATE webhooks SET url = coalesce($2, url), secret_encrypted = coalesce($3, secret_encrypted),
            secret_iv = coalesce($4, secret_iv), events = coalesce($5::text[], events), format = coalesce($6, format),
            enabled = coalesce($7, enabled), updated_at = now()
-         WHERE id = $1 RETURNING ${HOOK_COLUMNS}`,
+         WHERE id = $1 RETURNING ${HOOK_COLUMNS}) SELECT * FROM u`,
         [hookId, url, sealed?.valueEncrypted ?? null, sealed?.valueIv ?? null, body.events ?? null, body.format ?? null, body.enabled ?? null],
       );
       await this.audit(em, user, AUDIT_ACTIONS.webhookUpdated, projectId, {
