@@ -7,8 +7,18 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { WebhookEvent, WebhookFormat } from '../contract/webhook-words.js';
-import type { AuditEntry } from './audit.js';
+import type { AuditAction } from './vocabulary.js';
 import { EVENT_ACTIONS, eventTypeFor, renderEventBody, type EventDeployment, type WebhookEventBody } from './webhook-events.js';
+
+/** What an event is made from: the audit entry being written (declared here so the audit writer imports this module, not the reverse). */
+export interface EventSource {
+  actor: string;
+  action: AuditAction;
+  projectId?: string | null;
+  serviceId?: string | null;
+  deploymentId?: string | null;
+  data?: Record<string, unknown>;
+}
 
 interface HookRow {
   id: string;
@@ -26,7 +36,7 @@ interface ContextRow {
 }
 
 /** The project, service and deployment an audit row names, as the event carries them. */
-async function loadContext(em: EntityManager, e: AuditEntry): Promise<ContextRow | null> {
+async function loadContext(em: EntityManager, e: EventSource): Promise<ContextRow | null> {
   const [row] = await em.query(
     `SELECT p.id AS "projectId", p.slug AS "projectSlug", p.name AS "projectName",
             s.id AS "serviceId", s.name AS "serviceName",
@@ -48,7 +58,7 @@ async function loadContext(em: EntityManager, e: AuditEntry): Promise<ContextRow
  * subscribes to it. `eventId` and `occurredAt` are the audit row's. Costs one indexed
  * SELECT for an event-worthy action in a project without hooks, nothing otherwise.
  */
-export async function enqueueWebhookEvents(em: EntityManager, eventId: string, occurredAt: Date, e: AuditEntry): Promise<number> {
+export async function enqueueWebhookEvents(em: EntityManager, eventId: string, occurredAt: Date, e: EventSource): Promise<number> {
   if (!e.projectId || !EVENT_ACTIONS.has(e.action)) return 0;
   const hooks: HookRow[] = await em.query(`SELECT id, format, events FROM webhooks WHERE project_id = $1 AND enabled`, [e.projectId]);
   if (hooks.length === 0) return 0;
