@@ -10,6 +10,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
+import { isPrivateAddress } from '@kubidu/core/domain/webhook-url';
 import type { DataSource, EntityManager } from 'typeorm';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { auditWriter, type AuditEntry } from '@kubidu/core/domain/audit';
@@ -26,6 +29,8 @@ import type { WebhookDeliveryConfig } from '../../src/notify/config.js';
 import { errorsOnlyLogger } from '../support/controller-env.js';
 import { seedDeployment, seedService } from '../support/seed.js';
 
+/** This machine's own name, when it resolves to a private address: the check a DNS name cannot slip past. */
+const OWN_NAME = await lookup(hostname()).then((a) => (isPrivateAddress(a.address) ? hostname() : null), () => null);
 const SECRET = 'receiver-shared-secret-' + randomBytes(4).toString('hex');
 const box = new SecretBox(randomBytes(32));
 let ds: DataSource;
@@ -231,6 +236,17 @@ describe('outgoing webhooks from the outbox', () => {
     const [a] = await attemptsOf(h.hookId);
     expect(a).toMatchObject({ outcome: 'FAILED', statusCode: null });
     expect(a.error).toMatch(/private address/);
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it.skipIf(!OWN_NAME)('checks the address a name resolves to when connecting, not only the name', async () => {
+    const h = await seedHook(receiver.url.replace('127.0.0.1', OWN_NAME!));
+    await ds.transaction((m) => markedBad(m, h));
+    startWorker({ allowPrivate: false, maxAttempts: 1 });
+    await waitFor('the refusal', () => attemptsOf(h.hookId), { until: (rows) => rows.length === 1 });
+    const [a] = await attemptsOf(h.hookId);
+    expect(a).toMatchObject({ outcome: 'FAILED', statusCode: null });
+    expect(a.error).toMatch(/resolves to a private address|resolves only to private addresses/);
     expect(receiver.received).toHaveLength(0);
   });
 });
