@@ -40,6 +40,8 @@ import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
 import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
+import { WebhookService } from './modules/notifications/webhook-service.js';
+import { projectWebhookRoutes } from './modules/notifications/webhook-routes.js';
 
 /**
  * Everything the API needs from outside. Stable: main.ts, the CLI's and web's
@@ -188,6 +190,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const projects = new ProjectService({ ds, audit, namespacePrefix: config.namespacePrefix, argoAppTemplate: config.argoAppTemplate });
   const deployments = new DeploymentService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
   const auditRepo = new AuditRepository(ds);
+  const outgoingWebhooks = new WebhookService({ ds, audit, secretBox: deps.secretBox, allowPrivate: config.webhookAllowPrivate });
   const events = new DeploymentEvents((id) => deployments.recent(id), deps.eventsPollMs ?? 500, (err) =>
     app.log.warn({ err }, 'event stream poll failed'),
   );
@@ -212,6 +215,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       maxStreamsPerUser: deps.eventsMaxStreamsPerUser,
     });
     app.register(auditRoutes, { audit: auditRepo, authenticate });
+    app.register(projectWebhookRoutes, { webhooks: outgoingWebhooks, authenticate });
     app.register(configRoutes, { links: config.webLinks, authenticate });
     app.register(webhookRoutes, {
       secret: config.webhookSecret,

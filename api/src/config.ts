@@ -6,8 +6,8 @@
  * before anything starts.
  */
 import { ConfigError, readEnum, readDuration, readInt, readSecret, readString, type Env } from '@kubidu/core/config/env';
-import { readArgoAppTemplate, readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readNamespacePrefix } from '@kubidu/core/config/shared';
 import { isIP } from 'node:net';
+import { readArgoAppTemplate, readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readNamespacePrefix, readWebhookAllowPrivate } from '@kubidu/core/config/shared';
 import type { WebConfig } from '@kubidu/core/contract/config';
 import { webLinks } from './modules/config/web-links.js';
 
@@ -41,6 +41,8 @@ export interface ApiConfig {
   argoAppTemplate: string;
   /** KUBIDU_TRUST_PROXY: fastify's trustProxy (false: the socket's address is the client; true: any proxy; list: these proxies). */
   trustProxy: boolean | string[];
+  /** KUBIDU_WEBHOOK_ALLOW_PRIVATE: outgoing webhook URLs may name loopback/private hosts (default false). */
+  webhookAllowPrivate: boolean;
 }
 
 /**
@@ -91,5 +93,6 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     namespacePrefix: readNamespacePrefix(env),
     argoAppTemplate: readArgoAppTemplate(env),
     trustProxy: readTrustProxy(env),
+    webhookAllowPrivate: readWebhookAllowPrivate(env),
   };
 }

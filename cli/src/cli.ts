@@ -20,6 +20,7 @@ import { rollbackCommand } from './commands/rollback/command-object.js';
 import { servicesCommand } from './commands/services/command-object.js';
 import { statusCommand } from './commands/status/command-object.js';
 import { whoamiCommand } from './commands/whoami/command-object.js';
+import { webhooksCommand } from './commands/webhooks/command-object.js';
 import { DEFAULT_API_URL, type GlobalArgs } from './lib/deps.js';
 import { UsageError } from './lib/errors.js';
 import { reportError } from './lib/handle-errors.js';
@@ -42,6 +43,7 @@ const COMMANDS = [
   unmarkBadCommand,
   statusCommand,
   auditCommand,
+  webhooksCommand,
 ] as CommandModule<any, any>[];
 
 /**

@@ -26,6 +26,7 @@ import { loadArgoConfig, type ArgoConfig } from './adapters/argocd/config.js';
 import { loadKubernetesConfig, type KubernetesConfig } from './adapters/kubernetes/config.js';
 import { DEFAULT_TEMPLATE_DIR } from './manifests/template.js';
 import { FAULT_POINTS, type FaultPoint } from './reconcile/fault-pause.js';
+import { loadWebhookDeliveryConfig, type WebhookDeliveryConfig } from './notify/config.js';
 
 export interface ControllerConfig {
   /** KUBIDU_DATA_DIR, resolved: the default bare manifests repo, the key file and the object store live here. */
@@ -63,6 +64,8 @@ export interface ControllerConfig {
   argo: ArgoConfig;
   /** KUBIDU_KUBERNETES and the Secret namespace: where secret env goes. */
   kubernetes: KubernetesConfig;
+  /** KUBIDU_WEBHOOK_*: the outgoing webhook delivery worker. */
+  webhooks: WebhookDeliveryConfig;
 }
 
 /** The manifests remote: an http(s) URL, a file:// URL or an absolute path; unset → the data dir's bare repo. */
@@ -117,6 +120,7 @@ export function loadControllerConfig(env: Env, dataDirIn: string, embedded = fal
     pushBatch: readInt(env, 'KUBIDU_PUSH_BATCH', { default: 64, min: 1, max: 1000 }),
     argo: loadArgoConfig(env),
     kubernetes: loadKubernetesConfig(env),
+    webhooks: loadWebhookDeliveryConfig(env),
   };
 }
 

@@ -18,6 +18,9 @@ import { createSyncRunnerFromConfig } from './reconcile/sync-runner.js';
 import { createSecretsWriterFromConfig } from './adapters/kubernetes/secrets.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './reconcile/fault-pause.js';
 import { startGitImporter } from './importer/importer.js';
+import { startWebhookWorker } from './notify/webhook-worker.js';
+import { createWebhookStore } from './notify/webhook-store.js';
+import { createHttpSender } from './notify/webhook-sender.js';
 
 export interface ControllerOptions {
   ds: DataSource;
@@ -33,6 +36,8 @@ export interface ControllerOptions {
     maxInFlight?: number;
     /** false: no git importer in this process (a test drives its own, and two would race for its lock). */
     gitImport?: boolean;
+    /** false: no outgoing webhook delivery worker in this process (a test drives its own). */
+    webhooks?: boolean;
   };
 }
 
@@ -99,6 +104,18 @@ export async function startController(opts: ControllerOptions): Promise<Controll
           listenUrl: !config.embedded && url ? url : undefined,
           onQueued: loop.wake,
         });
+  // Outgoing webhooks: the outbox the audit writer fills, delivered from here (any number of controllers share it).
+  const webhooks =
+    opts.overrides?.webhooks === false
+      ? null
+      : startWebhookWorker({
+          store: createWebhookStore(ds),
+          send: createHttpSender({ timeoutMs: config.webhooks.timeoutMs, allowPrivate: config.webhooks.allowPrivate }),
+          secretBox,
+          config: config.webhooks,
+          workerId: config.workerId,
+          logger,
+        });
   logger.info(
     {
       worker: config.workerId,
@@ -118,6 +135,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     triggerImport: () => importer?.trigger(),
     inFlight: loop.inFlight,
     async stop() {
+      await webhooks?.stop();
       await importer?.stop();
       await listener?.stop();
       await loop.stop();

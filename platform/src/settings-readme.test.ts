@@ -17,6 +17,7 @@ const LOADERS = [
   'controller/src/config.ts',
   'controller/src/adapters/argocd/config.ts',
   'controller/src/adapters/kubernetes/config.ts',
+  'controller/src/notify/config.ts',
   'core/src/config/shared.ts',
 ];
 

@@ -52,6 +52,9 @@ interface Fixture {
   markedId: string;
   /** An API token of alice's that the owner row revokes. */
   tokenId: string;
+  /** An outgoing webhook of alice's project (changed, its deliveries read), and one the owner row deletes. */
+  hookId: string;
+  deleteHookId: string;
 }
 let fx: Fixture;
 /** Spare login tokens the sign-out row is sent with, so signing out does not end the tokens the matrix goes on using. */
@@ -150,6 +153,23 @@ const MATRIX: Record<string, Entry> = {
   },
   'DELETE /api/deployments/:id/bad': { req: () => ({ method: 'DELETE', url: `/api/deployments/${fx.markedId}/bad` }), expect: OWNED(200) },
   'GET /api/services/:id/events': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/events` }), expect: OWNED(200) },
+  'GET /api/projects/:id/webhooks': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/webhooks` }), expect: OWNED(200) },
+  'POST /api/projects/:id/webhooks': {
+    req: () => ({ method: 'POST', url: `/api/projects/${fx.projectId}/webhooks`, payload: { url: 'https://hooks.example.com/m', secret: 'matrix-hook-secret', events: ['hold.set'] } }),
+    expect: OWNED(201),
+  },
+  'PATCH /api/projects/:id/webhooks/:hookId': {
+    req: () => ({ method: 'PATCH', url: `/api/projects/${fx.projectId}/webhooks/${fx.hookId}`, payload: { enabled: false } }),
+    expect: OWNED(200),
+  },
+  'DELETE /api/projects/:id/webhooks/:hookId': {
+    req: () => ({ method: 'DELETE', url: `/api/projects/${fx.projectId}/webhooks/${fx.deleteHookId}` }),
+    expect: OWNED(204),
+  },
+  'GET /api/projects/:id/webhooks/:hookId/deliveries': {
+    req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/webhooks/${fx.hookId}/deliveries` }),
+    expect: OWNED(200),
+  },
   'GET /api/audit': { req: get('/api/audit'), expect: SELF(200) },
   'GET /api/config': { req: get('/api/config'), expect: SELF(200) },
   // Not bearer-authenticated: a forge signs the delivery. Tokens mean nothing here; the owner row is a signed ping.
@@ -163,7 +183,8 @@ async function writes(): Promise<string> {
   const [r] = await ds.query(`SELECT
     (SELECT count(*) FROM deployments) AS d, (SELECT count(*) FROM audit_logs) AS a, (SELECT count(*) FROM projects) AS p,
     (SELECT count(*) FROM services) AS s, (SELECT count(*) FROM api_tokens) AS t, (SELECT count(*) FROM deploy_holds) AS h,
-    (SELECT count(*) FROM deployments WHERE marked_bad_at IS NOT NULL) AS b`);
+    (SELECT count(*) FROM deployments WHERE marked_bad_at IS NOT NULL) AS b,
+    (SELECT count(*) FROM webhooks) AS w, (SELECT count(*) FROM webhooks WHERE enabled) AS we`);
   return JSON.stringify(r);
 }
 
@@ -249,6 +270,11 @@ beforeAll(async () => {
     markId: m1.json().id,
     markedId: m2.json().id,
     tokenId: (await app.inject({ method: 'POST', url: '/api/tokens', headers: alice.auth, payload: { name: 'to revoke' } })).json().id,
+    ...(await (async () => {
+      const hook = (body: Record<string, unknown>) =>
+        app.inject({ method: 'POST', url: `/api/projects/${projectId}/webhooks`, headers: alice.auth, payload: { secret: 'matrix-hook-secret', events: ['hold.set'], ...body } });
+      return { hookId: (await hook({ url: 'https://hooks.example.com/a' })).json().id, deleteHookId: (await hook({ url: 'https://hooks.example.com/b' })).json().id };
+    })()),
   };
   // Spare users, so a sign-out as "other" or "owner" ends none of bob's or alice's tokens used by the other rows.
   SIGN_OUT_AS.other = (await registerUser(app)).auth;

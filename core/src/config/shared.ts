@@ -3,7 +3,7 @@
  * that composes them): one reader each, so a variable means the same everywhere.
  */
 import { parseKey } from '../crypto/secret-box.js';
-import { readPath, readSecret, readString, readUrl, requireThat, type Env } from './env.js';
+import { readBoolean, readPath, readSecret, readString, readUrl, requireThat, type Env } from './env.js';
 import { appTemplateProblem, DEFAULT_APP_TEMPLATE, DEFAULT_NAMESPACE_PREFIX, namespacePrefixProblem } from '../domain/cluster-names.js';
 
 /** MANIFESTS_BRANCH, checked to be a plain branch name (the API's webhook reads the same variable). */
@@ -48,4 +48,14 @@ export function readArgoAppTemplate(env: Env): string {
   const problem = appTemplateProblem(template);
   requireThat(!problem, 'ARGOCD_APP_TEMPLATE', problem ?? '');
   return template;
+}
+
+/**
+ * KUBIDU_WEBHOOK_ALLOW_PRIVATE: may outgoing webhooks reach loopback, private and
+ * link-local addresses? Default false (an SSRF guard: a project owner could
+ * otherwise make Kubidu POST to the cluster's own services or a cloud metadata
+ * endpoint). The API checks it when a hook is saved, the delivery worker when it connects.
+ */
+export function readWebhookAllowPrivate(env: Env): boolean {
+  return readBoolean(env, 'KUBIDU_WEBHOOK_ALLOW_PRIVATE', false);
 }

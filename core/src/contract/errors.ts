@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   ROLLBACK_TARGET_BAD: 400,
   /** A deployment's env or secrets exceed a size limit (data: limit, size, what); the message names both. */
   ENV_TOO_LARGE: 400,
+  /** An outgoing webhook URL that is not http(s), carries credentials, or points at a private address (KUBIDU_WEBHOOK_ALLOW_PRIVATE). */
+  WEBHOOK_URL_INVALID: 400,
   /** No credentials, or wrong or expired ones (also a bad webhook signature). */
   UNAUTHORIZED: 401,
   /** The resource exists but belongs to someone else. */
@@ -25,6 +27,8 @@ export const ERROR_STATUS = {
   DEPLOYMENT_NOT_FOUND: 404,
   SERVICE_NOT_FOUND: 404,
   PROJECT_NOT_FOUND: 404,
+  /** No outgoing webhook with this id in this project. */
+  WEBHOOK_NOT_FOUND: 404,
   /** No route for this method and path. */
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -64,7 +68,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** The codes as a list (OpenAPI enum, exhaustive tests). */
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 /** The 404 codes a lookup of one kind of resource answers with. */
-export type NotFoundCode = 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND';
+export type NotFoundCode = 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
 
 /** The contract's error body. */
 export const ErrorBody = Type.Object(

@@ -6,6 +6,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { AuditAction } from './vocabulary.js';
+import { enqueueWebhookEvents } from './webhook-outbox.js';
 
 /** One audit entry. `data` must never hold secret values. */
 export interface AuditEntry {
@@ -25,14 +26,19 @@ export interface AuditWriter {
   append(em: EntityManager, entry: AuditEntry): Promise<void>;
 }
 
-/** The production writer: one INSERT into the append-only audit_logs table. */
+/**
+ * The production writer: one INSERT into the append-only audit_logs table, and —
+ * in the same transaction — the outgoing webhook events that row is (the outbox),
+ * so every door that audits a deploy, rollback, hold or mark notifies too.
+ */
 export const auditWriter: AuditWriter = {
   async append(em, e) {
-    await em.query(
+    const [row]: Array<{ id: string; created_at: Date }> = await em.query(
       `INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id, created_at`,
       [e.actorId, e.actor, e.action, e.projectId ?? null, e.serviceId ?? null, e.deploymentId ?? null, JSON.stringify(e.data ?? {})],
     );
+    await enqueueWebhookEvents(em, row.id, row.created_at, e);
   },
 };
 

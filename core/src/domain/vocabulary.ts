@@ -39,6 +39,9 @@ export const AUDIT_ACTIONS = {
   gitChange: 'DEPLOYMENT_GIT_CHANGE',
   gitWarning: 'DEPLOYMENT_GIT_WARNING',
   historyRewritten: 'MANIFESTS_HISTORY_REWRITTEN',
+  webhookCreated: 'WEBHOOK_CREATED',
+  webhookUpdated: 'WEBHOOK_UPDATED',
+  webhookDeleted: 'WEBHOOK_DELETED',
 } as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
 
