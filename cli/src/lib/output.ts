@@ -36,29 +36,50 @@ export function colorEnabled(stream: Writer, env: Record<string, string | undefi
   return stream.isTTY === true;
 }
 
+/** The SGR codes (open, close) Style writes: the only escape sequences the CLI's own output holds (terminal-safe.ts lets exactly these through). */
+export const STYLE_CODES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+  gray: [90, 39],
+} as const;
+
 /** Builds a Style for one stream. */
 export function createStyle(enabled: boolean): Style {
-  const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  const wrap = ([open, close]: readonly [number, number]) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return {
     enabled,
-    bold: wrap(1, 22),
-    dim: wrap(2, 22),
-    red: wrap(31, 39),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    cyan: wrap(36, 39),
-    gray: wrap(90, 39),
+    bold: wrap(STYLE_CODES.bold),
+    dim: wrap(STYLE_CODES.dim),
+    red: wrap(STYLE_CODES.red),
+    green: wrap(STYLE_CODES.green),
+    yellow: wrap(STYLE_CODES.yellow),
+    cyan: wrap(STYLE_CODES.cyan),
+    gray: wrap(STYLE_CODES.gray),
   };
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** Printed width of a string (ANSI codes removed; one column per code point). */
+/** A character class of the controls never printed (terminal-safe.ts): C0 but `\t` and `\n`, DEL, C1. */
+export const CONTROL_CHARS = '[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]';
+const CONTROL = new RegExp(CONTROL_CHARS, 'g');
+
+/** Printed width of a string (ANSI codes and the controls terminal-safe.ts drops removed; one column per code point). */
 export function visibleLength(s: string): number {
-  return [...s.replace(ANSI, '')].length;
+  return [...s.replace(ANSI, '').replace(CONTROL, '')].length;
 }
 
-/** Writes one JSON document (pretty, newline-terminated): the `--json` contract. */
+/**
+ * Writes one JSON document (pretty, newline-terminated): the `--json` contract.
+ * JSON.stringify escapes C0 controls but leaves DEL and C1 (U+0080–U+009F, which some
+ * terminals obey as escapes) raw; they are written as `\u00XX` too, so the data stays
+ * whole and the bytes stay inert.
+ */
 export function printJson(out: Writer, value: unknown): void {
-  out.write(`${JSON.stringify(value, null, 2)}\n`);
+  const text = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  out.write(`${text}\n`);
 }

@@ -8,7 +8,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { envOfDeployments, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
 import { secretNameFor } from '../manifests/secret-name.js';
-import type { RestoreCandidate } from './plan-import.js';
+import type { NamedDeployment, RestoreCandidate } from './plan-import.js';
 
 /** A service as the git door finds it from its folder `apps/<project>/<service>/`. */
 export interface ImportService {
@@ -69,6 +69,20 @@ export function createImportStore(ds: DataSource, secretBox: SecretBox, branch: 
       return r ?? null;
     },
 
+    /** The deployments that `Kubidu-Deployment` trailers name (ids already checked to be uuids), by id. */
+    async namedDeployments(ids: string[]): Promise<Map<string, NamedDeployment>> {
+      const out = new Map<string, NamedDeployment>();
+      if (ids.length === 0) return out;
+      const rows: NamedDeployment[] = await ds.query(
+        `SELECT d.id::text AS id, 'apps/' || p.slug || '/' || s.name AS dir, d.status, d.manifests_commit_sha AS "commitSha"
+         FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
+         WHERE d.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      for (const r of rows) out.set(r.id.toLowerCase(), r);
+      return out;
+    },
+
     /** The newest deployment of the service whose secret env gives `name`; its secret rows as stored. */
     async findSecretSource(service: ImportService, name: string): Promise<{ id: string; rows: SealedEnvRow[] } | null> {
       const ids: string[] = (
@@ -87,13 +101,16 @@ export function createImportStore(ds: DataSource, secretBox: SecretBox, branch: 
       return null;
     },
 
-    /** The deployment whose commit a revert undid: by trailer id, else by its recorded manifests commit. */
+    /**
+     * The deployment whose commit a revert undid: by trailer id when that deployment recorded
+     * that commit (a trailer alone proves nothing), else by its recorded manifests commit.
+     */
     async findReverted(service: ImportService, sha: string, trailerId: string | null): Promise<{ id: string; source: string; seq: string } | null> {
       if (trailerId) {
-        const [r] = await ds.query(`SELECT id, source, seq::text AS seq FROM deployments WHERE id::text = $1 AND service_id = $2`, [
-          trailerId,
-          service.id,
-        ]);
+        const [r] = await ds.query(
+          `SELECT id, source, seq::text AS seq FROM deployments WHERE id::text = $1 AND service_id = $2 AND manifests_commit_sha LIKE $3 || '%'`,
+          [trailerId, service.id, sha],
+        );
         if (r) return r;
       }
       const [r] = await ds.query(

@@ -4,8 +4,9 @@
  * Kubidu's history never lies about what the cluster was asked to run.
  *
  * One run: take the importer lock → fetch the tip → if history was rewritten,
- * say so in the audit log and continue from the new tip → otherwise, for each
- * new commit Kubidu did not make, plan it (plan-import.ts, pure), read each service
+ * say so in the audit log and continue from the new tip → otherwise check each
+ * `Kubidu-Deployment` trailer against the database (trust-trailers.ts: a trailer
+ * is a claim anyone can write) and, for each new commit Kubidu did not make, plan it (plan-import.ts, pure), read each service
  * folder it changed (read-commit.ts) and apply it in one transaction
  * (apply-import.ts: QUEUED GIT rows with the commit's sha, env and audit rows).
  * The claim loop then takes the rows to RUNNING/FAILED without committing again.
@@ -27,6 +28,7 @@ import { listenForGitPushes } from './git-push-listener.js';
 import { isKubiduCommit, planImport, topoOrder } from './plan-import.js';
 import { BookmarkMovedError, createImportStore } from './import-store.js';
 import { applyCommit } from './apply-import.js';
+import { checkTrailers } from './trust-trailers.js';
 import type { ImporterGit } from './read-commit.js';
 
 export type { ImporterGit } from './read-commit.js';
@@ -141,9 +143,9 @@ export function createGitImporter(deps: GitImporterDeps): GitImporter {
     }
     for (;;) {
       const fetched: CommitInfo[] = await git.commitsSince(prev, { max: batchSize, pathsFor: (m) => !isKubiduCommit(m) });
-      const batch = topoOrder(fetched);
-      if (batch.length === 0) break;
-      const plans = planImport(batch);
+      if (fetched.length === 0) break;
+      const { batch, checks } = await checkTrailers(git, store, topoOrder(fetched));
+      const plans = planImport(batch, undefined, checks);
       for (let i = 0; i < batch.length; i++) {
         const c = batch[i];
         try {

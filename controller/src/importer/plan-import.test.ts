@@ -3,12 +3,14 @@ import { formatCommitMessage } from '../adapters/git/commit-message.js';
 import {
   describeRevert,
   formatActor,
+  judgeTrailer,
   parseRevert,
   pickRestored,
   planImport,
   serviceDirsOf,
   topoOrder,
   type ComparableState,
+  type NamedDeployment,
   type PlanCommit,
 } from './plan-import.js';
 
@@ -29,14 +31,41 @@ function commit(c: string, message: string, paths: string[], parents: string[] =
 }
 
 describe('planImport', () => {
-  it('skips Kubidu commits (Kubidu-Deployment trailer) and commits that touch no service folder', () => {
-    const plans = planImport([
-      commit('a', rollbackMsg, ['apps/shop/web/kustomization.yaml']),
-      commit('b', 'docs: readme\n', ['README.md', 'apps/README.md']),
-    ]);
+  it('skips Kubidu commits (a trailer the database vouches for) and commits that touch no service folder', () => {
+    const plans = planImport(
+      [commit('a', rollbackMsg, ['apps/shop/web/kustomization.yaml']), commit('b', 'docs: readme\n', ['README.md', 'apps/README.md'])],
+      undefined,
+      new Map([[sha('a'), { trust: 'commit' as const }]]),
+    );
     expect(plans.map((p) => p.action)).toEqual(['skip', 'skip']);
     expect(plans[0]).toMatchObject({ why: 'kubidu-commit' });
     expect(plans[1]).toMatchObject({ why: 'no-service-folder' });
+  });
+
+  it('imports a commit whose trailer is unchecked or not believed, with the reason as a warning', () => {
+    const paths = ['apps/shop/web/kustomization.yaml'];
+    const [unchecked, forged] = planImport(
+      [commit('a', rollbackMsg, paths), commit('b', rollbackMsg, paths)],
+      undefined,
+      new Map([[sha('b'), { trust: 'none' as const, why: 'forged' }]]),
+    );
+    expect(unchecked).toMatchObject({ action: 'import', untrustedTrailer: expect.stringMatching(/not checked/) });
+    expect(forged).toMatchObject({ action: 'import', untrustedTrailer: 'forged' });
+  });
+
+  it('a deployment in flight vouches only for its own folder', () => {
+    const [own, both] = planImport(
+      [commit('a', rollbackMsg, ['apps/shop/web/kustomization.yaml']), commit('b', rollbackMsg, ['apps/shop/web/kustomization.yaml', 'apps/shop/api/kustomization.yaml'])],
+      undefined,
+      new Map([
+        [sha('a'), { trust: 'folder' as const, dir: 'apps/shop/web', why: 'other folder' }],
+        [sha('b'), { trust: 'folder' as const, dir: 'apps/shop/web', why: 'other folder' }],
+      ]),
+    );
+    expect(own).toMatchObject({ action: 'skip', why: 'kubidu-commit' });
+    expect(both).toMatchObject({ action: 'import', untrustedTrailer: 'other folder' });
+    if (both.action !== 'import') throw new Error('expected import');
+    expect(both.services.map((s) => s.dir)).toEqual(['apps/shop/api']);
   });
 
   it('imports each service folder a foreign commit changed, with the author as actor and the subject', () => {
@@ -118,5 +147,25 @@ describe('helpers', () => {
     const C = { sha: 'C', parents: ['B'] };
     const M = { sha: 'M', parents: ['B', 'C'] };
     expect(topoOrder([C, B, M]).map((c) => c.sha)).toEqual(['B', 'C', 'M']);
+  });
+});
+
+describe('judgeTrailer', () => {
+  const id = '11111111-2222-3333-4444-555555555555';
+  const named = (o: Partial<NamedDeployment>): NamedDeployment => ({ id, dir: 'apps/shop/web', status: 'RUNNING', commitSha: sha('a'), ...o });
+
+  it('believes a trailer naming the deployment that recorded this very commit', () => {
+    expect(judgeTrailer(sha('a'), id, named({}))).toEqual({ trust: 'commit' });
+  });
+
+  it('believes a deployment in flight with no commit yet, for its own folder only', () => {
+    expect(judgeTrailer(sha('a'), id, named({ status: 'DEPLOYING', commitSha: null }))).toMatchObject({ trust: 'folder', dir: 'apps/shop/web' });
+  });
+
+  it('does not believe an unknown id, another commit, or a deployment that never committed', () => {
+    expect(judgeTrailer(sha('a'), 'not-a-uuid', null)).toMatchObject({ trust: 'none', why: expect.stringMatching(/names no deployment/) });
+    expect(judgeTrailer(sha('b'), id, named({}))).toMatchObject({ trust: 'none', why: expect.stringMatching(/recorded at commit aaaaaaaa, not this one/) });
+    expect(judgeTrailer(sha('a'), id, named({ status: 'QUEUED', commitSha: null }))).toMatchObject({ trust: 'none', why: expect.stringMatching(/has no commit \(QUEUED\)/) });
+    expect(judgeTrailer(sha('a'), id, named({ status: 'CANCELLED', commitSha: null }))).toMatchObject({ trust: 'none' });
   });
 });

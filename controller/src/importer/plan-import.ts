@@ -53,7 +53,30 @@ export type CommitPlan =
       actor: string;
       services: ServiceDirRef[];
       revert: RevertInfo | null;
+      /** Why a `Kubidu-Deployment` trailer on this commit was not believed (a warning on its rows), or null. */
+      untrustedTrailer: string | null;
     };
+
+/**
+ * The deployment a commit's `Kubidu-Deployment` trailer names, as the database knows
+ * it (the importer looks it up; anyone who can push can write a trailer).
+ */
+export interface NamedDeployment {
+  id: string;
+  /** `apps/<project>/<service>` of its service. */
+  dir: string;
+  status: string;
+  /** The commit Kubidu recorded for it (null: none yet). */
+  commitSha: string | null;
+}
+
+/**
+ * How far a commit's trailer is believed: `commit` — Kubidu made this commit (the named
+ * deployment recorded it), skip it; `folder` — the named deployment is being deployed
+ * and has recorded no commit yet, so its own folder is Kubidu's and any other folder the
+ * commit changed is imported; `none` — a change made outside Kubidu, imported whole.
+ */
+export type TrailerCheck = { trust: 'commit' } | { trust: 'folder'; dir: string; why: string } | { trust: 'none'; why: string };
 
 const SERVICE_PATH = /^apps\/([^/]+)\/([^/]+)\/.+/;
 const REVERTS_LINE = /^This reverts commit ([0-9a-f]{7,40})\.?\s*$/im;
@@ -87,9 +110,48 @@ function first(trailers: Record<string, string[]>, key: string): string | null {
   return null;
 }
 
-/** True when a message carries a `Kubidu-Deployment` trailer: Kubidu made this commit. */
+/**
+ * True when a message carries a `Kubidu-Deployment` trailer: Kubidu may have made this
+ * commit. Only a claim: judgeTrailer decides, from the database, whether to believe it.
+ */
 export function isKubiduCommit(message: string): boolean {
-  return first(parseTrailers(message), TRAILER_DEPLOYMENT) !== null;
+  return trailerDeploymentId(message) !== null;
+}
+
+/** The value of a message's first `Kubidu-Deployment` trailer, or null. */
+export function trailerDeploymentId(message: string): string | null {
+  return first(parseTrailers(message), TRAILER_DEPLOYMENT);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when a trailer value can name a deployment (a uuid); anything else names none. */
+export function isDeploymentId(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * Whether to believe commit `sha`'s trailer `claimed`, given the deployment it names
+ * (null: no such deployment). Believed only when that deployment recorded this very
+ * commit, or is being deployed and has recorded none yet (then for its own folder only).
+ */
+export function judgeTrailer(sha: string, claimed: string, named: NamedDeployment | null): TrailerCheck {
+  const what = `the commit carries a Kubidu-Deployment trailer (${claimed.slice(0, 40)})`;
+  if (!named) return { trust: 'none', why: `${what} that names no deployment; imported as a change made outside Kubidu` };
+  if (named.commitSha === sha) return { trust: 'commit' };
+  const short = named.id.slice(0, 8);
+  if (named.commitSha === null && named.status === 'DEPLOYING') {
+    return {
+      trust: 'folder',
+      dir: named.dir,
+      why: `${what} of deployment ${short}, which deploys ${named.dir}, not this folder; imported as a change made outside Kubidu`,
+    };
+  }
+  const at = named.commitSha ? `was recorded at commit ${named.commitSha.slice(0, 8)}` : `has no commit (${named.status})`;
+  return {
+    trust: 'none',
+    why: `${what} of deployment ${short} of ${named.dir}, which ${at}, not this one; imported as a change made outside Kubidu`,
+  };
 }
 
 /** Kind of a commit from its own subject (`rollback(p/s): ...`, `deploy(p/s): ...`). */
@@ -142,13 +204,28 @@ function bodyWithoutRevertLine(body: string): string {
  * Decides per commit (oldest first). `knownMessages` maps other commits' shas to
  * their messages (e.g. Kubidu's own commits the importer saw earlier) so a revert
  * of one is recognised by its trailers; the batch's own commits are always known.
+ * `trailers` holds judgeTrailer's verdict per sha of each commit with a
+ * `Kubidu-Deployment` trailer; a trailer without a verdict is not believed.
  */
-export function planImport(commits: PlanCommit[], knownMessages: ReadonlyMap<string, string> = new Map()): CommitPlan[] {
+export function planImport(
+  commits: PlanCommit[],
+  knownMessages: ReadonlyMap<string, string> = new Map(),
+  trailers: ReadonlyMap<string, TrailerCheck> = new Map(),
+): CommitPlan[] {
   const known = new Map(knownMessages);
   for (const c of commits) known.set(c.sha.toLowerCase(), c.message);
   return commits.map((c): CommitPlan => {
-    if (isKubiduCommit(c.message)) return { action: 'skip', sha: c.sha, why: 'kubidu-commit' };
-    const services = serviceDirsOf(c.changedPaths);
+    let services = serviceDirsOf(c.changedPaths);
+    let untrustedTrailer: string | null = null;
+    if (isKubiduCommit(c.message)) {
+      const check = trailers.get(c.sha) ?? { trust: 'none', why: 'the commit carries a Kubidu-Deployment trailer that was not checked' };
+      if (check.trust === 'commit') return { action: 'skip', sha: c.sha, why: 'kubidu-commit' };
+      if (check.trust === 'folder') {
+        services = services.filter((s) => s.dir !== check.dir);
+        if (services.length === 0) return { action: 'skip', sha: c.sha, why: 'kubidu-commit' };
+      }
+      untrustedTrailer = check.why;
+    }
     if (services.length === 0) return { action: 'skip', sha: c.sha, why: 'no-service-folder' };
     const { subject, body } = splitMessage(c.message);
     const revert = parseRevert(c.message, known);
@@ -160,6 +237,7 @@ export function planImport(commits: PlanCommit[], knownMessages: ReadonlyMap<str
       actor: formatActor(c.author),
       services,
       revert,
+      untrustedTrailer,
     };
   });
 }

@@ -11,7 +11,7 @@ import { pickRestored, type CommitPlan, type RevertedKind, type ServiceDirRef } 
 import type { ImportService, ImportStore } from './import-store.js';
 
 /** The git adapter calls the importer uses (tests may hand in the real adapter or a small fake). */
-export type ImporterGit = Pick<GitAdapter, 'fetchTip' | 'commitsSince' | 'readFile' | 'isDescendant'>;
+export type ImporterGit = Pick<GitAdapter, 'fetchTip' | 'commitsSince' | 'changedPaths' | 'readFile' | 'isDescendant'>;
 
 const PLACEHOLDER_IMAGE = 'app';
 
@@ -47,7 +47,13 @@ export async function readCommitFolder(
   if ([...files.values()].every((v) => v === null)) {
     return { kind: 'unreadable', service, dir: ref.dir, reason: `the service folder ${ref.dir} was deleted or emptied` };
   }
-  const read = readDesiredState(files);
+  let read: ReturnType<typeof readDesiredState>;
+  try {
+    read = readDesiredState(files);
+  } catch (err) {
+    // Reading a folder is pure: what throws here is the commit's content, and retrying it cannot help.
+    read = { ok: false, error: `${ref.dir} cannot be read: ${err instanceof Error ? err.message : String(err)}` };
+  }
   if (!read.ok) return { kind: 'unreadable', service, dir: ref.dir, reason: read.error };
   const state = read.state;
   if (!state.image || state.image === PLACEHOLDER_IMAGE || /\s/.test(state.image)) {
@@ -57,7 +63,7 @@ export async function readCommitFolder(
     return { kind: 'unreadable', service, dir: ref.dir, reason: `replicas ${JSON.stringify(state.replicas)} is not a non-negative integer` };
   }
 
-  const warnings: string[] = [];
+  const warnings: string[] = plan.untrustedTrailer ? [plan.untrustedTrailer] : [];
   let secretRows: SealedEnvRow[] = [];
   let secretFrom: string | null = null;
   if (state.secretName) {

@@ -7,7 +7,7 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap, YAMLSeq, Scalar, type Node } from 'yaml';
 import { baseTemplates } from './template.js';
 import { KubiduControllerError } from '../errors.js';
-import { describeYamlError } from './yaml-problem.js';
+import { describeYamlError, plainOf } from './yaml-problem.js';
 
 /** Everything one deployment decides about a service's manifests. */
 export interface DesiredState {
@@ -327,14 +327,18 @@ export function readDesiredState(files: Map<string, string | null>): ReadResult 
   const [, project, service] = kPath.split('/');
   const kdoc = parseDocument(files.get(kPath)!);
   if (kdoc.errors.length) return { ok: false, error: `${kPath} does not parse: ${describeYamlError(kdoc.errors[0])}` };
-  const k = kdoc.toJS() as Record<string, unknown> | null;
+  const kjs = plainOf(kdoc, kPath);
+  if (!kjs.ok) return kjs;
+  const k = kjs.value as Record<string, unknown> | null;
   if (!k || typeof k !== 'object') return { ok: false, error: `${kPath}: not a mapping` };
   const dPath = `apps/${project}/${service}/deployment.yaml`;
   const dText = files.get(dPath);
   if (dText == null) return { ok: false, error: `${dPath} is missing` };
   const ddoc = parseDocument(dText);
   if (ddoc.errors.length) return { ok: false, error: `${dPath} does not parse: ${describeYamlError(ddoc.errors[0])}` };
-  const dep = ddoc.toJS() as any;
+  const djs = plainOf(ddoc, dPath);
+  if (!djs.ok) return djs;
+  const dep = djs.value as any;
   const containers: any[] = dep?.spec?.template?.spec?.containers ?? [];
   const container = containers.find((c) => c?.name === CONTAINER) ?? containers[0];
   if (!container) return { ok: false, error: `${dPath}: no container` };
@@ -363,7 +367,9 @@ export function readDesiredState(files: Map<string, string | null>): ReadResult 
     if (typeof p?.patch !== 'string') continue;
     const pd = parseDocument(p.patch);
     if (pd.errors.length) return { ok: false, error: `${kPath}: a patch does not parse: ${describeYamlError(pd.errors[0])}` };
-    const pj = pd.toJS() as any;
+    const pjs = plainOf(pd, `${kPath}: a patch`);
+    if (!pjs.ok) return pjs;
+    const pj = pjs.value as any;
     const pc = (pj?.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === container.name);
     if (!pc) continue;
     if (pc.resources?.limits) limits = { ...limits, ...pc.resources.limits };

@@ -42,6 +42,7 @@ export function createGitAdapter(opts: GitAdapterOptions): GitAdapter {
     readFile: (ref, path) => mutex.run(() => history.readFile(ref, path)),
     fetchTip: () => mutex.run(() => remote.tip()),
     commitsSince: (since, o = {}) => mutex.run(() => history.commitsSince(since, o)),
+    changedPaths: (sha) => mutex.run(() => history.changedPaths(sha)),
     isDescendant: (descendant, ancestor, o = {}) => mutex.run(() => history.isDescendant(descendant, ancestor, o)),
     maintain: () => mutex.run(() => maintenance.now()),
   };

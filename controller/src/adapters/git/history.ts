@@ -23,6 +23,8 @@ export interface History {
   readFile(ref: string, path: string): Promise<string | null>;
   findCommitWithTrailer(key: string, value: string, o: { maxDepth?: number }): Promise<string | null>;
   commitsSince(since: string | null, o: { max?: number; pathsFor?: (message: string) => boolean }): Promise<CommitInfo[]>;
+  /** GitAdapter.changedPaths. */
+  changedPaths(sha: string): Promise<string[]>;
   isDescendant(descendant: string, ancestor: string, o: { maxDepth?: number }): Promise<boolean>;
 }
 
@@ -174,6 +176,15 @@ export function createHistory(remote: Remote): History {
         out.push({ sha: oid, parents: c.parents, author: { name: c.author.name, email: c.author.email, timestamp: c.author.timestamp }, message: c.message, changedPaths });
       }
       return out;
+    },
+
+    async changedPaths(sha) {
+      const c = await commitDeep(sha);
+      if (!c) return [];
+      const parents = await parentsOf(sha);
+      const out: string[] = [];
+      await diffTrees(parents[0] ? await store.rootOf(parents[0]) : null, c.tree, '', out);
+      return out.sort();
     },
 
     async isDescendant(descendant, ancestor, o) {

@@ -39,6 +39,11 @@ export interface GitAdapter {
    * diffing each of them through a 10,000-entry folder was most of the controller's garbage).
    */
   commitsSince(since: string | null, opts?: { max?: number; pathsFor?: (message: string) => boolean }): Promise<CommitInfo[]>;
+  /**
+   * The paths one commit changed against its first parent, sorted: for a commit whose `Kubidu-Deployment`
+   * trailer the database does not vouch for (commitsSince skipped its diff by message).
+   */
+  changedPaths(sha: string): Promise<string[]>;
   /** Is `ancestor` an ancestor of (or equal to) `descendant`? (walks at most maxDepth commits, default 1000; false beyond) */
   isDescendant(descendant: string, ancestor: string, opts?: { maxDepth?: number }): Promise<boolean>;
   /** Compacts the local object store (bounded cache); run automatically every so many commits. */
