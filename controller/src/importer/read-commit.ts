@@ -5,6 +5,7 @@
  * a FAILED row when the folder cannot be read, or a warning for an unknown service.
  */
 import type { SealedEnvRow } from '@kubidu/core/domain/env-rows';
+import { envSizeProblem, sealedValueBytes } from '@kubidu/core/domain/env-limits';
 import type { GitAdapter } from '../adapters/git/types.js';
 import { readDesiredState, serviceFilePaths, type ObservedState } from '../manifests/render.js';
 import { pickRestored, type CommitPlan, type RevertedKind, type ServiceDirRef } from './plan-import.js';
@@ -75,6 +76,17 @@ export async function readCommitFolder(
       warnings.push(`secret reference ${state.secretName} matches no earlier deployment's secrets; this deployment has no secret env`);
     }
   }
+
+  // A hand edit meets the size rule every other door meets (issue 16.6): an env that could
+  // never fit its ConfigMap or Secret is recorded as FAILED at once, not synced for ever.
+  const secretKeys = new Set(secretRows.map((e) => e.key));
+  const tooLarge = envSizeProblem([
+    ...Object.entries(state.env)
+      .filter(([k]) => !secretKeys.has(k))
+      .map(([key, value]) => ({ key, bytes: Buffer.byteLength(value, 'utf8'), isSecret: false })),
+    ...secretRows.map((row) => ({ key: row.key, bytes: sealedValueBytes(row), isSecret: true })),
+  ]);
+  if (tooLarge) return { kind: 'unreadable', service, dir: ref.dir, reason: `${ref.dir}: ${tooLarge.message}` };
 
   let reverted: Extract<RowPlan, { kind: 'queued' }>['reverted'] = null;
   let restoredId: string | null = null;

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { parseDocument } from 'yaml';
 import { createTestDatabase } from '../../../test-support/database.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
@@ -227,5 +228,26 @@ describe('git door: a YAML alias bomb in a hand edit', () => {
     const [row] = await rowsAt(fixed);
     expect(row.image_url).toBe('ghcr.io/acme/web:8.0.0');
     expect((await waitForStatus(ds, row.id, ['RUNNING', 'FAILED'])).status).toBe('RUNNING');
+  });
+});
+
+describe('git door: a hand edit meets the env size rule every other door meets', () => {
+  it('a ConfigMap literal too large to ever sync is one FAILED GIT row at once, naming the limit', async () => {
+    const wt = await freshClone();
+    const doc = parseDocument(readFileSync(kustPath(wt), 'utf8'));
+    const gens = doc.get('configMapGenerator') as { items: { get(k: string): unknown; set(k: string, v: unknown): void }[] };
+    const gen = gens.items.find((g) => g.get('name') === 'web-env');
+    expect(gen, 'the service folder has its env ConfigMap generator').toBeTruthy();
+    // 9 values of 30 KiB: each under the per-value cap, 270 KiB together over the plain env cap.
+    gen!.set('literals', doc.createNode(Array.from({ length: 9 }, (_, i) => `BIG_${i}=${'x'.repeat(30 * 1024)}`)));
+    writeFileSync(kustPath(wt), doc.toString());
+    await sh(wt, 'commit', '-qam', 'web: a very large env');
+    await sh(wt, 'push', '-q', 'origin', 'main');
+    const big = await sh(wt, 'rev-parse', 'HEAD');
+    expect(await importer.runOnce()).toEqual({ imported: 0, warnings: 1 });
+    const [failed] = await rowsAt(big);
+    expect(failed).toMatchObject({ status: 'FAILED', service_id: web.serviceId });
+    expect(failed.status_message).toMatch(/plain env would be \d+ bytes; at most 262144 bytes/);
+    expect(await auditsAt(big, 'DEPLOYMENT_GIT_WARNING')).toHaveLength(1);
   });
 });

@@ -31,17 +31,30 @@ export function sealedValueBytes(row: Pick<SealedEnvRow, 'valueEncrypted'>): num
   return Buffer.byteLength(row.valueEncrypted, 'base64') - GCM_TAG_BYTES;
 }
 
-/** Throws EnvTooLargeError when one value, the plain env or the secrets are over their limits. */
-export function assertEnvWithinLimits(rows: readonly SealedEnvRow[]): void {
+/** One variable as measured: its name, its value's size in bytes, and whether it is a secret. */
+export interface MeasuredEnv {
+  key: string;
+  bytes: number;
+  isSecret: boolean;
+}
+
+/** The first limit `vars` break, as the error a write would throw; null when they fit. */
+export function envSizeProblem(vars: Iterable<MeasuredEnv>): EnvTooLargeError | null {
   let plain = 0;
   let secret = 0;
-  for (const row of rows) {
-    const value = sealedValueBytes(row);
-    if (value > MAX_ENV_VALUE_BYTES) throw new EnvTooLargeError(`env value ${row.key}`, MAX_ENV_VALUE_BYTES, value);
-    const bytes = Buffer.byteLength(row.key, 'utf8') + value;
-    if (row.isSecret) secret += bytes;
+  for (const v of vars) {
+    if (v.bytes > MAX_ENV_VALUE_BYTES) return new EnvTooLargeError(`env value ${v.key}`, MAX_ENV_VALUE_BYTES, v.bytes);
+    const bytes = Buffer.byteLength(v.key, 'utf8') + v.bytes;
+    if (v.isSecret) secret += bytes;
     else plain += bytes;
   }
-  if (plain > MAX_PLAIN_ENV_BYTES) throw new EnvTooLargeError('plain env', MAX_PLAIN_ENV_BYTES, plain);
-  if (secret > MAX_SECRET_ENV_BYTES) throw new EnvTooLargeError('secrets', MAX_SECRET_ENV_BYTES, secret);
+  if (plain > MAX_PLAIN_ENV_BYTES) return new EnvTooLargeError('plain env', MAX_PLAIN_ENV_BYTES, plain);
+  if (secret > MAX_SECRET_ENV_BYTES) return new EnvTooLargeError('secrets', MAX_SECRET_ENV_BYTES, secret);
+  return null;
+}
+
+/** Throws EnvTooLargeError when one value, the plain env or the secrets are over their limits. */
+export function assertEnvWithinLimits(rows: readonly SealedEnvRow[]): void {
+  const problem = envSizeProblem(rows.map((row) => ({ key: row.key, bytes: sealedValueBytes(row), isSecret: row.isSecret })));
+  if (problem) throw problem;
 }
