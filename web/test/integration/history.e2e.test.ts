@@ -158,7 +158,7 @@ describe.skipIf(!CHROMIUM)('web history view in Chromium', () => {
     const dialogText = await dialog.textContent();
     expect(dialogText).toContain('Replicas');
     expect(dialogText).toContain('Variable FEATURE_CART removed');
-    expect(dialogText).toContain('Variable LOG_LEVEL changed');
+    expect(dialogText).toContain('LOG_LEVEL: debug → info');
     expect(dialogText).toContain('Secret DB_PASSWORD changed (value hidden)');
     expect(dialogText).not.toContain('hunter');
     await page.screenshot({ path: join(artifacts, 'web-rollback-dialog.png') });
