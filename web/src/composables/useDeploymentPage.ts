@@ -12,6 +12,21 @@ import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import { ApiError, type ApiClient } from '../api/client.js';
 import { plainValues, type DiffValues } from './useRollback.js';
 
+/**
+ * The Argo CD sync result in words, from the controller's audit row that ended the
+ * deployment (`sync: "none"` when no sync engine is configured) (pure).
+ */
+export function syncResult(status: DeploymentDetail['status'], trail: Pick<AuditView, 'action' | 'data'>[]): string {
+  const end = trail.find((r) => r.action === 'DEPLOYMENT_RUNNING' || r.action === 'DEPLOYMENT_FAILED');
+  const data = (end?.data ?? {}) as { sync?: unknown; syncedRevision?: unknown };
+  if (data.sync === 'none') return 'not synced: no sync engine is configured, the deploy ended at the commit';
+  if (end?.action === 'DEPLOYMENT_FAILED' || status === 'FAILED') return 'failed (see the status above)';
+  if (end && typeof data.syncedRevision === 'string') return `synced to ${data.syncedRevision.slice(0, 8)}, healthy`;
+  if (end) return 'synced, healthy';
+  if (status === 'CANCELLED') return 'never synced (cancelled)';
+  return 'not synced yet';
+}
+
 /** Loads everything the page shows; `load` again after a rollback made here. */
 export function useDeploymentPage(id: () => string, api: ApiClient) {
   const deployment = shallowRef<DeploymentDetail | null>(null);

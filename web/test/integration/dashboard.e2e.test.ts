@@ -247,7 +247,7 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
     expect(facts).toContain(email);
     expect(facts).toContain('Rollback (web)');
     expect(facts).toContain('v1.1.0 greets wrongly');
-    expect(facts).toContain('shop-demo.web');
+    expect(facts).toContain('shop-demo.web — not synced: no sync engine is configured');
     const commitHref = await page.locator('.manifests-link').getAttribute('href');
     expect(commitHref).toMatch(/^https:\/\/git\.example\.com\/org\/manifests\/commit\/[0-9a-f]{40}$/);
     const envText = (await page.locator('.env-table').textContent())!;
