@@ -324,12 +324,30 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
     await bob.page.getByRole('textbox', { name: /^Env/ }).fill('JUST_A_KEY');
     await bob.page.getByRole('button', { name: 'Deploy', exact: true }).click();
     await bob.page.getByText('Env, line 1: write KEY=value (got "JUST_A_KEY").').waitFor();
+    await bob.page.getByRole('textbox', { name: /^Env/ }).fill('MODE=blue\nOLD=1');
+    await bob.page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await rows(bob.page).first().locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
+    // The env panel: a secret set (write-only), a variable unset, a bad key refused with the API's message; each change is a deployment.
+    const env = bob.page.getByRole('region', { name: 'Environment' });
+    await env.locator('tr[data-env-key="OLD"]').waitFor();
+    await env.getByLabel('Key').fill('bad key');
+    await env.getByLabel('Value').fill('x');
+    await env.getByRole('button', { name: 'Set variable' }).click();
+    expect(await env.locator('#env-error').getAttribute('data-code')).toBe('VALIDATION_ERROR');
+    await env.getByLabel('Key').fill('DB_PASSWORD');
+    await env.getByLabel('Value').fill('hunter2-secret');
+    await env.getByLabel('Secret').check();
+    expect(await env.getByLabel('Value').getAttribute('type')).toBe('password');
+    await env.getByRole('button', { name: 'Set variable' }).click();
+    await env.locator('tr[data-env-key="DB_PASSWORD"]').getByText('secret · set').waitFor({ timeout: 30_000 });
+    await env.getByRole('button', { name: 'Unset OLD' }).click();
+    await env.locator('tr[data-env-key="OLD"]').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await env.locator('tr[data-env-key="MODE"]').textContent()).toContain('blue');
+    expect(await rows(bob.page).count()).toBe(3);
+    expect(await bob.page.content()).not.toContain('hunter2-secret');
     const bobServiceUrl = bob.page.url();
-    // The browser logs each refused request; those two 400s are the only console errors.
-    expect(bob.errors.map((e) => e.replace(/ @ .*/, ''))).toEqual([
-      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
-      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
-    ]);
+    // The browser logs each refused request; those three 400s are the only console errors.
+    expect(bob.errors.map((e) => e.replace(/ @ .*/, ''))).toEqual(Array(3).fill('Failed to load resource: the server responded with a status of 400 (Bad Request)'));
     await bob.page.evaluate(() => localStorage.clear());
     await bob.page.close();
 
