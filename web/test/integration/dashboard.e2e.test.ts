@@ -74,6 +74,8 @@ async function shoot(page: Page, name: string) {
 async function signUp(page: Page, stack: TestStack, email: string) {
   await page.goto(`${stack.apiUrl}/`);
   await page.getByRole('link', { name: 'Create one' }).click();
+  // The register view is loaded on demand: fill its fields, not the sign-in form's on the way out.
+  await page.getByRole('heading', { name: 'Create a Kubidu account' }).waitFor();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
@@ -87,6 +89,19 @@ async function signUp(page: Page, stack: TestStack, email: string) {
 }
 
 const rows = (page: Page) => page.locator('article[data-deployment-id]');
+
+/** Keyboard only: presses Tab until the focused element is `name` (a form field's name or a button's text). */
+async function tabTo(page: Page, name: string) {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const here = await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      return el?.getAttribute('name') || el?.textContent?.trim() || '';
+    });
+    if (here === name) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
 const textOf = async (page: Page, selector: string) => (await page.locator(selector).allTextContents()).join('\n');
 
 describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
@@ -118,16 +133,20 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
     expect(await page.locator('.empty').textContent()).toContain('Create your first one below');
     expect(await axeProblems(page)).toEqual([]);
     await shoot(page, 'projects');
-    await page.getByLabel('Name', { exact: true }).fill('Shop Demo');
-    await page.getByRole('button', { name: 'Create project' }).click();
+    // Keyboard only, from the top of the page.
+    await tabTo(page, 'project-name');
+    await page.keyboard.type('Shop Demo');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /^Shop Demo/ }).waitFor();
     await page.getByText('This project has no services yet').waitFor();
     expect(await page.title()).toBe('Shop Demo · Kubidu');
     expect(await axeProblems(page)).toEqual([]);
     await shoot(page, 'project');
 
-    await page.getByLabel(/^Name/).fill('web');
-    await page.getByRole('button', { name: 'Create service' }).click();
+    await tabTo(page, 'service-name');
+    await page.keyboard.type('web');
+    await tabTo(page, 'Create service');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
     const serviceUrl = page.url();
     // The service page names the project as the project page does.
@@ -137,11 +156,17 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
     await page.getByText('No deployments yet').waitFor();
 
     // Deploy 1: an image with a message, a plain variable and a secret.
-    await page.getByLabel('Image', { exact: true }).fill('registry.example.com/shop/web:1.0.0');
-    await page.getByRole('textbox', { name: /^Message/ }).fill('First release');
-    await page.getByRole('textbox', { name: /^Env/ }).fill('GREETING=hello v1');
-    await page.getByRole('textbox', { name: /^Secrets/ }).fill('API_TOKEN=s3cret-one');
-    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    // Keyboard only again: Tab through the deploy form, type, Enter on Deploy.
+    await tabTo(page, 'image');
+    await page.keyboard.type('registry.example.com/shop/web:1.0.0');
+    await tabTo(page, 'message');
+    await page.keyboard.type('First release');
+    await tabTo(page, 'env');
+    await page.keyboard.type('GREETING=hello v1');
+    await tabTo(page, 'secrets');
+    await page.keyboard.type('API_TOKEN=s3cret-one');
+    await tabTo(page, 'Deploy');
+    await page.keyboard.press('Enter');
     await rows(page).first().locator('.status-badge[data-status="RUNNING"]').waitFor({ timeout: 30_000 });
     const first = (await rows(page).first().getAttribute('data-deployment-id'))!;
     expect(await page.getByRole('textbox', { name: /^Secrets/ }).inputValue()).toBe('');
