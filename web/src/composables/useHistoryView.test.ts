@@ -24,6 +24,12 @@ describe('engineNotes', () => {
     expect(own.get('f')).toEqual(['Sync failed: health Degraded']);
     expect(own.get('g')).toEqual([]);
   });
+
+  it('does not repeat an import failure that is already the warning (once, even when it has "; " inside)', () => {
+    const msg = 'Could not read commit 1a2b3c4 by dev: image missing; deployment.yaml unparsable';
+    const { own } = engineNotes([deployment({ id: 'u', status: 'FAILED', source: 'GIT', isCurrent: false, statusMessage: msg, warning: msg })]);
+    expect(own.get('u')).toEqual([]);
+  });
 });
 
 describe('liveDurations', () => {

@@ -25,7 +25,8 @@ export function statusParts(d: Pick<DeploymentView, 'statusMessage' | 'warning'>
   return d.statusMessage
     .split('; ')
     .map((p) => p.trim())
-    .filter((p) => p && !COMMIT_PART.test(p) && p !== d.warning?.trim());
+    // The warning is shown on its own line; the status does not say it a second time.
+    .filter((p) => p && !COMMIT_PART.test(p) && !(d.warning && d.warning.includes(p)));
 }
 
 /** The engine status of a service: the parts every finished row shares, said once; each row keeps only its own (pure). */
