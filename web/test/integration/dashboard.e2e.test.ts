@@ -316,6 +316,10 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
     // Back to the service: still live, nothing polled in vain.
     await page.goto(serviceUrl);
     await page.getByRole('status').filter({ hasText: /^Live$/ }).waitFor();
+    // Dark mode holds up too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeProblems(page)).toEqual([]);
+    await page.screenshot({ path: join(results, 'history-dark-1280x800.png'), fullPage: true });
     expect(errors).toEqual([]);
     await context.close();
   });
