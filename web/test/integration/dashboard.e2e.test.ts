@@ -401,6 +401,17 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
       ]);
       expect(await axeProblems(alice.page)).toEqual([]);
     }
+    // A missing project and a missing deployment: one error each, a real title and breadcrumb.
+    for (const [path, title] of [
+      ['#/projects/00000000-0000-4000-8000-000000000000', 'Project not found'],
+      ['#/deployments/00000000-0000-4000-8000-000000000000', 'Deployment not found'],
+    ] as const) {
+      await alice.page.goto(`${stack.apiUrl}/${path}`);
+      await alice.page.getByRole('heading', { name: title }).waitFor();
+      expect(await alice.page.getByRole('alert').count()).toBe(1);
+      expect(await alice.page.getByRole('navigation', { name: 'Breadcrumb' }).textContent()).toMatch(new RegExp(`^Projects\\s*/\\s*${title}$`));
+      expect(await alice.page.title()).toBe(`${title} · Kubidu`);
+    }
     await context.close();
   });
 });
