@@ -316,6 +316,18 @@ describe.skipIf(!CHROMIUM)('the web dashboard in Chromium', () => {
     // Back to the service: still live, nothing polled in vain.
     await page.goto(serviceUrl);
     await page.getByRole('status').filter({ hasText: /^Live$/ }).waitFor();
+    // The rollback holds deploys: the form offers to go through the hold on purpose, and the hold stays.
+    await page.getByLabel('Image', { exact: true }).fill('registry.example.com/shop/web:1.2.0');
+    await page.getByRole('checkbox', { name: /Deploy through the deploy hold/ }).check();
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await waitFor('the override on top, running', async () =>
+      (await rows(page).count()) === 4 && (await rows(page).first().locator('.status-badge[data-status="RUNNING"]').count()) === 1
+        ? true
+        : `${await rows(page).count()} rows; ${await rows(page).first().textContent()}; ${await page.locator('.deploy-form').textContent()}`,
+      { until: (v) => v === true },
+    );
+    expect(await rows(page).first().locator('.override-badge').textContent()).toBe('Overrode hold');
+    await page.getByRole('region', { name: 'Deploy hold' }).waitFor();
     // Dark mode holds up too.
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await axeProblems(page)).toEqual([]);

@@ -251,19 +251,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       await opts.deployments.assertServiceAccess(currentUser(req), req.params.id);
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write(': connected\n\n');
+      // Until the headers go out, events wait here (there is a tick between the baseline and writeHead).
+      const pending: string[] = [];
+      const send = (chunk: string) => (res.headersSent ? res.write(chunk) : pending.push(chunk));
       const unsubscribe = opts.events.subscribe(req.params.id, {
-        deployment: (d) => res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
-        hold: (h) => res.write(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
+        deployment: (d) => send(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
+        hold: (h) => send(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
       });
-      const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
-      ping.unref();
+      let ping: NodeJS.Timeout | undefined;
       const cleanup = () => {
         if (!open.delete(end)) return;
         clearInterval(ping);
@@ -276,6 +271,20 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       open.add(end);
       req.raw.once('close', cleanup);
       res.once('close', cleanup);
+      // The client loads its first page when the stream opens: the baseline is read first, so a
+      // change made after that page is always reported and none falls between the two.
+      await opts.events.ready(req.params.id);
+      if (!open.has(end)) return;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      for (const chunk of pending.splice(0)) res.write(chunk);
+      ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
+      ping.unref();
     },
   );
 };
