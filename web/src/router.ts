@@ -15,7 +15,8 @@ export function createAppRouter(auth: Auth): Router {
       { path: '/', name: 'projects', component: () => import('./views/ProjectsView.vue'), meta: { title: 'Projects' } },
       { path: '/projects/:projectId', name: 'project', component: () => import('./views/ProjectView.vue'), props: true, meta: { title: 'Project' } },
       { path: '/projects/:projectId/audit', name: 'audit', component: () => import('./views/AuditView.vue'), props: true, meta: { title: 'Audit log' } },
-      { path: '/services/:serviceId', name: 'service', component: () => import('./views/ServiceView.vue'), props: true, meta: { title: 'Deployments' } },
+      { path: '/deployments/:deploymentId', name: 'deployment', component: () => import('./views/DeploymentDetailView.vue'), props: true, meta: { title: 'Deployment' } },
+      { path: '/services/:serviceId', name: 'service', component: () => import('./views/ServiceView.vue'), props: true, meta: { title: 'Service' } },
       { path: '/:pathMatch(.*)*', redirect: '/' },
     ],
   });

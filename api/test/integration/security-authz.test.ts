@@ -136,6 +136,7 @@ const MATRIX: Record<string, Entry> = {
   },
   'GET /api/services/:id/deployments': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/deployments` }), expect: OWNED(200) },
   'GET /api/deployments/:id': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}` }), expect: OWNED(200) },
+  'GET /api/deployments/:id/relations': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/relations` }), expect: OWNED(200) },
   'GET /api/deployments/:id/diff': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/diff` }), expect: OWNED(200) },
   'POST /api/deployments/:id/rollback': {
     req: () => ({ method: 'POST', url: `/api/deployments/${fx.targetId}/rollback`, payload: { reason: 'matrix' } }),

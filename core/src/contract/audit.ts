@@ -17,9 +17,15 @@ export const AuditView = Type.Object({
 /** The static type of AuditView. */
 export type AuditView = Static<typeof AuditView>;
 
-/** Query of `GET /api/audit`: filter by project or service, paginate. */
+/** Query of `GET /api/audit`: filter by project, service, deployment or action, paginate. */
 export const AuditQuery = Type.Object(
-  { projectId: Type.Optional(Uuid), serviceId: Type.Optional(Uuid), ...Pagination },
+  {
+    projectId: Type.Optional(Uuid),
+    serviceId: Type.Optional(Uuid),
+    deploymentId: Type.Optional(Uuid),
+    action: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z_]{0,63}$', description: 'An audit action code, e.g. DEPLOYMENT_ROLLBACK' })),
+    ...Pagination,
+  },
   { additionalProperties: false },
 );
 /** The static type of AuditQuery. */

@@ -27,6 +27,7 @@ import {
   DIFF_FIELDS,
   DOORS,
   ROLLBACK_ONLY,
+  REASON_MAX_LENGTH,
   type ClientName as ClientNameT,
   type DeploymentSource as DeploymentSourceT,
   type DeploymentStatus as DeploymentStatusT,
@@ -42,6 +43,7 @@ export {
   DIFF_FIELDS,
   DOORS,
   ROLLBACK_ONLY,
+  REASON_MAX_LENGTH,
   type DiffFieldName,
 } from './enums.js';
 
@@ -215,7 +217,7 @@ export const DeployBody = Type.Object(
     memoryLimit: Type.Optional(MemoryLimit),
     commitSha: Type.Optional(Type.String({ format: 'commit-sha', maxLength: 64 })),
     commitMessage: Type.Optional(Text(10_000)),
-    reason: Type.Optional(Text(1000)),
+    reason: Type.Optional(Text(REASON_MAX_LENGTH)),
     override: Type.Optional(Type.Boolean({ description: 'Deploy even though a rollback holds deploys of this service (the hold stays in force).' })),
   },
   { additionalProperties: false },
@@ -233,7 +235,7 @@ export const EnvPatchBody = Type.Object(
     secrets: Type.Optional(EnvMap),
     unset: Type.Optional(EnvKeyList),
     commitMessage: Type.Optional(Text(10_000)),
-    reason: Type.Optional(Text(1000)),
+    reason: Type.Optional(Text(REASON_MAX_LENGTH)),
     override: Type.Optional(Type.Boolean({ description: 'Change env even though a rollback holds deploys of this service (the hold stays in force).' })),
   },
   { additionalProperties: false },
@@ -249,7 +251,7 @@ export type ServiceEnv = Static<typeof ServiceEnv>;
 /** Body of `POST /api/deployments/:id/rollback`; the whole body is optional (a bare POST means "no reason, everything"). */
 export const RollbackBody = Type.Object(
   {
-    reason: Type.Optional(Text(1000)),
+    reason: Type.Optional(Text(REASON_MAX_LENGTH)),
     only: Type.Optional(
       Type.Unsafe<RollbackOnlyT>({ ...RollbackOnly, description: '`image`: keep the current env and settings; `config`: keep the current image' }),
     ),
@@ -265,7 +267,7 @@ export const ReleaseAnswer = Type.Object({ released: DeployHoldView });
 export type ReleaseAnswer = Static<typeof ReleaseAnswer>;
 
 /** Body of `POST /api/deployments/:id/bad`. */
-export const MarkBadBody = Type.Object({ reason: Text(1000, 1) }, { additionalProperties: false });
+export const MarkBadBody = Type.Object({ reason: Text(REASON_MAX_LENGTH, 1) }, { additionalProperties: false });
 /** The static type of MarkBadBody. */
 export type MarkBadBody = Static<typeof MarkBadBody>;
 

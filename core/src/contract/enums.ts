@@ -33,3 +33,6 @@ export type RollbackOnly = (typeof ROLLBACK_ONLY)[number];
 export const DIFF_FIELDS = ['image', 'port', 'replicas', 'cpuLimit', 'memoryLimit'] as const;
 /** One of DIFF_FIELDS. */
 export type DiffFieldName = (typeof DIFF_FIELDS)[number];
+
+/** The longest reason a deploy, env change, rollback or bad mark takes (the API's schema and the clients' inputs). */
+export const REASON_MAX_LENGTH = 1000;

@@ -7,7 +7,18 @@ import type { AuditPage } from '@kubidu/core/contract/audit';
 import type { IssuedToken, UserView } from '@kubidu/core/contract/auth';
 import type { WebConfig } from '@kubidu/core/contract/config';
 import { NO_LINKS } from '@kubidu/core/contract/links';
-import type { DeployHoldView, DeploymentDiff, DeploymentPage, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
+import type {
+  DeployBody,
+  DeployHoldView,
+  DeploymentDetail,
+  DeploymentDiff,
+  DeploymentPage,
+  DeploymentView,
+  EnvPatchBody,
+  RollbackOnly,
+  ServiceEnv,
+} from '@kubidu/core/contract/deployments';
+import type { DeploymentRelations } from '@kubidu/core/contract/deployment-relations';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 
 /** An API or network failure, in the contract's terms (`code`) and in words (`message`). */
@@ -90,13 +101,27 @@ export interface ApiClient {
   getProject(id: string): Promise<ProjectView>;
   listServices(projectId: string): Promise<ServiceView[]>;
   getService(id: string): Promise<ServiceView>;
+  createProject(body: { name: string; slug?: string }): Promise<ProjectView>;
+  createService(projectId: string, body: { name: string; port?: number }): Promise<ServiceView>;
+  deploy(serviceId: string, body: DeployBody, idempotencyKey: string): Promise<DeploymentView>;
+  getEnv(serviceId: string): Promise<ServiceEnv>;
+  changeEnv(serviceId: string, body: EnvPatchBody, idempotencyKey: string): Promise<DeploymentView>;
+  getDeployment(id: string): Promise<DeploymentDetail>;
+  getRelations(id: string): Promise<DeploymentRelations>;
   listDeployments(serviceId: string, opts?: { limit?: number; cursor?: string | null }): Promise<DeploymentPage>;
   getDiff(deploymentId: string, only?: RollbackOnly | null): Promise<DeploymentDiff>;
   rollback(deploymentId: string, opts: { reason?: string; only?: RollbackOnly | null; idempotencyKey: string }): Promise<DeploymentView>;
   release(serviceId: string): Promise<{ released: DeployHoldView }>;
   markBad(deploymentId: string, reason: string): Promise<DeploymentView>;
   unmarkBad(deploymentId: string): Promise<DeploymentView>;
-  listAudit(opts: { projectId?: string; serviceId?: string; limit?: number; cursor?: string | null }): Promise<AuditPage>;
+  listAudit(opts: {
+    projectId?: string;
+    serviceId?: string;
+    deploymentId?: string;
+    action?: string;
+    limit?: number;
+    cursor?: string | null;
+  }): Promise<AuditPage>;
   /** URL of the service's event stream; EventSource cannot send headers, so the token rides in the query. */
   eventsUrl(serviceId: string): string;
 }
@@ -158,6 +183,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     listServices: async (projectId) =>
       (await request<{ items: ServiceView[] }>(`/api/projects/${enc(projectId)}/services`)).items,
     getService: (id) => request(`/api/services/${enc(id)}`),
+    createProject: (body) => request('/api/projects', { method: 'POST', body }),
+    createService: (projectId, body) => request(`/api/projects/${enc(projectId)}/services`, { method: 'POST', body }),
+    deploy: (serviceId, body, key) =>
+      request(`/api/services/${enc(serviceId)}/deployments`, { method: 'POST', body, headers: { 'idempotency-key': key } }),
+    getEnv: (serviceId) => request(`/api/services/${enc(serviceId)}/env`),
+    changeEnv: (serviceId, body, key) =>
+      request(`/api/services/${enc(serviceId)}/env`, { method: 'PATCH', body, headers: { 'idempotency-key': key } }),
+    getDeployment: (id) => request(`/api/deployments/${enc(id)}`),
+    getRelations: (id) => request(`/api/deployments/${enc(id)}/relations`),
     listDeployments: (serviceId, o = {}) =>
       request(`/api/services/${enc(serviceId)}/deployments${query({ limit: o.limit, cursor: o.cursor })}`),
     getDiff: (id, only) => request(`/api/deployments/${enc(id)}/diff${query({ only })}`),
@@ -172,7 +206,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     unmarkBad: (id) => request(`/api/deployments/${enc(id)}/bad`, { method: 'DELETE' }),
     listAudit: (o) =>
       request(
-        `/api/audit${query({ projectId: o.projectId, serviceId: o.serviceId, limit: o.limit, cursor: o.cursor })}`,
+        `/api/audit${query({ projectId: o.projectId, serviceId: o.serviceId, deploymentId: o.deploymentId, action: o.action, limit: o.limit, cursor: o.cursor })}`,
       ),
     eventsUrl: (serviceId) =>
       `${base}/api/services/${enc(serviceId)}/events${query({ access_token: options.getToken() })}`,

@@ -20,7 +20,19 @@ const ACTION_WORDS: Record<string, string> = {
   DEPLOYMENT_RUNNING: 'marked a deployment running',
   DEPLOYMENT_FAILED: 'marked a deployment failed',
   DEPLOYMENT_GIT_CHANGE: 'changed the manifests repo outside Kubidu',
+  DEPLOYMENT_GIT_WARNING: 'imported a manifests change with a warning',
+  DEPLOYMENT_MARKED_BAD: 'marked a deployment bad',
+  DEPLOYMENT_UNMARKED_BAD: 'removed a bad mark',
+  DEPLOY_HOLD_SET: 'held deploys after a rollback',
+  DEPLOY_HOLD_RELEASED: 'released the deploy hold',
+  DEPLOY_HOLD_OVERRIDDEN: 'deployed through a deploy hold',
+  MANIFESTS_HISTORY_REWRITTEN: 'saw the manifests history rewritten',
 };
+
+/** The actions the audit filter offers, with their words (a project's own actions; account ones are left out). */
+export const AUDIT_FILTER_ACTIONS: readonly { value: string; label: string }[] = Object.entries(ACTION_WORDS)
+  .filter(([code]) => !['USER_REGISTERED', 'TOKEN_CREATED', 'TOKEN_REVOKED', 'USER_SIGNED_OUT'].includes(code))
+  .map(([value, words]) => ({ value, label: words.charAt(0).toUpperCase() + words.slice(1) }));
 
 /** Words for an audit action code; unknown codes are shown as they are (pure). */
 export function describeAuditAction(action: string): string {
@@ -45,27 +57,38 @@ export function formatAuditData(data: Record<string, unknown> | null | undefined
     .join(' ');
 }
 
-/** The audit composable the project audit view uses. */
-export function useAudit(projectId: string, opts: { api: ApiClient; pageSize?: number }) {
+/** What the audit view narrows to; empty strings mean "all". */
+export interface AuditFilter {
+  serviceId?: string;
+  action?: string;
+}
+
+/** The audit composable the project audit view uses; `filter` is read on every (re)load. */
+export function useAudit(projectId: string, opts: { api: ApiClient; pageSize?: number; filter?: () => AuditFilter }) {
   const items = ref<AuditView[]>([]);
   const nextCursor = ref<string | null>(null);
   const loaded = ref(false);
   const loading = ref(false);
   const error = shallowRef<ApiError | null>(null);
 
+  // A reload (a filter changed) supersedes whatever is in flight; "Load more" waits its turn.
+  let generation = 0;
   async function load(cursor: string | null): Promise<void> {
-    if (loading.value) return;
+    if (cursor && loading.value) return;
+    const mine = ++generation;
     loading.value = true;
     try {
-      const page = await opts.api.listAudit({ projectId, limit: opts.pageSize ?? 50, cursor });
+      const f = opts.filter?.() ?? {};
+      const page = await opts.api.listAudit({ projectId, serviceId: f.serviceId || undefined, action: f.action || undefined, limit: opts.pageSize ?? 50, cursor });
+      if (mine !== generation) return;
       items.value = cursor ? mergeAuditRows(items.value, page.items) : page.items;
       nextCursor.value = page.nextCursor;
       loaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof ApiError ? err : new ApiError('INTERNAL', 'Something went wrong.', 0);
+      if (mine === generation) error.value = err instanceof ApiError ? err : new ApiError('INTERNAL', 'Something went wrong.', 0);
     } finally {
-      loading.value = false;
+      if (mine === generation) loading.value = false;
     }
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../api/client.js';
 import type { DeploymentDiff } from '@kubidu/core/contract/deployments';
 import { deployment, fakeFetch } from '../../test/support/fixtures.js';
-import { formatDiff, newIdempotencyKey, rollbackErrorText, summarizeDiff, useRollback } from './useRollback.js';
+import { formatDiff, newIdempotencyKey, plainValues, rollbackErrorText, summarizeDiff, useRollback } from './useRollback.js';
 import { ApiError } from '../api/client.js';
 
 const diff: DeploymentDiff = {
@@ -33,6 +33,28 @@ describe('formatDiff', () => {
       'Variable FEATURE_X added',
       'Variable OLD removed',
       'Variable LOG_LEVEL changed',
+      'Secret STRIPE_KEY changed (value hidden)',
+    ]);
+  });
+
+  it('shows plain values as the CLI does (GREETING: hello v1 → hello v3), never a secret value', () => {
+    const values = {
+      from: plainValues([
+        { key: 'LOG_LEVEL', value: 'debug', isSecret: false },
+        { key: 'OLD', value: 'gone', isSecret: false },
+        { key: 'STRIPE_KEY', value: null, isSecret: true },
+      ]),
+      to: plainValues([
+        { key: 'LOG_LEVEL', value: 'info', isSecret: false },
+        { key: 'FEATURE_X', value: 'on', isSecret: false },
+        { key: 'STRIPE_KEY', value: 'should-never-show', isSecret: true },
+      ]),
+    };
+    const env = formatDiff(diff, values).flatMap((l) => (l.kind === 'env' ? [l.text] : []));
+    expect(env).toEqual([
+      'Variable FEATURE_X added: on',
+      'Variable OLD removed (was gone)',
+      'LOG_LEVEL: debug → info',
       'Secret STRIPE_KEY changed (value hidden)',
     ]);
   });

@@ -24,11 +24,35 @@ function show(v: string | number | null | undefined): string {
   return v === null || v === undefined || v === '' ? 'none' : String(v);
 }
 
+/** Plain env values on each side of a diff (`from` = the deployment replaced, `to` = the one deployed); secrets are absent or null. */
+export interface DiffValues {
+  from: Record<string, string | null>;
+  to: Record<string, string | null>;
+}
+
+/** A plain variable's line with its values, as the CLI prints it: `GREETING: hello v1 → hello v3` (pure). */
+function plainText(change: 'added' | 'removed' | 'changed', key: string, values?: DiffValues): string | null {
+  const from = values?.from[key];
+  const to = values?.to[key];
+  if (change === 'changed' && typeof from === 'string' && typeof to === 'string') return `${key}: ${from} → ${to}`;
+  if (change === 'added' && typeof to === 'string') return `Variable ${key} added: ${to}`;
+  if (change === 'removed' && typeof from === 'string') return `Variable ${key} removed (was ${from})`;
+  return null;
+}
+
+/** Plain values by key from a deployment's env entries; secrets are left out (pure). */
+export function plainValues(env: { key: string; value: string | null; isSecret: boolean }[] | null | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const e of env ?? []) if (!e.isSecret) out[e.key] = e.value;
+  return out;
+}
+
 /**
  * Puts a diff into lines a person reads: fields as from → to, env keys as
- * added/removed/changed. Secret keys never show a value — only that they changed (pure).
+ * added/removed/changed, plain ones with their values when `values` has them.
+ * Secret keys never show a value — only that they changed (pure).
  */
-export function formatDiff(diff: DeploymentDiff): DiffLine[] {
+export function formatDiff(diff: DeploymentDiff, values?: DiffValues): DiffLine[] {
   const lines: DiffLine[] = diff.fields.map((f) => ({
     kind: 'field',
     field: f.field,
@@ -44,7 +68,9 @@ export function formatDiff(diff: DeploymentDiff): DiffLine[] {
         change,
         key: e.key,
         isSecret: e.isSecret,
-        text: `${e.isSecret ? 'Secret' : 'Variable'} ${e.key} ${e.isSecret && change === 'changed' ? 'changed (value hidden)' : verbs[change]}`,
+        text:
+          (!e.isSecret && plainText(change, e.key, values)) ||
+          `${e.isSecret ? 'Secret' : 'Variable'} ${e.key} ${e.isSecret && change === 'changed' ? 'changed (value hidden)' : verbs[change]}`,
       });
     }
   }
@@ -113,6 +139,8 @@ export function useRollback(target: DeploymentView, opts: { api: ApiClient }) {
   const keys = new Map<string, string>([['all', idempotencyKey]]);
   const idempotencyKeyFor = (choice: string) => keys.get(choice) ?? keys.set(choice, newIdempotencyKey()).get(choice)!;
   const diff = shallowRef<DeploymentDiff | null>(null);
+  /** Plain values of the current deployment (`from`) and the target (`to`), as the CLI shows them. */
+  const values = shallowRef<DiffValues | undefined>(undefined);
   const diffError = ref<string | null>(null);
   const diffLoading = ref(false);
   const reason = ref('');
@@ -127,8 +155,14 @@ export function useRollback(target: DeploymentView, opts: { api: ApiClient }) {
     diffError.value = null;
     try {
       const d = await api.getDiff(target.id, choice === 'all' ? null : choice);
+      // Plain values come from the two deployments' env (as the CLI does); without them the lines just name the keys.
+      const detail = (id: string | null) => (id ? api.getDeployment(id).catch(() => null) : Promise.resolve(null));
+      const [to, from] = await Promise.all([detail(target.id), detail(d.currentId)]);
       // A slower answer for an earlier choice must not replace the one now chosen.
-      if (choice === only.value) diff.value = d;
+      if (choice === only.value) {
+        values.value = to && (from || !d.currentId) ? { from: plainValues(from?.env), to: plainValues(to.env) } : undefined;
+        diff.value = d;
+      }
     } catch (err) {
       if (choice === only.value) diffError.value = err instanceof ApiError ? err.message : 'Could not load the changes.';
     } finally {
@@ -157,5 +191,5 @@ export function useRollback(target: DeploymentView, opts: { api: ApiClient }) {
     }
   }
 
-  return { idempotencyKey, diff, diffError, diffLoading, reason, only, submitting, error, loadDiff, confirm };
+  return { idempotencyKey, diff, values, diffError, diffLoading, reason, only, submitting, error, loadDiff, confirm };
 }

@@ -158,7 +158,7 @@ describe.skipIf(!CHROMIUM)('web history view in Chromium', () => {
     const dialogText = await dialog.textContent();
     expect(dialogText).toContain('Replicas');
     expect(dialogText).toContain('Variable FEATURE_CART removed');
-    expect(dialogText).toContain('Variable LOG_LEVEL changed');
+    expect(dialogText).toContain('LOG_LEVEL: debug → info');
     expect(dialogText).toContain('Secret DB_PASSWORD changed (value hidden)');
     expect(dialogText).not.toContain('hunter');
     await page.screenshot({ path: join(artifacts, 'web-rollback-dialog.png') });
@@ -252,7 +252,7 @@ describe.skipIf(!CHROMIUM)('web history view in Chromium', () => {
     // Mark the SUCCESS row bad: its Rollback button goes, the badge and reason show; the API agrees; unmark brings it back.
     const second = row(page, ids.second);
     expect(await second.getByRole('button', { name: /Roll back/ }).count()).toBe(1);
-    await second.getByRole('button', { name: `Mark deployment ${short(ids.second)} bad` }).click();
+    await second.getByRole('button', { name: `Mark bad: deployment ${short(ids.second)}` }).click();
     await second.getByLabel(/Why is/).fill('memory leak in the cart');
     await second.getByRole('button', { name: 'Mark bad', exact: true }).click();
     await second.locator('.bad-badge').waitFor();
@@ -263,7 +263,7 @@ describe.skipIf(!CHROMIUM)('web history view in Chromium', () => {
     const refusedRollback = await stack.request<{ code: string }>('POST', `/api/deployments/${ids.second}/rollback`, user.token, {});
     expect(refusedRollback.body.code).toBe('ROLLBACK_TARGET_BAD');
     await page.screenshot({ path: join(artifacts, 'web-history-bad.png'), fullPage: true });
-    await second.getByRole('button', { name: `Unmark deployment ${short(ids.second)} as bad` }).click();
+    await second.getByRole('button', { name: `Unmark bad: deployment ${short(ids.second)}` }).click();
     await second.locator('.bad-badge').waitFor({ state: 'detached' });
     await second.getByRole('button', { name: /Roll back/ }).waitFor();
     expect((await stack.request<DeploymentView>('GET', `/api/deployments/${ids.second}`, user.token)).body.bad).toBeNull();

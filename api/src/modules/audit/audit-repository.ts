@@ -7,12 +7,15 @@ import { decodeCursor, encodeCursor } from '../deployments/cursor.js';
 import { ValidationError } from '@kubidu/core/errors';
 import type { AuditView } from '@kubidu/core/contract/audit';
 import { ownedProject, ownedService } from '../access/ownership.js';
+import { ownedDeployment } from '../deployments/deployment-repository.js';
 
 /** Which audit rows to list; the visibility rule (`viewerId`) is always applied. */
 export interface AuditQuery {
   viewerId: string;
   projectId?: string;
   serviceId?: string;
+  deploymentId?: string;
+  action?: string;
   limit: number;
   cursor?: string;
 }
@@ -36,12 +39,13 @@ export class AuditRepository {
 
   /**
    * Newest first (403/404 first when a filter names someone else's or an unknown
-   * project/service), keyset-paginated on seq. Without a project/service filter a
+   * project/service/deployment), keyset-paginated on seq. Without a project/service filter a
    * viewer sees rows of projects they own plus their own account's rows.
    */
   async list(q: AuditQuery): Promise<{ items: AuditView[]; nextCursor: string | null }> {
     if (q.projectId) await ownedProject(this.ds.manager, q.viewerId, q.projectId);
     if (q.serviceId) await ownedService(this.ds.manager, q.viewerId, q.serviceId);
+    if (q.deploymentId) await ownedDeployment(this.ds.manager, q.viewerId, q.deploymentId);
     const params: unknown[] = [];
     const where: string[] = [];
     const p = (v: unknown) => {
@@ -50,7 +54,9 @@ export class AuditRepository {
     };
     if (q.serviceId) where.push(`a.service_id = ${p(q.serviceId)}`);
     if (q.projectId) where.push(`a.project_id = ${p(q.projectId)}`);
-    if (!q.serviceId && !q.projectId) {
+    if (q.deploymentId) where.push(`a.deployment_id = ${p(q.deploymentId)}`);
+    if (q.action) where.push(`a.action = ${p(q.action)}`);
+    if (!q.serviceId && !q.projectId && !q.deploymentId) {
       const me = p(q.viewerId);
       where.push(`(a.actor_id = ${me} OR a.project_id IN (SELECT id FROM projects WHERE owner_id = ${me}))`);
     }

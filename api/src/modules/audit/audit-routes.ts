@@ -26,6 +26,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditRepository; au
         viewerId: currentUser(req).id,
         projectId: req.query.projectId,
         serviceId: req.query.serviceId,
+        deploymentId: req.query.deploymentId,
+        action: req.query.action,
         limit: req.query.limit ?? 20,
         cursor: req.query.cursor,
       }),

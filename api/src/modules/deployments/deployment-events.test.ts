@@ -36,6 +36,34 @@ describe('DeploymentEvents', () => {
     expect(events.subscriberCount).toBe(0);
   });
 
+  it('is ready only once the baseline is read, so a change after ready is reported even when the baseline read is slow', async () => {
+    let rows = [row('a', 'RUNNING')];
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    let first = true;
+    const events = new DeploymentEvents(async () => {
+      // The baseline read is slow (a busy database); later polls answer at once.
+      if (first) {
+        first = false;
+        await slow;
+      }
+      return { rows, hold: null };
+    }, 10);
+    const seen: string[] = [];
+    events.subscribe('svc', (d) => seen.push(`${d.id}:${d.status}`));
+    let ready = false;
+    const done = events.ready('svc').then(() => (ready = true));
+    await tick();
+    expect(ready).toBe(false);
+    release();
+    await done;
+    // The client loads its first page now; a deploy then moves on.
+    rows = [row('b', 'RUNNING'), row('a', 'SUCCESS')];
+    await tick();
+    expect(seen).toEqual(['a:SUCCESS', 'b:RUNNING']);
+    await expect(events.ready('other')).resolves.toBeUndefined();
+  });
+
   it('shares one poller per service across subscribers and survives a failing poll', async () => {
     let calls = 0;
     let fail = false;
@@ -55,8 +83,8 @@ describe('DeploymentEvents', () => {
     const offA = events.subscribe('svc', (d) => a.push(d.status));
     const offB = events.subscribe('svc', (d) => b.push(d.status));
     await tick();
-    // One interval, one read (the baseline) for both subscribers: a poller each would have read twice.
-    expect(calls).toBe(1);
+    // The baseline read at subscribe plus one interval's read, for both subscribers: a poller each would have read four times.
+    expect(calls).toBe(2);
     expect(events.subscriberCount).toBe(2);
     fail = true;
     await tick();

@@ -23,6 +23,8 @@ export interface ChangeListener {
 interface Watch {
   listeners: Set<ChangeListener>;
   seen: Map<string, string> | null;
+  /** Settles once the first poll (the silent baseline) has read the rows, or failed. */
+  baseline: Promise<void>;
   seenHold: string | null;
   timer: NodeJS.Timeout;
   busy: boolean;
@@ -43,10 +45,17 @@ export class DeploymentEvents {
     const listener: ChangeListener = typeof on === 'function' ? { deployment: on } : on;
     let w = this.watches.get(serviceId);
     if (!w) {
-      const watch: Watch = { listeners: new Set(), seen: null, seenHold: null, busy: false, timer: setInterval(() => void this.poll(serviceId, watch), this.intervalMs) };
+      const watch: Watch = {
+        listeners: new Set([listener]),
+        seen: null,
+        seenHold: null,
+        busy: false,
+        baseline: Promise.resolve(),
+        timer: setInterval(() => void this.poll(serviceId, watch), this.intervalMs),
+      };
       watch.timer.unref();
       this.watches.set(serviceId, watch);
-      void this.poll(serviceId, watch);
+      watch.baseline = this.poll(serviceId, watch);
       w = watch;
     }
     w.listeners.add(listener);
@@ -58,6 +67,15 @@ export class DeploymentEvents {
         if (this.watches.get(serviceId) === watch) this.watches.delete(serviceId);
       }
     };
+  }
+
+  /**
+   * Settles once the service's baseline has been read. A change after the baseline is
+   * reported; one before it is not — so the event route answers a client (who then
+   * loads its first page) only after this, and no change falls between the two.
+   */
+  ready(serviceId: string): Promise<void> {
+    return this.watches.get(serviceId)?.baseline ?? Promise.resolve();
   }
 
   /** How many subscriptions are open (tests check that disconnects clean up). */

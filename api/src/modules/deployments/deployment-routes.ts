@@ -20,6 +20,7 @@ import {
   WriteHeaders,
 } from '@kubidu/core/contract/deployments';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
+import { DeploymentRelations } from '@kubidu/core/contract/deployment-relations';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { DeploymentService } from './deployment-service.js';
 import type { RateLimiters } from '../../plugins/rate-limits.js';
@@ -114,6 +115,20 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
     '/api/deployments/:id',
     { schema: { tags: ['deployments'], security, params: IdParams, response: { 200: DeploymentDetail, ...ErrorResponses } } },
     async (req) => deployments.get(currentUser(req), req.params.id),
+  );
+
+  app.get(
+    '/api/deployments/:id/relations',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'The row before this deployment and what changed since (no secret values), the rollbacks to it, the rollback away from it',
+        security,
+        params: IdParams,
+        response: { 200: DeploymentRelations, ...ErrorResponses },
+      },
+    },
+    async (req) => deployments.relations(currentUser(req), req.params.id),
   );
 
   app.get(

@@ -26,6 +26,8 @@ import { ownedService } from '../access/ownership.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { historyPage, ownedDeployment } from './deployment-repository.js';
 import { diffDeployments } from './deployment-diff.js';
+import { deploymentRelations } from './deployment-relations.js';
+import type { DeploymentRelations } from '@kubidu/core/contract/deployment-relations';
 import { holdView, toDeploymentView } from './deployment-views.js';
 
 /** What a deploy request carries: the contract's body, already schema-validated; what it leaves out is inherited. */
@@ -177,6 +179,16 @@ export class DeploymentService {
     const opened = async (depId: string) =>
       (await envOfDeployment(em, depId)).map((e) => ({ key: e.key, isSecret: e.isSecret, value: this.deps.secretBox.open(e) }));
     return diffDeployments(target, current, { target: await opened(id), current: current ? await opened(current.id) : [] }, only);
+  }
+
+  /** The deployment page's neighbours: the row before and what changed since, the rollbacks to it, the rollback away from it. */
+  async relations(user: AuthUser, id: string): Promise<DeploymentRelations> {
+    const em = this.deps.ds.manager;
+    const row = await ownedDeployment(em, user.id, id);
+    const currentId = await currentDeploymentId(em, row.serviceId);
+    const opened = async (depId: string) =>
+      (await envOfDeployment(em, depId)).map((e) => ({ key: e.key, isSecret: e.isSecret, value: this.deps.secretBox.open(e) }));
+    return deploymentRelations(em, row, currentId, opened);
   }
 
   private async view(em: EntityManager, id: string): Promise<DeploymentView> {

@@ -79,16 +79,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       perUser.set(user.id, held + 1);
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write(': connected\n\n');
+      // Until the headers go out, events wait here (there is a tick between the baseline and writeHead).
+      const pending: string[] = [];
+      const send = (chunk: string) => (res.headersSent ? res.write(chunk) : pending.push(chunk));
       const unsubscribe = opts.events.subscribe(req.params.id, {
-        deployment: (d) => res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
-        hold: (h) => res.write(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
+        deployment: (d) => send(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
+        hold: (h) => send(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
       });
       const timers: NodeJS.Timeout[] = [];
       const every = (ms: number, fn: () => void) => {
@@ -108,11 +104,27 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       const end = (reason: string) => {
         if (!open.has(end)) return;
         cleanup();
+        if (!res.headersSent) {
+          res.destroy();
+          return;
+        }
         res.end(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
       };
       open.add(end);
       req.raw.once('close', cleanup);
       res.once('close', cleanup);
+      // The client loads its first page when the stream opens: the baseline is read first, so a
+      // change made after that page is always reported and none falls between the two.
+      await opts.events.ready(req.params.id);
+      if (!open.has(end)) return;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      for (const chunk of pending.splice(0)) res.write(chunk);
       every(opts.pingMs ?? 15_000, () => res.write(': ping\n\n'));
       const recheck = req.recheckCredential;
       every(authCheckMs, () => {

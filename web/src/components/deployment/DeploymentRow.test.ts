@@ -11,7 +11,7 @@ describe('DeploymentRow', () => {
     const yes = deployment({ status: 'SUCCESS', canRollback: true });
     const w = mount(DeploymentRow, { props: { deployment: yes, now } });
     const button = w.get('.button-rollback');
-    expect(button.text()).toContain('Rollback');
+    expect(button.text()).toContain('Roll back');
     expect(button.attributes('aria-label')).toBe(`Roll back to deployment ${yes.id.slice(0, 8)}`);
     await button.trigger('click');
     expect(w.emitted('rollback')).toEqual([[yes]]);
