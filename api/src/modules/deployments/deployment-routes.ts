@@ -233,7 +233,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       },
     },
     async (req, reply) => {
-      await opts.deployments.assertServiceAccess(currentUser(req), req.params.id);
+      const user = currentUser(req);
+      const serviceId = req.params.id;
+      await opts.deployments.assertServiceAccess(user, serviceId);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -243,11 +245,22 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
         'x-accel-buffering': 'no',
       });
       res.write(': connected\n\n');
-      const unsubscribe = opts.events.subscribe(req.params.id, {
-        deployment: (d) => res.write(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
-        hold: (h) => res.write(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
+      // Access is checked again before each write (in order), so a member removed while
+      // the stream is open hears nothing more: the stream ends instead.
+      let chain = Promise.resolve();
+      const send = (text: string) => {
+        chain = chain.then(async () => {
+          if (!open.has(end)) return;
+          const allowed = await opts.deployments.assertServiceAccess(user, serviceId).then(() => true, () => false);
+          if (allowed && open.has(end)) res.write(text);
+          else end();
+        });
+      };
+      const unsubscribe = opts.events.subscribe(serviceId, {
+        deployment: (d) => send(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
+        hold: (h) => send(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
       });
-      const ping = setInterval(() => res.write(': ping\n\n'), opts.pingMs ?? 15_000);
+      const ping = setInterval(() => send(': ping\n\n'), opts.pingMs ?? 15_000);
       ping.unref();
       const cleanup = () => {
         if (!open.delete(end)) return;
