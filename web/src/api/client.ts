@@ -9,6 +9,8 @@ import type { WebConfig } from '@kubidu/core/contract/config';
 import { NO_LINKS } from '@kubidu/core/contract/links';
 import type { DeployHoldView, DeploymentDiff, DeploymentPage, DeploymentView, RollbackOnly } from '@kubidu/core/contract/deployments';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
+import type { MemberView } from '@kubidu/core/contract/members';
+import type { ProjectRole } from '@kubidu/core/contract/roles';
 
 /** An API or network failure, in the contract's terms (`code`) and in words (`message`). */
 export class ApiError extends Error {
@@ -97,6 +99,10 @@ export interface ApiClient {
   markBad(deploymentId: string, reason: string): Promise<DeploymentView>;
   unmarkBad(deploymentId: string): Promise<DeploymentView>;
   listAudit(opts: { projectId?: string; serviceId?: string; limit?: number; cursor?: string | null }): Promise<AuditPage>;
+  listMembers(projectId: string): Promise<MemberView[]>;
+  addMember(projectId: string, email: string, role: ProjectRole): Promise<MemberView>;
+  setMemberRole(projectId: string, userId: string, role: ProjectRole): Promise<MemberView>;
+  removeMember(projectId: string, userId: string): Promise<void>;
   /** URL of the service's event stream; EventSource cannot send headers, so the token rides in the query. */
   eventsUrl(serviceId: string): string;
 }
@@ -174,6 +180,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       request(
         `/api/audit${query({ projectId: o.projectId, serviceId: o.serviceId, limit: o.limit, cursor: o.cursor })}`,
       ),
+    listMembers: async (projectId) => (await request<{ items: MemberView[] }>(`/api/projects/${enc(projectId)}/members`)).items,
+    addMember: (projectId, email, role) => request(`/api/projects/${enc(projectId)}/members`, { method: 'POST', body: { email, role } }),
+    setMemberRole: (projectId, userId, role) =>
+      request(`/api/projects/${enc(projectId)}/members/${enc(userId)}`, { method: 'PATCH', body: { role } }),
+    removeMember: (projectId, userId) => request(`/api/projects/${enc(projectId)}/members/${enc(userId)}`, { method: 'DELETE' }),
     eventsUrl: (serviceId) =>
       `${base}/api/services/${enc(serviceId)}/events${query({ access_token: options.getToken() })}`,
   };
