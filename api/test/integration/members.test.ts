@@ -193,7 +193,7 @@ describe('members', () => {
 });
 
 describe('the migration', () => {
-  it('makes the owner of each existing project its owner member', async () => {
+  it('makes the owner of each existing project its owner member, and each new project\'s creator its owner', async () => {
     const url = await createEmptyDatabase(adminUrl());
     const ds = createDataSource({ url });
     await ds.initialize();
@@ -207,6 +207,9 @@ describe('the migration', () => {
       const [p] = await qr.query(`INSERT INTO projects(name, slug, owner_id) VALUES ('Old', 'old', $1) RETURNING id`, [u.id]);
       await last.up(qr);
       expect(await qr.query(`SELECT project_id, user_id, role FROM project_members`)).toEqual([{ project_id: p.id, user_id: u.id, role: 'owner' }]);
+      // And any project inserted afterwards, by whatever door, gets its creator as owner (the bench seeds insert with SQL).
+      const [p2] = await qr.query(`INSERT INTO projects(name, slug, owner_id) VALUES ('New', 'new', $1) RETURNING id`, [u.id]);
+      expect(await qr.query(`SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2`, [p2.id, u.id])).toEqual([{ role: 'owner' }]);
       await qr.release();
     } finally {
       await ds.destroy();

@@ -4,6 +4,8 @@
  * locks the project row first, so two owners demoting each other at once cannot
  * leave a project without an owner: the rule "at least one owner" is checked under
  * that lock. Who may change members is the door's check (`manage`), made before.
+ * A new project's creator becomes its owner member through an insert trigger on
+ * `projects` (migration 1732000007000), in the project's own transaction.
  */
 import type { EntityManager } from 'typeorm';
 import { KubiduError, NotFoundError } from '../errors.js';
@@ -55,11 +57,6 @@ export async function listMembers(em: EntityManager, projectId: string): Promise
       ORDER BY array_position(ARRAY['owner','deployer','oncall','viewer'], m.role), u.email`,
     [projectId],
   );
-}
-
-/** Makes the creator of a new project its owner member (in the project's own transaction). */
-export async function addCreator(em: EntityManager, projectId: string, userId: string): Promise<void> {
-  await em.query(`INSERT INTO project_members(project_id, user_id, role) VALUES ($1, $2, 'owner')`, [projectId, userId]);
 }
 
 async function lockProject(em: EntityManager, projectId: string): Promise<void> {

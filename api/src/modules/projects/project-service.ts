@@ -13,7 +13,6 @@ import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
 import { appNameFor, DEFAULT_APP_TEMPLATE, DEFAULT_NAMESPACE_PREFIX, namespaceFor, projectSlugProblem, serviceNameProblem } from '@kubidu/core/domain/cluster-names';
 import type { AuthUser } from '../auth/auth-service.js';
-import { addCreator } from '@kubidu/core/domain/members';
 import { permissionsOf, type ProjectRole } from '@kubidu/core/contract/roles';
 import { projectFor, requireUnscoped, serviceFor, type ProjectRow, type ServiceRow, type Standing } from '../access/permissions.js';
 
@@ -75,7 +74,7 @@ export class ProjectService {
     };
   }
 
-  /** Creates a project; its creator becomes its owner member in the same transaction. */
+  /** Creates a project; its creator becomes its owner member in the same transaction (the insert trigger). */
   async createProject(user: AuthUser, name: string, slug?: string): Promise<ProjectView> {
     requireUnscoped(user, 'create projects');
     const finalSlug = slug ?? slugify(name);
@@ -90,7 +89,6 @@ export class ProjectService {
           `INSERT INTO projects(name, slug, owner_id) VALUES ($1, $2, $3) RETURNING id, name, slug, owner_id, created_at`,
           [name, finalSlug, user.id],
         );
-        await addCreator(em, row.id, user.id);
         await this.deps.audit.append(em, {
           actorId: user.id,
           actor: user.email,
