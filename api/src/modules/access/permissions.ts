@@ -54,12 +54,19 @@ export async function requirePermission(
   permission: Permission,
   what = 'resource',
 ): Promise<Standing> {
-  const role = await roleOf(em, user.id, projectId);
+  return standingOf(await roleOf(em, user.id, projectId), user, permission, what);
+}
+
+/** The rule itself, for loaders that read the caller's role in the same query as the row (one round trip). */
+function standingOf(role: ProjectRole | null, user: AuthUser, permission: Permission, what: string): Standing {
   if (!role) throw new ForbiddenError(`You are not a member of the project this ${what} belongs to`);
   if (permission !== 'read' && !roleCan(role, permission)) throw new RoleForbiddenError(role, permission);
   if (user.scope && !SCOPE_PERMISSIONS[user.scope].includes(permission)) throw new TokenScopeError(PERMISSION_WORDS[permission]);
   return { role, permissions: permissionsOf(role, user.scope) };
 }
+
+/** `role` of the caller, joined onto a loader's query (`$2` is the caller's id). */
+const MEMBER_ROLE = `(SELECT m.role FROM project_members m WHERE m.project_id = p.id AND m.user_id = $2) AS member_role`;
 
 /** A projects row as the access queries select it. */
 export interface ProjectRow {
@@ -82,9 +89,13 @@ export interface ServiceRow {
 
 /** The project, if the caller has `permission` in it. */
 export async function projectFor(em: EntityManager, user: AuthUser, projectId: string, permission: Permission): Promise<ProjectRow & Standing> {
-  const [row]: ProjectRow[] = await em.query(`SELECT id, name, slug, owner_id, created_at FROM projects WHERE id = $1`, [projectId]);
+  const [row]: (ProjectRow & { member_role: ProjectRole | null })[] = await em.query(
+    `SELECT p.id, p.name, p.slug, p.owner_id, p.created_at, ${MEMBER_ROLE} FROM projects p WHERE p.id = $1`,
+    [projectId, user.id],
+  );
   if (!row) throw new NotFoundError('PROJECT_NOT_FOUND', 'Project not found');
-  return { ...row, ...(await requirePermission(em, user, row.id, permission, 'project')) };
+  const { member_role, ...project } = row;
+  return { ...project, ...standingOf(member_role, user, permission, 'project') };
 }
 
 /** The service (with its project's slug), if the caller has `permission` in its project. `lock` takes FOR UPDATE on the service row. */
@@ -95,14 +106,15 @@ export async function serviceFor(
   permission: Permission,
   opts: { lock?: boolean } = {},
 ): Promise<ServiceRow & Standing> {
-  const [row]: ServiceRow[] = await em.query(
-    `SELECT s.id, s.project_id, s.name, s.port, s.created_at, p.slug AS project_slug
+  const [row]: (ServiceRow & { member_role: ProjectRole | null })[] = await em.query(
+    `SELECT s.id, s.project_id, s.name, s.port, s.created_at, p.slug AS project_slug, ${MEMBER_ROLE}
        FROM services s JOIN projects p ON p.id = s.project_id
       WHERE s.id = $1 ${opts.lock ? 'FOR UPDATE OF s' : ''}`,
-    [serviceId],
+    [serviceId, user.id],
   );
   if (!row) throw new NotFoundError('SERVICE_NOT_FOUND', 'Service not found');
-  return { ...row, ...(await requirePermission(em, user, row.project_id, permission, 'service')) };
+  const { member_role, ...service } = row;
+  return { ...service, ...standingOf(member_role, user, permission, 'service') };
 }
 
 /** A deployment with the project it belongs to. */
@@ -110,13 +122,14 @@ export type AccessibleDeploymentRow = DeploymentRow & { projectId: string };
 
 /** The deployment, if the caller has `permission` in its project: 404 when absent, 403 as above. */
 export async function deploymentFor(em: EntityManager, user: AuthUser, id: string, permission: Permission): Promise<AccessibleDeploymentRow> {
-  const [row]: AccessibleDeploymentRow[] = await em.query(
-    `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId"
-       FROM deployments d JOIN services s ON s.id = d.service_id
+  const [row]: (AccessibleDeploymentRow & { member_role: ProjectRole | null })[] = await em.query(
+    `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId", ${MEMBER_ROLE}
+       FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
       WHERE d.id = $1`,
-    [id],
+    [id, user.id],
   );
   if (!row) throw new NotFoundError('DEPLOYMENT_NOT_FOUND', 'Deployment not found');
-  await requirePermission(em, user, row.projectId, permission, 'deployment');
-  return row;
+  const { member_role, ...deployment } = row;
+  standingOf(member_role, user, permission, 'deployment');
+  return deployment;
 }
