@@ -155,6 +155,7 @@ describe.skipIf(!CHROMIUM)('teams in the web app (issue 17)', () => {
     expect(v2.body.canRollback).toBe(true);
     expect(await page.getByRole('button', { name: /Roll back to deployment/ }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /Mark deployment .* bad/ }).count()).toBe(0);
+    expect(await page.locator('.role-note').textContent()).toContain('The viewer role cannot roll back, release a deploy hold or mark deployments bad');
     const banner = page.getByRole('region', { name: 'Deploy hold' });
     await banner.waitFor();
     const release = banner.getByRole('button', { name: 'Release hold' });
