@@ -49,8 +49,13 @@ describe('event stream and membership', () => {
     try {
       await waitFor('connected', () => stream.state.text.includes(': connected') || null);
       expect(stream.state.status).toBe(200);
-      const first = await deploy(t.app, owner, serviceId, { image: 'ghcr.io/acme/web:1.0.0' });
-      await waitFor('first change heard', () => stream.state.text.includes(first.json().id) || null);
+      // The stream's poller takes a baseline first; a row made before it is not a change. Deploy until one is heard.
+      const made: string[] = [];
+      await waitFor('a change heard', async () => {
+        made.push((await deploy(t.app, owner, serviceId, { image: `ghcr.io/acme/web:1.0.${made.length}` })).json().id);
+        await new Promise((r) => setTimeout(r, 300));
+        return made.some((id) => stream.state.text.includes(id)) || null;
+      });
 
       const del = await t.app.inject({ method: 'DELETE', url: `/api/projects/${projectId}/members/${viewer.id}`, headers: owner.auth });
       expect(del.statusCode, del.body).toBe(204);
