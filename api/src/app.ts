@@ -28,6 +28,8 @@ import { auditWriter as defaultAuditWriter, type AuditWriter } from '@kubidu/cor
 import { AuditRepository } from './modules/audit/audit-repository.js';
 import { AuthService } from './modules/auth/auth-service.js';
 import { ProjectService } from './modules/projects/project-service.js';
+import { MemberService } from './modules/members/member-service.js';
+import { memberRoutes } from './modules/members/member-routes.js';
 import { DeploymentService } from './modules/deployments/deployment-service.js';
 import { DeploymentEvents } from './modules/deployments/deployment-events.js';
 import { healthRoutes } from './modules/health/health-routes.js';
@@ -83,6 +85,7 @@ export interface KubiduServices {
   auth: AuthService;
   projects: ProjectService;
   deployments: DeploymentService;
+  members: MemberService;
   audit: AuditRepository;
   events: DeploymentEvents;
 }
@@ -189,12 +192,13 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const auth = new AuthService({ ds, audit, jwtSecret: deps.jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds });
   const projects = new ProjectService({ ds, audit, namespacePrefix: config.namespacePrefix, argoAppTemplate: config.argoAppTemplate });
   const deployments = new DeploymentService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
+  const members = new MemberService({ ds, audit });
   const auditRepo = new AuditRepository(ds);
   const outgoingWebhooks = new WebhookService({ ds, audit, secretBox: deps.secretBox, allowPrivate: config.webhookAllowPrivate });
   const events = new DeploymentEvents((id) => deployments.recent(id), deps.eventsPollMs ?? 500, (err) =>
     app.log.warn({ err }, 'event stream poll failed'),
   );
-  app.decorate('kubidu', { auth, projects, deployments, audit: auditRepo, events });
+  app.decorate('kubidu', { auth, projects, deployments, members, audit: auditRepo, events });
   app.addHook('onClose', async () => events.close());
 
   // 3. Routes.
@@ -206,6 +210,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     app.register(authRoutes, { auth, authenticate, limiters });
     app.register(projectRoutes, { projects, authenticate, limiters });
     app.register(deploymentRoutes, { deployments, authenticate, limiters });
+    app.register(memberRoutes, { members, authenticate });
     app.register(eventRoutes, {
       deployments,
       events,

@@ -12,6 +12,7 @@ import { deploymentsCommand } from './commands/deployments/command-object.js';
 import { envCommand } from './commands/env/command-object.js';
 import { linkCommand } from './commands/link/command-object.js';
 import { markBadCommand, unmarkBadCommand } from './commands/mark-bad/command-object.js';
+import { membersCommand } from './commands/members/command-object.js';
 import { releaseCommand } from './commands/release/command-object.js';
 import { loginCommand } from './commands/login/command-object.js';
 import { logoutCommand } from './commands/logout/command-object.js';
@@ -32,6 +33,7 @@ const COMMANDS = [
   logoutCommand,
   whoamiCommand,
   projectsCommand,
+  membersCommand,
   servicesCommand,
   linkCommand,
   deployCommand,

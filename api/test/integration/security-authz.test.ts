@@ -2,9 +2,11 @@
  * The authorization matrix over EVERY route the API registers (collected with an
  * onRoute hook, so a new route without an entry here fails the first test):
  * no token, a wrong scheme, a malformed token, an expired login token, an
- * expired API token, another user's token and the owner each get exactly the
- * expected status; refused requests write nothing; error bodies never carry the
- * owner's ids, email or slug. Also: the audit log has no route that changes it.
+ * expired API token, a non-member's token, each project role (viewer, oncall,
+ * deployer, owner) and the owner's rollback-scoped API token each get exactly the
+ * expected status, and a 403 the code that says why (not a member, what the role
+ * lacks, the token's scope); refused requests write nothing; error bodies never
+ * carry the owner's ids, email or slug. Also: the audit log has no route that changes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -16,6 +18,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { createTestDatabase } from '../../../test-support/database.js';
+import { roleCan, SCOPE_PERMISSIONS, type Permission } from '@kubidu/core/contract/roles';
 import { createService, deploy, registerUser, RELAXED_RATE_LIMITS, setStatus, type TestUser } from '../support/app.js';
 
 const jwtSecret = new TextEncoder().encode('matrix-test-secret-of-at-least-32-bytes');
@@ -26,11 +29,20 @@ let ds: DataSource;
 let base: string;
 const registered: Array<{ method: string; url: string }> = [];
 
-type Identity = 'none' | 'wrongScheme' | 'malformed' | 'expiredJwt' | 'expiredApiToken' | 'other' | 'owner';
-const IDENTITIES: Identity[] = ['none', 'wrongScheme', 'malformed', 'expiredJwt', 'expiredApiToken', 'other', 'owner'];
+type Identity = 'none' | 'wrongScheme' | 'malformed' | 'expiredJwt' | 'expiredApiToken' | 'other' | Role | 'rollbackToken';
+type Role = 'viewer' | 'oncall' | 'deployer' | 'owner';
+const ROLES: Role[] = ['viewer', 'oncall', 'deployer', 'owner'];
+// Owner last: its successful writes (member changes, token revocation) must not change what others see.
+const IDENTITIES: Identity[] = ['none', 'wrongScheme', 'malformed', 'expiredJwt', 'expiredApiToken', 'other', 'viewer', 'oncall', 'deployer', 'rollbackToken', 'owner'];
+const ANONYMOUS = { none: 401, wrongScheme: 401, malformed: 401, expiredJwt: 401, expiredApiToken: 401 } as const;
 
 let alice: TestUser;
 let bob: TestUser;
+/** The project members the role rows act as, and members the owner re-roles and removes. */
+const memberOf: Partial<Record<Role, TestUser>> = {};
+let carol: TestUser;
+let dave: TestUser;
+let erin: TestUser;
 const headersOf: Partial<Record<Identity, Record<string, string>>> = {};
 
 /** Ids that belong to alice; none may show up in an error answered to anyone else. */
@@ -43,13 +55,13 @@ interface Fixture {
   deployServiceId: string;
   /** SUCCESS deployment, rollback target; its service has B RUNNING. */
   targetId: string;
-  /** Service with a deploy hold (a rollback was made on it). */
-  heldServiceId: string;
+  /** Per identity, a service with a deploy hold (a rollback was made on it): each allowed release needs its own. */
+  heldServiceId: Record<string, string>;
   /** A service with a RUNNING deployment and no hold: its env can be read and changed. */
   envServiceId: string;
-  /** SUCCESS deployment to mark bad, and one already marked bad. */
+  /** SUCCESS deployment to mark bad, and per identity one already marked bad (each allowed unmark needs its own). */
   markId: string;
-  markedId: string;
+  markedId: Record<string, string>;
   /** An API token of alice's that the owner row revokes. */
   tokenId: string;
   /** An outgoing webhook of alice's project (changed, its deliveries read), and one the owner row deletes. */
@@ -70,13 +82,29 @@ type Expect = Record<Identity, number>;
 interface Entry {
   req: (who: Identity) => Req;
   expect: Expect;
+  /** On a project resource: the permission it needs (a role without it gets 403 `ROLE_CANNOT_<PERMISSION>`). */
+  perm?: Permission;
 }
 
 const PUBLIC = (status: number): Expect => Object.fromEntries(IDENTITIES.map((i) => [i, status])) as Expect;
-/** Protected and owned by alice: 401 for every bad token, 403 for bob, `ok` for alice. */
-const OWNED = (ok: number): Expect => ({ none: 401, wrongScheme: 401, malformed: 401, expiredJwt: 401, expiredApiToken: 401, other: 403, owner: ok });
+/**
+ * A resource of alice's project needing `perm`: 401 for every bad token, 403 for bob
+ * (not a member), `ok` for each role the issue's table gives `perm` and 403 for the
+ * others; the owner's rollback-scoped token only reads and rolls back.
+ */
+const PROJECT = (perm: Permission, ok: number): Pick<Entry, 'expect' | 'perm'> => ({
+  perm,
+  expect: {
+    ...ANONYMOUS,
+    other: 403,
+    ...(Object.fromEntries(ROLES.map((r) => [r, roleCan(r, perm) ? ok : 403])) as Record<Role, number>),
+    rollbackToken: SCOPE_PERMISSIONS.rollback.includes(perm) ? ok : 403,
+  },
+});
 /** Protected, scoped to the caller: bob gets his own view. */
-const SELF = (ok: number): Expect => ({ none: 401, wrongScheme: 401, malformed: 401, expiredJwt: 401, expiredApiToken: 401, other: ok, owner: ok });
+const SELF = (ok: number): Expect => ({ ...ANONYMOUS, ...PUBLIC(ok), ...ANONYMOUS });
+/** Scoped to the caller's account and not something a rollback-scoped token may do. */
+const ACCOUNT = (ok: number): Expect => ({ ...SELF(ok), rollbackToken: 403 });
 
 const get = (url: string) => () => ({ method: 'GET' as const, url });
 
@@ -115,61 +143,77 @@ const MATRIX: Record<string, Entry> = {
     expect: PUBLIC(200),
   },
   'GET /api/me': { req: get('/api/me'), expect: SELF(200) },
-  'POST /api/tokens': { req: () => ({ method: 'POST', url: '/api/tokens', payload: { name: 'matrix' } }), expect: SELF(201) },
+  'POST /api/tokens': { req: () => ({ method: 'POST', url: '/api/tokens', payload: { name: 'matrix' } }), expect: ACCOUNT(201) },
   'GET /api/tokens': { req: get('/api/tokens'), expect: SELF(200) },
   // Scoped to the caller: another user's token id is 404 (no hint it exists), the owner revokes it.
-  'DELETE /api/tokens/:id': { req: () => ({ method: 'DELETE', url: `/api/tokens/${fx.tokenId}` }), expect: { ...SELF(204), other: 404 } },
+  'DELETE /api/tokens/:id': {
+    req: () => ({ method: 'DELETE', url: `/api/tokens/${fx.tokenId}` }),
+    expect: { ...ACCOUNT(404), owner: 204 },
+  },
   // Sign-out ends the caller's login tokens: sent with a spare login of each user (see SIGN_OUT_AS), not the one the matrix goes on using.
-  'POST /api/auth/logout': { req: () => ({ method: 'POST', url: '/api/auth/logout' }), expect: SELF(204) },
+  'POST /api/auth/logout': { req: () => ({ method: 'POST', url: '/api/auth/logout' }), expect: ACCOUNT(204) },
   'GET /api/projects': { req: get('/api/projects'), expect: SELF(200) },
-  'POST /api/projects': { req: () => ({ method: 'POST', url: '/api/projects', payload: { name: `M ${randomBytes(4).toString('hex')}` } }), expect: SELF(201) },
-  'GET /api/projects/:id': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}` }), expect: OWNED(200) },
+  'POST /api/projects': { req: () => ({ method: 'POST', url: '/api/projects', payload: { name: `M ${randomBytes(4).toString('hex')}` } }), expect: ACCOUNT(201) },
+  'GET /api/projects/:id': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}` }), ...PROJECT('read', 200) },
+  'GET /api/projects/:id/members': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/members` }), ...PROJECT('read', 200) },
+  'POST /api/projects/:id/members': {
+    req: () => ({ method: 'POST', url: `/api/projects/${fx.projectId}/members`, payload: { email: erin.email, role: 'viewer' } }),
+    ...PROJECT('manage', 201),
+  },
+  'PATCH /api/projects/:id/members/:userId': {
+    req: () => ({ method: 'PATCH', url: `/api/projects/${fx.projectId}/members/${carol.id}`, payload: { role: 'oncall' } }),
+    ...PROJECT('manage', 200),
+  },
+  'DELETE /api/projects/:id/members/:userId': {
+    req: () => ({ method: 'DELETE', url: `/api/projects/${fx.projectId}/members/${dave.id}` }),
+    ...PROJECT('manage', 204),
+  },
   'POST /api/projects/:id/services': {
     req: () => ({ method: 'POST', url: `/api/projects/${fx.projectId}/services`, payload: { name: `s${randomBytes(3).toString('hex')}` } }),
-    expect: OWNED(201),
+    ...PROJECT('deploy', 201),
   },
-  'GET /api/projects/:id/services': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/services` }), expect: OWNED(200) },
-  'GET /api/services/:id': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}` }), expect: OWNED(200) },
+  'GET /api/projects/:id/services': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/services` }), ...PROJECT('read', 200) },
+  'GET /api/services/:id': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}` }), ...PROJECT('read', 200) },
   'POST /api/services/:id/deployments': {
     req: () => ({ method: 'POST', url: `/api/services/${fx.deployServiceId}/deployments`, payload: { image: 'ghcr.io/acme/web:9.9.9' } }),
-    expect: OWNED(202),
+    ...PROJECT('deploy', 202),
   },
-  'GET /api/services/:id/deployments': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/deployments` }), expect: OWNED(200) },
-  'GET /api/deployments/:id': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}` }), expect: OWNED(200) },
-  'GET /api/deployments/:id/relations': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/relations` }), expect: OWNED(200) },
-  'GET /api/deployments/:id/diff': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/diff` }), expect: OWNED(200) },
+  'GET /api/services/:id/deployments': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/deployments` }), ...PROJECT('read', 200) },
+  'GET /api/deployments/:id': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}` }), ...PROJECT('read', 200) },
+  'GET /api/deployments/:id/relations': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/relations` }), ...PROJECT('read', 200) },
+  'GET /api/deployments/:id/diff': { req: () => ({ method: 'GET', url: `/api/deployments/${fx.targetId}/diff` }), ...PROJECT('read', 200) },
   'POST /api/deployments/:id/rollback': {
     req: () => ({ method: 'POST', url: `/api/deployments/${fx.targetId}/rollback`, payload: { reason: 'matrix' } }),
-    expect: OWNED(202),
+    ...PROJECT('rollback', 202),
   },
-  'GET /api/services/:id/env': { req: () => ({ method: 'GET', url: `/api/services/${fx.envServiceId}/env` }), expect: OWNED(200) },
+  'GET /api/services/:id/env': { req: () => ({ method: 'GET', url: `/api/services/${fx.envServiceId}/env` }), ...PROJECT('read', 200) },
   'PATCH /api/services/:id/env': {
     req: () => ({ method: 'PATCH', url: `/api/services/${fx.envServiceId}/env`, payload: { set: { MATRIX: 'yes' } } }),
-    expect: OWNED(202),
+    ...PROJECT('deploy', 202),
   },
-  'POST /api/services/:id/release': { req: () => ({ method: 'POST', url: `/api/services/${fx.heldServiceId}/release` }), expect: OWNED(200) },
+  'POST /api/services/:id/release': { req: (who) => ({ method: 'POST', url: `/api/services/${fx.heldServiceId[who]}/release` }), ...PROJECT('rollback', 200) },
   'POST /api/deployments/:id/bad': {
     req: () => ({ method: 'POST', url: `/api/deployments/${fx.markId}/bad`, payload: { reason: 'leaks memory' } }),
-    expect: OWNED(200),
+    ...PROJECT('rollback', 200),
   },
-  'DELETE /api/deployments/:id/bad': { req: () => ({ method: 'DELETE', url: `/api/deployments/${fx.markedId}/bad` }), expect: OWNED(200) },
-  'GET /api/services/:id/events': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/events` }), expect: OWNED(200) },
-  'GET /api/projects/:id/webhooks': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/webhooks` }), expect: OWNED(200) },
+  'DELETE /api/deployments/:id/bad': { req: (who) => ({ method: 'DELETE', url: `/api/deployments/${fx.markedId[who]}/bad` }), ...PROJECT('rollback', 200) },
+  'GET /api/services/:id/events': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}/events` }), ...PROJECT('read', 200) },
+  'GET /api/projects/:id/webhooks': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/webhooks` }), ...PROJECT('manage', 200) },
   'POST /api/projects/:id/webhooks': {
     req: () => ({ method: 'POST', url: `/api/projects/${fx.projectId}/webhooks`, payload: { url: 'https://hooks.example.com/m', secret: 'matrix-hook-secret', events: ['hold.set'] } }),
-    expect: OWNED(201),
+    ...PROJECT('manage', 201),
   },
   'PATCH /api/projects/:id/webhooks/:hookId': {
     req: () => ({ method: 'PATCH', url: `/api/projects/${fx.projectId}/webhooks/${fx.hookId}`, payload: { enabled: false } }),
-    expect: OWNED(200),
+    ...PROJECT('manage', 200),
   },
   'DELETE /api/projects/:id/webhooks/:hookId': {
     req: () => ({ method: 'DELETE', url: `/api/projects/${fx.projectId}/webhooks/${fx.deleteHookId}` }),
-    expect: OWNED(204),
+    ...PROJECT('manage', 204),
   },
   'GET /api/projects/:id/webhooks/:hookId/deliveries': {
     req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/webhooks/${fx.hookId}/deliveries` }),
-    expect: OWNED(200),
+    ...PROJECT('manage', 200),
   },
   'GET /api/audit': { req: get('/api/audit'), expect: SELF(200) },
   'GET /api/config': { req: get('/api/config'), expect: SELF(200) },
@@ -180,12 +224,20 @@ const MATRIX: Record<string, Entry> = {
   },
 };
 
+/** The 403 code an identity gets: not a member, what its role lacks, or its token's scope. */
+function forbiddenCode(who: Identity, perm: Permission | undefined): string {
+  if (who === 'other') return 'FORBIDDEN';
+  if (who === 'rollbackToken') return 'TOKEN_SCOPE_ROLLBACK_ONLY';
+  return `ROLE_CANNOT_${perm!.toUpperCase()}`;
+}
+
 async function writes(): Promise<string> {
   const [r] = await ds.query(`SELECT
     (SELECT count(*) FROM deployments) AS d, (SELECT count(*) FROM audit_logs) AS a, (SELECT count(*) FROM projects) AS p,
     (SELECT count(*) FROM services) AS s, (SELECT count(*) FROM api_tokens) AS t, (SELECT count(*) FROM deploy_holds) AS h,
     (SELECT count(*) FROM deployments WHERE marked_bad_at IS NOT NULL) AS b,
-    (SELECT count(*) FROM webhooks) AS w, (SELECT count(*) FROM webhooks WHERE enabled) AS we`);
+    (SELECT count(*) FROM webhooks) AS w, (SELECT count(*) FROM webhooks WHERE enabled) AS we,
+    (SELECT string_agg(user_id || role, ',' ORDER BY user_id) FROM project_members) AS m`);
   return JSON.stringify(r);
 }
 
@@ -228,6 +280,8 @@ beforeAll(async () => {
     eventsPingMs: 60_000,
     // The matrix asks every route many times as several identities; budgets are security-rate-limits.test.ts's.
     rateLimits: RELAXED_RATE_LIMITS,
+    // One login per identity row: more than the default ten a minute.
+    loginRateLimit: { max: 100, timeWindowMs: 60_000 },
   });
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') registered.push({ method: m, url: r.url });
@@ -243,21 +297,35 @@ beforeAll(async () => {
   await setStatus(ds, a.json().id, 'SUCCESS');
   await setStatus(ds, b.json().id, 'RUNNING');
   const deploySvc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'fresh' } });
-  const held = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'held' } });
-  const heldServiceId = held.json().id as string;
-  const h1 = await deploy(app, alice, heldServiceId, { image: 'ghcr.io/acme/held:1' });
-  const h2 = await deploy(app, alice, heldServiceId, { image: 'ghcr.io/acme/held:2' });
-  await setStatus(ds, h1.json().id, 'SUCCESS');
-  await setStatus(ds, h2.json().id, 'RUNNING');
-  const rb = await app.inject({ method: 'POST', url: `/api/deployments/${h1.json().id}/rollback`, headers: alice.auth });
-  expect(rb.statusCode, rb.body).toBe(202);
+  // Each identity that may release a hold or remove a bad mark gets its own (the first success would end the shared one).
+  const heldServiceId: Record<string, string> = {};
+  const markedId: Record<string, string> = {};
   const marks = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'marks' } });
   const m1 = await deploy(app, alice, marks.json().id, { image: 'ghcr.io/acme/marks:1' });
-  const m2 = await deploy(app, alice, marks.json().id, { image: 'ghcr.io/acme/marks:2' });
   await setStatus(ds, m1.json().id, 'SUCCESS');
-  await setStatus(ds, m2.json().id, 'SUCCESS');
-  const pre = await app.inject({ method: 'POST', url: `/api/deployments/${m2.json().id}/bad`, headers: alice.auth, payload: { reason: 'pre-marked' } });
-  expect(pre.statusCode, pre.body).toBe(200);
+  for (const [n, who] of IDENTITIES.entries()) {
+    const held = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: `held-${n}` } });
+    heldServiceId[who] = held.json().id as string;
+    const h1 = await deploy(app, alice, heldServiceId[who], { image: `ghcr.io/acme/held:${n}.1` });
+    const h2 = await deploy(app, alice, heldServiceId[who], { image: `ghcr.io/acme/held:${n}.2` });
+    await setStatus(ds, h1.json().id, 'SUCCESS');
+    await setStatus(ds, h2.json().id, 'RUNNING');
+    const rb = await app.inject({ method: 'POST', url: `/api/deployments/${h1.json().id}/rollback`, headers: alice.auth });
+    expect(rb.statusCode, rb.body).toBe(202);
+    const m2 = await deploy(app, alice, marks.json().id, { image: `ghcr.io/acme/marks:${n}.2` });
+    await setStatus(ds, m2.json().id, 'SUCCESS');
+    markedId[who] = m2.json().id;
+    const pre = await app.inject({ method: 'POST', url: `/api/deployments/${m2.json().id}/bad`, headers: alice.auth, payload: { reason: 'pre-marked' } });
+    expect(pre.statusCode, pre.body).toBe(200);
+  }
+  // Members: one user per role, a member the owner re-roles (carol), one it removes (dave), an account it adds (erin).
+  memberOf.owner = alice;
+  for (const role of ['viewer', 'oncall', 'deployer'] as const) memberOf[role] = await registerUser(app);
+  [carol, dave, erin] = [await registerUser(app), await registerUser(app), await registerUser(app)];
+  for (const [u, role] of [[memberOf.viewer!, 'viewer'], [memberOf.oncall!, 'oncall'], [memberOf.deployer!, 'deployer'], [carol, 'viewer'], [dave, 'viewer']] as const) {
+    const add = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/members`, headers: alice.auth, payload: { email: u.email, role } });
+    expect(add.statusCode, add.body).toBe(201);
+  }
   const envSvc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'envs' } });
   const e1 = await deploy(app, alice, envSvc.json().id, { image: 'ghcr.io/acme/envs:1', env: { A: 'one' } });
   await setStatus(ds, e1.json().id, 'RUNNING');
@@ -269,7 +337,7 @@ beforeAll(async () => {
     targetId: a.json().id,
     heldServiceId,
     markId: m1.json().id,
-    markedId: m2.json().id,
+    markedId,
     tokenId: (await app.inject({ method: 'POST', url: '/api/tokens', headers: alice.auth, payload: { name: 'to revoke' } })).json().id,
     ...(await (async () => {
       const hook = (body: Record<string, unknown>) =>
@@ -277,11 +345,12 @@ beforeAll(async () => {
       return { hookId: (await hook({ url: 'https://hooks.example.com/a' })).json().id, deleteHookId: (await hook({ url: 'https://hooks.example.com/b' })).json().id };
     })()),
   };
-  // Spare users, so a sign-out as "other" or "owner" ends none of bob's or alice's tokens used by the other rows.
-  SIGN_OUT_AS.other = (await registerUser(app)).auth;
-  SIGN_OUT_AS.owner = (await registerUser(app)).auth;
+  // Spare users, so a sign-out ends none of the tokens the other rows go on using.
+  for (const who of ['other', ...ROLES] as const) SIGN_OUT_AS[who] = (await registerUser(app)).auth;
   const [{ slug }] = await ds.query(`SELECT slug FROM projects WHERE id = $1`, [projectId]);
-  aliceSecrets.push(alice.id, alice.email, projectId, slug, ...Object.values(fx));
+  aliceSecrets.push(alice.id, alice.email, projectId, slug, ...Object.values(fx).flatMap((v): string[] => (typeof v === 'string' ? [v] : Object.values(v))));
+  const scoped = await app.inject({ method: 'POST', url: '/api/tokens', headers: alice.auth, payload: { name: 'incident bot', scope: 'rollback' } });
+  expect(scoped.statusCode, scoped.body).toBe(201);
 
   const expiredJwt = await new SignJWT({ email: alice.email })
     .setProtectedHeader({ alg: 'HS256' })
@@ -299,6 +368,10 @@ beforeAll(async () => {
     expiredJwt: { authorization: `Bearer ${expiredJwt}` },
     expiredApiToken: { authorization: `Bearer ${tok.json().token}` },
     other: bob.auth,
+    viewer: memberOf.viewer!.auth,
+    oncall: memberOf.oncall!.auth,
+    deployer: memberOf.deployer!.auth,
+    rollbackToken: { authorization: `Bearer ${scoped.json().token}` },
     owner: alice.auth,
   });
 });
@@ -332,7 +405,6 @@ describe('authorization matrix', () => {
   it('every identity gets exactly the expected status on every route; refusals write nothing and leak nothing', async () => {
     const got: string[] = [];
     const want: string[] = [];
-    // Owner last: its successful writes (rollback, release, bad marks) must not change what others see.
     for (const who of IDENTITIES) {
       for (const [key, entry] of Object.entries(MATRIX)) {
         const r = entry.req(who);
@@ -348,7 +420,7 @@ describe('authorization matrix', () => {
           const body = JSON.parse(res.body);
           expect(typeof body.code, `${who} ${key}`).toBe('string');
           if (res.status === 401) expect(body.code).toBe('UNAUTHORIZED');
-          if (res.status === 403) expect(body.code).toBe('FORBIDDEN');
+          if (res.status === 403) expect(body.code, `${who} ${key}`).toBe(forbiddenCode(who, entry.perm));
           if (who !== 'owner') for (const s of aliceSecrets) expect(res.body, `${who} ${key} leaks ${s}`).not.toContain(s);
           if (before) expect(await writes(), `${who} ${key} wrote something`).toBe(before);
         }

@@ -40,7 +40,7 @@ describe('listing and revoking API tokens', () => {
     expect(list.json().items.map((i: { id: string }) => i.id).sort()).toEqual([a1.id, a2.id].sort());
     expect(list.body).not.toContain(a1.token);
     expect(list.body).not.toContain(b1.id);
-    expect(list.json().items[0]).toEqual({ id: expect.any(String), name: expect.any(String), createdAt: expect.any(String), lastUsedAt: null, expiresAt: expect.any(String) });
+    expect(list.json().items[0]).toEqual({ id: expect.any(String), name: expect.any(String), createdAt: expect.any(String), lastUsedAt: null, expiresAt: expect.any(String), scope: null });
 
     expect(await me(a1.token)).toBe(200);
     // bob cannot revoke alice's token, and learns nothing about it

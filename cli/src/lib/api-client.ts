@@ -19,6 +19,8 @@ import type {
 } from '@kubidu/core/contract/deployments';
 import { cliHint } from './api-hints.js';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
+import type { AddMemberBody, MemberView } from '@kubidu/core/contract/members';
+import type { ProjectRole } from '@kubidu/core/contract/roles';
 
 type Query = Record<string, string | number | undefined>;
 
@@ -104,6 +106,22 @@ export class ApiClient {
 
   getProject(id: string): Promise<ProjectView> {
     return this.request('GET', `/api/projects/${encodeURIComponent(id)}`);
+  }
+
+  listMembers(projectId: string): Promise<{ items: MemberView[] }> {
+    return this.request('GET', `/api/projects/${encodeURIComponent(projectId)}/members`);
+  }
+
+  addMember(projectId: string, body: AddMemberBody): Promise<MemberView> {
+    return this.request('POST', `/api/projects/${encodeURIComponent(projectId)}/members`, { body });
+  }
+
+  setMemberRole(projectId: string, userId: string, role: ProjectRole): Promise<MemberView> {
+    return this.request('PATCH', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`, { body: { role } });
+  }
+
+  removeMember(projectId: string, userId: string): Promise<void> {
+    return this.request('DELETE', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`);
   }
 
   listServices(projectId: string): Promise<{ items: ServiceView[] }> {

@@ -1,6 +1,7 @@
 /** Accounts on the wire: register, login, who am I, personal API tokens. */
 import { Type, type Static } from 'typebox';
 import { Nullable, Text, Timestamp, Uuid } from './common.js';
+import { TokenScopeSchema } from './members.js';
 
 /** Body of `POST /api/auth/login`. */
 export const Credentials = Type.Object(
@@ -35,14 +36,25 @@ export type Registered = Static<typeof Registered>;
 
 /** Body of `POST /api/tokens`. */
 export const CreateTokenBody = Type.Object(
-  { name: Text(100, 1), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+  {
+    name: Text(100, 1),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    /** `rollback`: the token may only read, roll back, release a hold and mark bad (an incident bot). */
+    scope: Type.Optional(TokenScopeSchema),
+  },
   { additionalProperties: false },
 );
 /** The static type of CreateTokenBody. */
 export type CreateTokenBody = Static<typeof CreateTokenBody>;
 
 /** `POST /api/tokens`: the personal API token, shown this once. */
-export const CreatedApiToken = Type.Object({ id: Uuid, name: Type.String(), token: Type.String(), expiresAt: Nullable(Timestamp) });
+export const CreatedApiToken = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  token: Type.String(),
+  expiresAt: Nullable(Timestamp),
+  scope: Nullable(TokenScopeSchema),
+});
 /** The static type of CreatedApiToken. */
 export type CreatedApiToken = Static<typeof CreatedApiToken>;
 
@@ -53,6 +65,7 @@ export const ApiTokenView = Type.Object({
   createdAt: Timestamp,
   lastUsedAt: Nullable(Timestamp),
   expiresAt: Nullable(Timestamp),
+  scope: Nullable(TokenScopeSchema),
 });
 /** The static type of ApiTokenView. */
 export type ApiTokenView = Static<typeof ApiTokenView>;

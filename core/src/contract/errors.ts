@@ -23,12 +23,24 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   /** The resource exists but belongs to someone else. */
   FORBIDDEN: 403,
+  /** A project member whose role cannot roll back, release a hold or mark bad (viewer). */
+  ROLE_CANNOT_ROLLBACK: 403,
+  /** A project member whose role cannot deploy, change env or settings (oncall, viewer). */
+  ROLE_CANNOT_DEPLOY: 403,
+  /** A project member whose role cannot manage members (all but owner). */
+  ROLE_CANNOT_MANAGE: 403,
+  /** An API token scoped to `rollback` asked for anything but reading, rolling back, releasing or marking bad. */
+  TOKEN_SCOPE_ROLLBACK_ONLY: 403,
   NOT_FOUND: 404,
   DEPLOYMENT_NOT_FOUND: 404,
   SERVICE_NOT_FOUND: 404,
   PROJECT_NOT_FOUND: 404,
   /** No outgoing webhook with this id in this project. */
   WEBHOOK_NOT_FOUND: 404,
+  /** Adding a member by an email that has no account. */
+  USER_NOT_FOUND: 404,
+  /** The user is not a member of this project. */
+  MEMBER_NOT_FOUND: 404,
   /** No route for this method and path. */
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -37,6 +49,10 @@ export const ERROR_STATUS = {
   REQUEST_TIMEOUT: 408,
   /** A uniqueness rule (slug, service name, idempotency key) was violated. */
   CONFLICT: 409,
+  /** The user is already a member of this project (change the role with PATCH). */
+  ALREADY_MEMBER: 409,
+  /** The change would leave the project without an owner. */
+  LAST_OWNER: 409,
   /** The rollback target is already the current deployment. */
   ROLLBACK_TARGET_CURRENT: 409,
   /** A rollback holds deploys of this service. */
@@ -68,7 +84,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** The codes as a list (OpenAPI enum, exhaustive tests). */
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 /** The 404 codes a lookup of one kind of resource answers with. */
-export type NotFoundCode = 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+export type NotFoundCode = 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'USER_NOT_FOUND' | 'MEMBER_NOT_FOUND';
 
 /** The contract's error body. */
 export const ErrorBody = Type.Object(

@@ -1,9 +1,19 @@
 /** Projects and services on the wire: the views, and the bodies that create them. */
 import { Type, type Static } from 'typebox';
 import { DnsLabel, Port, Text, Timestamp, Uuid } from './common.js';
+import { PermissionList, RoleSchema } from './members.js';
 
-/** Contract "Project". */
-export const ProjectView = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), ownerId: Uuid, createdAt: Timestamp });
+/**
+ * The caller's standing in the project a view belongs to: its role and what it may
+ * do (the role narrowed by a scoped token), so clients show only allowed controls.
+ */
+const Standing = {
+  role: RoleSchema,
+  permissions: PermissionList,
+};
+
+/** Contract "Project", with the caller's role in it. `ownerId` is the creator. */
+export const ProjectView = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), ownerId: Uuid, createdAt: Timestamp, ...Standing });
 /** The static type of ProjectView. */
 export type ProjectView = Static<typeof ProjectView>;
 
@@ -20,6 +30,7 @@ export const ServiceView = Type.Object({
   projectSlug: Type.String(),
   namespace: Type.String(),
   argocdApp: Type.String(),
+  ...Standing,
 });
 /** The static type of ServiceView. */
 export type ServiceView = Static<typeof ServiceView>;

@@ -10,9 +10,10 @@ import { GitDoor1732000001000 } from './migrations/1732000001000-git-door.js';
 import { RollbackControls1732000002000 } from './migrations/1732000002000-rollback-controls.js';
 import { CurrentDeploymentIndex1732000003000 } from './migrations/1732000003000-current-deployment-index.js';
 import { RequestHashAndTokenCutoff1732000005000 } from './migrations/1732000005000-request-hash-and-token-cutoff.js';
+import { ProjectMembers1732000007000 } from './migrations/1732000007000-project-members.js';
 import { OutgoingWebhooks1732000008500 } from './migrations/1732000008500-outgoing-webhooks.js';
 
-export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000, OutgoingWebhooks1732000008500];
+export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000, ProjectMembers1732000007000, OutgoingWebhooks1732000008500];
 
 export interface DataSourceOptions {
   url: string;

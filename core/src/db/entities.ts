@@ -24,6 +24,8 @@ export interface ApiToken {
   createdAt: Date;
   lastUsedAt: Date | null;
   expiresAt: Date | null;
+  /** `rollback`: the token may only read, roll back, release and mark bad (null: its user's full roles). */
+  scope: 'rollback' | null;
 }
 
 export interface Project {
@@ -140,6 +142,7 @@ export const ApiTokenEntity = new EntitySchema<ApiToken>({
     createdAt,
     lastUsedAt: { type: 'timestamptz', name: 'last_used_at', nullable: true },
     expiresAt: { type: 'timestamptz', name: 'expires_at', nullable: true },
+    scope: { type: 'text', nullable: true },
   },
 });
 

@@ -20,6 +20,8 @@ import type {
 } from '@kubidu/core/contract/deployments';
 import type { DeploymentRelations } from '@kubidu/core/contract/deployment-relations';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
+import type { MemberView } from '@kubidu/core/contract/members';
+import type { ProjectRole } from '@kubidu/core/contract/roles';
 
 /** An API or network failure, in the contract's terms (`code`) and in words (`message`). */
 export class ApiError extends Error {
@@ -122,6 +124,10 @@ export interface ApiClient {
     limit?: number;
     cursor?: string | null;
   }): Promise<AuditPage>;
+  listMembers(projectId: string): Promise<MemberView[]>;
+  addMember(projectId: string, email: string, role: ProjectRole): Promise<MemberView>;
+  setMemberRole(projectId: string, userId: string, role: ProjectRole): Promise<MemberView>;
+  removeMember(projectId: string, userId: string): Promise<void>;
   /** URL of the service's event stream; EventSource cannot send headers, so the token rides in the query. */
   eventsUrl(serviceId: string): string;
 }
@@ -208,6 +214,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       request(
         `/api/audit${query({ projectId: o.projectId, serviceId: o.serviceId, deploymentId: o.deploymentId, action: o.action, limit: o.limit, cursor: o.cursor })}`,
       ),
+    listMembers: async (projectId) => (await request<{ items: MemberView[] }>(`/api/projects/${enc(projectId)}/members`)).items,
+    addMember: (projectId, email, role) => request(`/api/projects/${enc(projectId)}/members`, { method: 'POST', body: { email, role } }),
+    setMemberRole: (projectId, userId, role) =>
+      request(`/api/projects/${enc(projectId)}/members/${enc(userId)}`, { method: 'PATCH', body: { role } }),
+    removeMember: (projectId, userId) => request(`/api/projects/${enc(projectId)}/members/${enc(userId)}`, { method: 'DELETE' }),
     eventsUrl: (serviceId) =>
       `${base}/api/services/${enc(serviceId)}/events${query({ access_token: options.getToken() })}`,
   };

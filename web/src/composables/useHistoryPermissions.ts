@@ -1,12 +1,32 @@
 /**
- * What the signed-in person may do on a service's history (roll back, mark bad).
- * Every history action in the app reads it from here, so role gating (issue 17:
- * project members and roles) is a change to this one function.
+ * What the signed-in person may do on a service (roll back, mark bad, deploy), from
+ * the role the API reports on the service (issue 17: the role narrowed by a scoped
+ * token). Every history action in the app reads it from here, and a control the
+ * role lacks says why instead of failing after a click.
  */
 import { computed, type ComputedRef, type Ref } from 'vue';
-import { ALL_HISTORY_ACTIONS, type HistoryPermissions } from './useHistoryView.js';
+import { roleLacks, type Permission, type ProjectRole } from '@kubidu/core/contract/roles';
+import type { HistoryPermissions } from './useHistoryView.js';
 
-/** The permissions on the history of a service of `projectId` (null while it loads). Until roles exist, an owner may do everything. */
-export function useHistoryPermissions(projectId: Ref<string | null | undefined>): ComputedRef<HistoryPermissions> {
-  return computed(() => (projectId.value ? ALL_HISTORY_ACTIONS : { rollback: false, markBad: false }));
+/** The part of a service (or project) answer that says the caller's standing. */
+export interface Standing {
+  role: ProjectRole;
+  permissions: readonly Permission[];
+}
+
+/** What the caller may do on the history of `standing`'s service; nothing while it loads. */
+export function historyPermissions(standing: Standing | null | undefined): HistoryPermissions {
+  const mayRollback = !!standing?.permissions.includes('rollback');
+  return { rollback: mayRollback, markBad: mayRollback };
+}
+
+/** Why the caller cannot do `permission` here ("The viewer role cannot roll back, …."); '' when they can or while loading. */
+export function lacksText(standing: Standing | null | undefined, permission: Permission): string {
+  if (!standing || standing.permissions.includes(permission)) return '';
+  return `${roleLacks(standing.role, permission)}.`;
+}
+
+/** The history permissions of the service `standing` reads, as a computed. */
+export function useHistoryPermissions(standing: Ref<Standing | null | undefined>): ComputedRef<HistoryPermissions> {
+  return computed(() => historyPermissions(standing.value));
 }

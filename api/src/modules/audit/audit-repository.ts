@@ -6,12 +6,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../deployments/cursor.js';
 import { ValidationError } from '@kubidu/core/errors';
 import type { AuditView } from '@kubidu/core/contract/audit';
-import { ownedProject, ownedService } from '../access/ownership.js';
-import { ownedDeployment } from '../deployments/deployment-repository.js';
+import type { AuthUser } from '../auth/auth-service.js';
+import { deploymentFor, projectFor, serviceFor } from '../access/permissions.js';
 
-/** Which audit rows to list; the visibility rule (`viewerId`) is always applied. */
+/** Which audit rows to list; the visibility rule (`viewer`) is always applied. */
 export interface AuditQuery {
-  viewerId: string;
+  viewer: AuthUser;
   projectId?: string;
   serviceId?: string;
   deploymentId?: string;
@@ -39,13 +39,14 @@ export class AuditRepository {
 
   /**
    * Newest first (403/404 first when a filter names someone else's or an unknown
-   * project/service/deployment), keyset-paginated on seq. Without a project/service filter a
-   * viewer sees rows of projects they own plus their own account's rows.
+   * project/service), keyset-paginated on seq. Without a project/service filter a
+   * viewer sees rows of projects they are a member of (any role may read the
+   * audit) plus their own account's rows.
    */
   async list(q: AuditQuery): Promise<{ items: AuditView[]; nextCursor: string | null }> {
-    if (q.projectId) await ownedProject(this.ds.manager, q.viewerId, q.projectId);
-    if (q.serviceId) await ownedService(this.ds.manager, q.viewerId, q.serviceId);
-    if (q.deploymentId) await ownedDeployment(this.ds.manager, q.viewerId, q.deploymentId);
+    if (q.projectId) await projectFor(this.ds.manager, q.viewer, q.projectId, 'read');
+    if (q.serviceId) await serviceFor(this.ds.manager, q.viewer, q.serviceId, 'read');
+    if (q.deploymentId) await deploymentFor(this.ds.manager, q.viewer, q.deploymentId, 'read');
     const params: unknown[] = [];
     const where: string[] = [];
     const p = (v: unknown) => {
@@ -57,8 +58,8 @@ export class AuditRepository {
     if (q.deploymentId) where.push(`a.deployment_id = ${p(q.deploymentId)}`);
     if (q.action) where.push(`a.action = ${p(q.action)}`);
     if (!q.serviceId && !q.projectId && !q.deploymentId) {
-      const me = p(q.viewerId);
-      where.push(`(a.actor_id = ${me} OR a.project_id IN (SELECT id FROM projects WHERE owner_id = ${me}))`);
+      const me = p(q.viewer.id);
+      where.push(`(a.actor_id = ${me} OR a.project_id IN (SELECT project_id FROM project_members WHERE user_id = ${me}))`);
     }
     if (q.cursor !== undefined) {
       const seq = decodeCursor(q.cursor);

@@ -23,7 +23,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditRepository; au
     },
     async (req) =>
       audit.list({
-        viewerId: currentUser(req).id,
+        viewer: currentUser(req),
         projectId: req.query.projectId,
         serviceId: req.query.serviceId,
         deploymentId: req.query.deploymentId,

@@ -10,6 +10,7 @@ import { ErrorResponses } from '@kubidu/core/contract/errors';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { AuthService } from './auth-service.js';
 import type { RateLimiters } from '../../plugins/rate-limits.js';
+import { requireUnscoped } from '../access/permissions.js';
 
 /** What the auth routes need: the service, the auth hook, and the login and registration limiters. */
 export interface AuthRoutesOptions {
@@ -64,8 +65,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         response: { 201: CreatedApiToken, ...ErrorResponses },
       },
     },
-    async (req, reply) =>
-      reply.code(201).send(await auth.createApiToken(currentUser(req), req.body.name, req.body.expiresInDays, req.credentialExpiresAt)),
+    async (req, reply) => {
+      const user = currentUser(req);
+      requireUnscoped(user, 'create API tokens');
+      return reply.code(201).send(await auth.createApiToken(user, req.body.name, req.body.expiresInDays, req.credentialExpiresAt, req.body.scope ?? null));
+    },
   );
 
   app.get(
@@ -90,7 +94,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       },
     },
     async (req, reply) => {
-      await auth.revokeApiToken(currentUser(req), req.params.id);
+      const user = currentUser(req);
+      requireUnscoped(user, 'revoke API tokens');
+      await auth.revokeApiToken(user, req.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -107,7 +113,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       },
     },
     async (req, reply) => {
-      await auth.logout(currentUser(req));
+      const user = currentUser(req);
+      requireUnscoped(user, 'sign out');
+      await auth.logout(user);
       return reply.code(204).send(null);
     },
   );

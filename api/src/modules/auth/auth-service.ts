@@ -9,6 +9,7 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiTokenEntity, UserEntity } from '@kubidu/core/db/entities';
 import { ConflictError, NotFoundError, UnauthorizedError, pgCode } from '@kubidu/core/errors';
 import type { ApiTokenView } from '@kubidu/core/contract/auth';
+import type { TokenScope } from '@kubidu/core/contract/roles';
 import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
 import { hashPassword, verifyPassword } from './password.js';
@@ -17,6 +18,8 @@ import { hashPassword, verifyPassword } from './password.js';
 export interface AuthUser {
   id: string;
   email: string;
+  /** The scope of the API token the request came with (null: a login token or an unscoped API token, the user's full roles). */
+  scope: TokenScope | null;
 }
 
 /** Who a bearer token belongs to, and until when it is good (null: an API token without expiry). */
@@ -79,7 +82,7 @@ export class AuthService {
         const res = await em.insert(UserEntity, { email: normalized, passwordHash });
         const id = res.identifiers[0].id as string;
         await this.deps.audit.append(em, { actorId: id, actor: normalized, action: AUDIT_ACTIONS.userRegistered, data: {} });
-        return { id, email: normalized };
+        return { id, email: normalized, scope: null };
       });
     } catch (err) {
       if (pgCode(err) === '23505') throw new ConflictError('An account with this email already exists');
@@ -97,30 +100,31 @@ export class AuthService {
       throw new UnauthorizedError('Wrong email or password');
     }
     if (!(await verifyPassword(password, user.passwordHash))) throw new UnauthorizedError('Wrong email or password');
-    return this.issue({ id: user.id, email: user.email });
+    return this.issue({ id: user.id, email: user.email, scope: null });
   }
 
   /**
    * Creates a personal API token; the plain token is returned once and never stored.
    * It never outlives the credential that minted it (`parentExpiresAt`; null: none),
-   * so a one-day token cannot mint a permanent one.
+   * so a one-day token cannot mint a permanent one. `scope: 'rollback'` makes an
+   * incident bot's token (read, roll back, release, mark bad only).
    */
-  async createApiToken(user: AuthUser, name: string, expiresInDays?: number, parentExpiresAt: Date | null = null) {
+  async createApiToken(user: AuthUser, name: string, expiresInDays?: number, parentExpiresAt: Date | null = null, scope: TokenScope | null = null) {
     const token = generateApiToken();
     const asked = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
     const expiresAt = asked && parentExpiresAt ? (asked < parentExpiresAt ? asked : parentExpiresAt) : (asked ?? parentExpiresAt);
     const id = await this.deps.ds.transaction(async (em) => {
-      const res = await em.insert(ApiTokenEntity, { userId: user.id, name, tokenHash: hashApiToken(token), expiresAt });
+      const res = await em.insert(ApiTokenEntity, { userId: user.id, name, tokenHash: hashApiToken(token), expiresAt, scope });
       const tokenId = res.identifiers[0].id as string;
       await this.deps.audit.append(em, {
         actorId: user.id,
         actor: user.email,
         action: AUDIT_ACTIONS.tokenCreated,
-        data: { tokenId, name, expiresAt: expiresAt?.toISOString() ?? null },
+        data: { tokenId, name, expiresAt: expiresAt?.toISOString() ?? null, scope },
       });
       return tokenId;
     });
-    return { id, name, token, expiresAt: expiresAt?.toISOString() ?? null };
+    return { id, name, token, expiresAt: expiresAt?.toISOString() ?? null, scope };
   }
 
   /** Resolves a bearer token (login JWT or API token) to its user, or throws 401. */
@@ -149,7 +153,7 @@ export class AuthService {
       const issuedMs = typeof payload.iatMs === 'number' ? payload.iatMs : typeof payload.iat === 'number' ? payload.iat * 1000 : -Infinity;
       if (issuedMs < user.tokensValidAfter.getTime()) throw new UnauthorizedError('Token ended by sign-out');
     }
-    return { user: { id: user.id, email: user.email }, expiresAt: new Date(payload.exp! * 1000) };
+    return { user: { id: user.id, email: user.email, scope: null }, expiresAt: new Date(payload.exp! * 1000) };
   }
 
   /** Signs the user out: every login token issued until now stops working (API tokens are revoked one by one). */
@@ -162,8 +166,8 @@ export class AuthService {
 
   /** The user's personal API tokens, newest first (never the tokens themselves). */
   async listApiTokens(user: AuthUser): Promise<ApiTokenView[]> {
-    const rows: { id: string; name: string; created_at: Date; last_used_at: Date | null; expires_at: Date | null }[] = await this.deps.ds.query(
-      `SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`,
+    const rows: { id: string; name: string; created_at: Date; last_used_at: Date | null; expires_at: Date | null; scope: TokenScope | null }[] = await this.deps.ds.query(
+      `SELECT id, name, created_at, last_used_at, expires_at, scope FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`,
       [user.id],
     );
     return rows.map((r) => ({
@@ -172,6 +176,7 @@ export class AuthService {
       createdAt: r.created_at.toISOString(),
       lastUsedAt: r.last_used_at?.toISOString() ?? null,
       expiresAt: r.expires_at?.toISOString() ?? null,
+      scope: r.scope,
     }));
   }
 
@@ -186,9 +191,9 @@ export class AuthService {
 
   private async authenticateApiToken(token: string): Promise<Credential> {
     if (!/^kbd_[A-Za-z0-9]{40}$/.test(token)) throw new UnauthorizedError('Invalid token');
-    const rows: { token_id: string; expires_at: Date | null; last_used_at: Date | null; id: string; email: string }[] =
+    const rows: { token_id: string; expires_at: Date | null; last_used_at: Date | null; scope: TokenScope | null; id: string; email: string }[] =
       await this.deps.ds.query(
-        `SELECT t.id AS token_id, t.expires_at, t.last_used_at, u.id, u.email
+        `SELECT t.id AS token_id, t.expires_at, t.last_used_at, t.scope, u.id, u.email
            FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
         [hashApiToken(token)],
       );
@@ -198,7 +203,7 @@ export class AuthService {
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
       await this.deps.ds.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, [row.token_id]);
     }
-    return { user: { id: row.id, email: row.email }, expiresAt: row.expires_at };
+    return { user: { id: row.id, email: row.email, scope: row.scope }, expiresAt: row.expires_at };
   }
 
   private async issue(user: AuthUser): Promise<IssuedToken> {

@@ -1,11 +1,10 @@
 /**
- * The API's reads of deployments (history pages, the event stream's recent rows,
- * one row with its access check). TypeORM stays here; the writes go through the
+ * The API's reads of deployments (history pages). The access check lives in
+ * api/src/modules/access; TypeORM stays here; the writes go through the
  * core domain functions, shared with the git door and the controller.
  */
 import type { EntityManager } from 'typeorm';
 import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
-import { ForbiddenError, NotFoundError } from '@kubidu/core/errors';
 
 /** `0123abcd4567` → `0123abcd-4567`: the dashed form `id::text` has, for LIKE. */
 export function normalizeIdPrefix(prefix: string): string {
@@ -17,23 +16,6 @@ export function normalizeIdPrefix(prefix: string): string {
     out += hex[i];
   }
   return out;
-}
-
-/** A deployment with the project it belongs to, for the access check. */
-export type OwnedDeploymentRow = DeploymentRow & { projectId: string };
-
-/** The deployment if the caller owns its project: 404 when absent, 403 when someone else's. */
-export async function ownedDeployment(em: EntityManager, userId: string, id: string): Promise<OwnedDeploymentRow> {
-  const [row]: (OwnedDeploymentRow & { ownerId: string })[] = await em.query(
-    `SELECT ${DEPLOYMENT_COLUMNS}, p.owner_id AS "ownerId", p.id AS "projectId"
-       FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
-      WHERE d.id = $1`,
-    [id],
-  );
-  if (!row) throw new NotFoundError('DEPLOYMENT_NOT_FOUND', 'Deployment not found');
-  if (row.ownerId !== userId) throw new ForbiddenError('This deployment belongs to another user');
-  const { ownerId: _owner, ...rest } = row;
-  return rest;
 }
 
 /** One page of a service's rows, newest first: `limit + 1` rows so the caller knows whether more follow. */

@@ -22,9 +22,9 @@ import { envOfDeployment } from '@kubidu/core/domain/env-rows';
 import type { ClientName, RollbackOnly } from '@kubidu/core/domain/vocabulary';
 import type { DeployBody, DeployHoldView, DeploymentDetail, DeploymentDiff, DeploymentView, EnvEntry, EnvPatchBody, RollbackBody, ServiceEnv } from '@kubidu/core/contract/deployments';
 import type { AuthUser } from '../auth/auth-service.js';
-import { ownedService } from '../access/ownership.js';
+import { deploymentFor, serviceFor } from '../access/permissions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { historyPage, ownedDeployment } from './deployment-repository.js';
+import { historyPage } from './deployment-repository.js';
 import { diffDeployments } from './deployment-diff.js';
 import { deploymentRelations } from './deployment-relations.js';
 import type { DeploymentRelations } from '@kubidu/core/contract/deployment-relations';
@@ -71,7 +71,7 @@ export class DeploymentService {
   /** The env a deploy of the service inherits: its current deployment's, plain values decrypted, secret values null. */
   async env(user: AuthUser, serviceId: string): Promise<ServiceEnv> {
     const em = this.deps.ds.manager;
-    await ownedService(em, user.id, serviceId);
+    await serviceFor(em, user, serviceId, 'read');
     const from = await inheritedDeployment(em, serviceId);
     return { deploymentId: from?.id ?? null, env: from ? await this.openEnv(em, from.id) : [] };
   }
@@ -79,7 +79,7 @@ export class DeploymentService {
   /** Queues a rollback to `targetId` (404 → 403 here, then core's createRollback: the one rollback rule set). */
   async rollback(user: AuthUser, targetId: string, input: RollbackInput = {}, idempotencyKey?: string, via: ClientName = 'api'): Promise<QueuedDeployment> {
     const result = await this.writeIdempotently(async (em) => {
-      await ownedDeployment(em, user.id, targetId);
+      await deploymentFor(em, user, targetId, 'rollback');
       return createRollback(em, this.domain, { targetId, actor: { id: user.id, name: user.email }, ...input, idempotencyKey, via });
     });
     return this.finish(result);
@@ -92,7 +92,7 @@ export class DeploymentService {
     q: { limit: number; cursor?: string; idPrefix?: string },
   ): Promise<{ items: DeploymentView[]; nextCursor: string | null; hold: DeployHoldView | null }> {
     const em = this.deps.ds.manager;
-    await ownedService(em, user.id, serviceId);
+    await serviceFor(em, user, serviceId, 'read');
     let beforeSeq: string | undefined;
     if (q.cursor !== undefined) {
       beforeSeq = decodeCursor(q.cursor) ?? undefined;
@@ -112,7 +112,7 @@ export class DeploymentService {
   /** Releases the service's deploy hold (a person decided the rollback may be superseded). 409 `DEPLOY_NOT_HELD` when there is none. */
   async release(user: AuthUser, serviceId: string): Promise<{ released: DeployHoldView }> {
     return this.deps.ds.transaction(async (em) => {
-      const service = await ownedService(em, user.id, serviceId, { lock: true });
+      const service = await serviceFor(em, user, serviceId, 'rollback', { lock: true });
       const gone = await releaseHold(em, this.domain.audit, { actorId: user.id, actor: user.email, projectId: service.project_id }, serviceId);
       if (!gone) throw new NotHeldError();
       return { released: holdView(gone) };
@@ -122,8 +122,8 @@ export class DeploymentService {
   /** Marks a deployment bad (or replaces the reason of an existing mark). Audited. */
   async markBad(user: AuthUser, id: string, reason: string): Promise<DeploymentView> {
     return this.deps.ds.transaction(async (em) => {
-      const target = await ownedDeployment(em, user.id, id);
-      await ownedService(em, user.id, target.serviceId, { lock: true });
+      const target = await deploymentFor(em, user, id, 'rollback');
+      await serviceFor(em, user, target.serviceId, 'rollback', { lock: true });
       await markBad(em, this.domain.audit, { actorId: user.id, actor: user.email, projectId: target.projectId }, target, reason);
       return this.view(em, id);
     });
@@ -132,19 +132,19 @@ export class DeploymentService {
   /** Removes a bad mark (409 `DEPLOYMENT_NOT_BAD` when there is none). Audited with the reason it had. */
   async unmarkBad(user: AuthUser, id: string): Promise<DeploymentView> {
     return this.deps.ds.transaction(async (em) => {
-      const target = await ownedDeployment(em, user.id, id);
-      await ownedService(em, user.id, target.serviceId, { lock: true });
+      const target = await deploymentFor(em, user, id, 'rollback');
+      await serviceFor(em, user, target.serviceId, 'rollback', { lock: true });
       await unmarkBad(em, this.domain.audit, { actorId: user.id, actor: user.email, projectId: target.projectId }, target);
       return this.view(em, id);
     });
   }
 
-  /** 404/403 unless the caller owns the service (the event stream checks once, at connect). */
+  /** 404/403 unless the caller may read the service (the event stream checks at connect and on each poll). */
   async assertServiceAccess(user: AuthUser, serviceId: string): Promise<void> {
-    await ownedService(this.deps.ds.manager, user.id, serviceId);
+    await serviceFor(this.deps.ds.manager, user, serviceId, 'read');
   }
 
-  /** The newest rows of a service and its hold, for the event stream (ownership is checked by the caller). */
+  /** The newest rows of a service and its hold, for the event stream (access is checked by the caller). */
   async recent(serviceId: string, limit = 50): Promise<{ rows: DeploymentView[]; hold: DeployHoldView | null }> {
     const em = this.deps.ds.manager;
     const rows: DeploymentRow[] = await em.query(
@@ -159,7 +159,7 @@ export class DeploymentService {
   /** One deployment with its env: plain values decrypted, secret values always null. */
   async get(user: AuthUser, id: string): Promise<DeploymentDetail> {
     const em = this.deps.ds.manager;
-    const row = await ownedDeployment(em, user.id, id);
+    const row = await deploymentFor(em, user, id, 'read');
     const currentId = await currentDeploymentId(em, row.serviceId);
     return { ...toDeploymentView(row, currentId), env: await this.openEnv(em, id) };
   }
@@ -173,7 +173,7 @@ export class DeploymentService {
   /** What a rollback to `id` would change against the service's current deployment. */
   async diff(user: AuthUser, id: string, only?: RollbackOnly): Promise<DeploymentDiff> {
     const em = this.deps.ds.manager;
-    const target = await ownedDeployment(em, user.id, id);
+    const target = await deploymentFor(em, user, id, 'read');
     const currentId = await currentDeploymentId(em, target.serviceId);
     const current = currentId ? await deploymentById(em, currentId) : null;
     const opened = async (depId: string) =>
@@ -184,7 +184,7 @@ export class DeploymentService {
   /** The deployment page's neighbours: the row before and what changed since, the rollbacks to it, the rollback away from it. */
   async relations(user: AuthUser, id: string): Promise<DeploymentRelations> {
     const em = this.deps.ds.manager;
-    const row = await ownedDeployment(em, user.id, id);
+    const row = await deploymentFor(em, user, id, 'read');
     const currentId = await currentDeploymentId(em, row.serviceId);
     const opened = async (depId: string) =>
       (await envOfDeployment(em, depId)).map((e) => ({ key: e.key, isSecret: e.isSecret, value: this.deps.secretBox.open(e) }));
@@ -210,7 +210,7 @@ export class DeploymentService {
     ) => Promise<CreatedDeployment>,
   ): Promise<QueuedDeployment> {
     const result = await this.writeIdempotently(async (em) => {
-      const service = await ownedService(em, user.id, serviceId, { lock: true });
+      const service = await serviceFor(em, user, serviceId, 'deploy', { lock: true });
       return write(em, { service: { id: service.id, projectId: service.project_id, port: service.port }, actor: { id: user.id, name: user.email } });
     });
     return this.finish(result);

@@ -81,7 +81,21 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       const res = reply.raw;
       // Until the headers go out, events wait here (there is a tick between the baseline and writeHead).
       const pending: string[] = [];
-      const send = (chunk: string) => (res.headersSent ? res.write(chunk) : pending.push(chunk));
+      const write = (chunk: string) => (res.headersSent ? res.write(chunk) : pending.push(chunk));
+      // Access is checked again before each write (in order), so a member removed while
+      // the stream is open hears nothing more: the stream ends instead.
+      let chain = Promise.resolve();
+      const send = (chunk: string) => {
+        chain = chain.then(async () => {
+          if (!open.has(end)) return;
+          const allowed = await opts.deployments.assertServiceAccess(user, req.params.id).then(
+            () => true,
+            () => false,
+          );
+          if (allowed && open.has(end)) write(chunk);
+          else end('You no longer have access to this service');
+        });
+      };
       const unsubscribe = opts.events.subscribe(req.params.id, {
         deployment: (d) => send(`event: deployment\nid: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`),
         hold: (h) => send(`event: hold\ndata: ${JSON.stringify({ hold: h })}\n\n`),
@@ -125,7 +139,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       });
       res.write(': connected\n\n');
       for (const chunk of pending.splice(0)) res.write(chunk);
-      every(opts.pingMs ?? 15_000, () => res.write(': ping\n\n'));
+      every(opts.pingMs ?? 15_000, () => send(': ping\n\n'));
       const recheck = req.recheckCredential;
       every(authCheckMs, () => {
         if (checking || !recheck) return;

@@ -19,7 +19,7 @@ import type {
   WebhookView,
 } from '@kubidu/core/contract/webhooks';
 import type { AuthUser } from '../auth/auth-service.js';
-import { ownedProject } from '../access/ownership.js';
+import { projectFor } from '../access/permissions.js';
 
 interface HookRow {
   id: string;
@@ -77,7 +77,7 @@ export class WebhookService {
 
   async list(user: AuthUser, projectId: string): Promise<WebhookView[]> {
     return this.deps.ds.transaction(async (em) => {
-      await ownedProject(em, user.id, projectId);
+      await projectFor(em, user, projectId, 'manage');
       const rows: HookRow[] = await em.query(`SELECT ${HOOK_COLUMNS} FROM webhooks WHERE project_id = $1 ORDER BY created_at, id`, [projectId]);
       return rows.map(view);
     });
@@ -85,7 +85,7 @@ export class WebhookService {
 
   async create(user: AuthUser, projectId: string, body: CreateWebhookBody): Promise<WebhookView> {
     return this.deps.ds.transaction(async (em) => {
-      await ownedProject(em, user.id, projectId);
+      await projectFor(em, user, projectId, 'manage');
       const url = this.checkUrl(body.url);
       const sealed = this.deps.secretBox.seal(body.secret);
       const [row]: HookRow[] = await em.query(
@@ -105,7 +105,7 @@ export class WebhookService {
 
   async update(user: AuthUser, projectId: string, hookId: string, body: UpdateWebhookBody): Promise<WebhookView> {
     return this.deps.ds.transaction(async (em) => {
-      await ownedProject(em, user.id, projectId);
+      await projectFor(em, user, projectId, 'manage');
       await this.hookOf(em, projectId, hookId, true);
       const url = body.url === undefined ? null : this.checkUrl(body.url);
       const sealed = body.secret === undefined ? null : this.deps.secretBox.seal(body.secret);
@@ -127,7 +127,7 @@ export class WebhookService {
 
   async remove(user: AuthUser, projectId: string, hookId: string): Promise<void> {
     await this.deps.ds.transaction(async (em) => {
-      await ownedProject(em, user.id, projectId);
+      await projectFor(em, user, projectId, 'manage');
       const row = await this.hookOf(em, projectId, hookId, true);
       await em.query(`DELETE FROM webhooks WHERE id = $1`, [hookId]);
       await this.audit(em, user, AUDIT_ACTIONS.webhookDeleted, projectId, { webhookId: hookId, host: new URL(row.url).host });
@@ -136,7 +136,7 @@ export class WebhookService {
 
   async deliveries(user: AuthUser, projectId: string, hookId: string, limit: number): Promise<DeliveryList> {
     return this.deps.ds.transaction(async (em) => {
-      await ownedProject(em, user.id, projectId);
+      await projectFor(em, user, projectId, 'manage');
       await this.hookOf(em, projectId, hookId);
       const items = await em.query(
         `SELECT id, event_id AS "eventId", event_type AS "eventType", outbox_id AS "deliveryId", attempt, outcome,

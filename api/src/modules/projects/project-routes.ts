@@ -1,4 +1,4 @@
-/** Project and service routes; ownership is enforced by ProjectService. */
+/** Project and service routes; the permission check is ProjectService's, through access/permissions.ts. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams } from '@kubidu/core/contract/common';
 import { ErrorResponses } from '@kubidu/core/contract/errors';

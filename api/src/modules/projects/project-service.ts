@@ -13,7 +13,8 @@ import type { AuditWriter } from '@kubidu/core/domain/audit';
 import { AUDIT_ACTIONS } from '@kubidu/core/domain/vocabulary';
 import { appNameFor, DEFAULT_APP_TEMPLATE, DEFAULT_NAMESPACE_PREFIX, namespaceFor, projectSlugProblem, serviceNameProblem } from '@kubidu/core/domain/cluster-names';
 import type { AuthUser } from '../auth/auth-service.js';
-import { ownedProject, ownedService, type ProjectRow, type ServiceRow } from '../access/ownership.js';
+import { permissionsOf, type ProjectRole } from '@kubidu/core/contract/roles';
+import { projectFor, requireUnscoped, serviceFor, type ProjectRow, type ServiceRow, type Standing } from '../access/permissions.js';
 
 /** Lowercases a display name into a DNS label (`My App!` → `my-app`); '' when nothing is left. */
 export function slugify(name: string): string {
@@ -27,15 +28,17 @@ export function slugify(name: string): string {
     .replace(/-+$/, '');
 }
 
-const projectView = (r: ProjectRow): ProjectView => ({
+const projectView = (r: ProjectRow & Standing): ProjectView => ({
   id: r.id,
   name: r.name,
   slug: r.slug,
   ownerId: r.owner_id,
   createdAt: r.created_at.toISOString(),
+  role: r.role,
+  permissions: r.permissions,
 });
 
-/** Project and service CRUD with ownership checks. */
+/** Project and service CRUD; every project resource goes through the permission check (access/permissions.ts). */
 export class ProjectService {
   constructor(
     private readonly deps: {
@@ -56,7 +59,7 @@ export class ProjectService {
     return this.deps.argoAppTemplate ?? DEFAULT_APP_TEMPLATE;
   }
 
-  private serviceView(r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'created_at' | 'project_slug'>): ServiceView {
+  private serviceView(r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'created_at' | 'project_slug'> & Standing): ServiceView {
     return {
       id: r.id,
       projectId: r.project_id,
@@ -66,10 +69,14 @@ export class ProjectService {
       projectSlug: r.project_slug,
       namespace: namespaceFor(this.prefix, r.project_slug),
       argocdApp: appNameFor(this.appTemplate, { project: r.project_slug, service: r.name }),
+      role: r.role,
+      permissions: r.permissions,
     };
   }
 
+  /** Creates a project; its creator becomes its owner member in the same transaction (the insert trigger). */
   async createProject(user: AuthUser, name: string, slug?: string): Promise<ProjectView> {
+    requireUnscoped(user, 'create projects');
     const finalSlug = slug ?? slugify(name);
     if (!DNS_LABEL.test(finalSlug)) {
       throw new ValidationError('body/slug could not be derived from body/name; give a slug (a DNS label)');
@@ -89,7 +96,7 @@ export class ProjectService {
           projectId: row.id,
           data: { name, slug: finalSlug },
         });
-        return projectView(row);
+        return projectView({ ...row, role: 'owner', permissions: permissionsOf('owner', user.scope) });
       });
     } catch (err) {
       if (pgCode(err) === '23505') throw new ConflictError(`The project slug "${finalSlug}" is taken`, { field: 'slug' });
@@ -97,22 +104,25 @@ export class ProjectService {
     }
   }
 
+  /** The projects the caller is a member of, each with the caller's role. */
   async listProjects(user: AuthUser): Promise<ProjectView[]> {
-    const rows: ProjectRow[] = await this.deps.ds.query(
-      `SELECT id, name, slug, owner_id, created_at FROM projects WHERE owner_id = $1 ORDER BY created_at, id`,
+    const rows: (ProjectRow & { role: ProjectRole })[] = await this.deps.ds.query(
+      `SELECT p.id, p.name, p.slug, p.owner_id, p.created_at, m.role
+         FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
+        ORDER BY p.created_at, p.id`,
       [user.id],
     );
-    return rows.map(projectView);
+    return rows.map((r) => projectView({ ...r, permissions: permissionsOf(r.role, user.scope) }));
   }
 
   async getProject(user: AuthUser, id: string): Promise<ProjectView> {
-    return projectView(await ownedProject(this.deps.ds.manager, user.id, id));
+    return projectView(await projectFor(this.deps.ds.manager, user, id, 'read'));
   }
 
   async createService(user: AuthUser, projectId: string, name: string, port = 8080): Promise<ServiceView> {
     try {
       return await this.deps.ds.transaction(async (em) => {
-        const project = await ownedProject(em, user.id, projectId);
+        const project = await projectFor(em, user, projectId, 'deploy');
         const problem = serviceNameProblem(this.appTemplate, project.slug, name);
         if (problem) throw new ValidationError(problem, { field: 'name' });
         const [row]: ServiceRow[] = await em.query(
@@ -127,7 +137,7 @@ export class ProjectService {
           serviceId: row.id,
           data: { name, port },
         });
-        return this.serviceView({ ...row, project_slug: project.slug });
+        return this.serviceView({ ...row, project_slug: project.slug, role: project.role, permissions: project.permissions });
       });
     } catch (err) {
       if (pgCode(err) === '23505') throw new ConflictError(`A service named "${name}" already exists in this project`, { field: 'name' });
@@ -136,15 +146,15 @@ export class ProjectService {
   }
 
   async listServices(user: AuthUser, projectId: string): Promise<ServiceView[]> {
-    const project = await ownedProject(this.deps.ds.manager, user.id, projectId);
+    const project = await projectFor(this.deps.ds.manager, user, projectId, 'read');
     const rows: ServiceRow[] = await this.deps.ds.query(
       `SELECT id, project_id, name, port, created_at FROM services WHERE project_id = $1 ORDER BY name`,
       [projectId],
     );
-    return rows.map((r) => this.serviceView({ ...r, project_slug: project.slug }));
+    return rows.map((r) => this.serviceView({ ...r, project_slug: project.slug, role: project.role, permissions: project.permissions }));
   }
 
   async getService(user: AuthUser, id: string): Promise<ServiceView> {
-    return this.serviceView(await ownedService(this.deps.ds.manager, user.id, id));
+    return this.serviceView(await serviceFor(this.deps.ds.manager, user, id, 'read'));
   }
 }

@@ -8,7 +8,7 @@ import { run, type AuditArgs } from './audit.js';
 /** `kubidu audit [--project P] [--service S] [--limit N]`. */
 export const auditCommand: CommandModule<GlobalArgs, AuditArgs> = {
   command: 'audit',
-  describe: 'Show the audit log (linked service, --service, --project, or everything you own)',
+  describe: 'Show the audit log (linked service, --service, --project, or every project you are a member of)',
   builder: (y) =>
     withServiceOptions(y)
       .option('limit', { alias: 'n', type: 'number', default: 50, describe: 'How many rows' })

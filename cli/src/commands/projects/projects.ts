@@ -4,7 +4,7 @@ import { printJson } from '../../lib/output.js';
 import { openSession } from '../../lib/session.js';
 import { formatAge, formatTable } from '../../lib/table.js';
 
-/** Lists the caller's projects. */
+/** Lists the caller's projects, with the caller's role in each. */
 export async function run(args: GlobalArgs, deps: Deps): Promise<void> {
   const { api, out } = await openSession(args, deps);
   const { items } = await api.listProjects();
@@ -14,7 +14,9 @@ export async function run(args: GlobalArgs, deps: Deps): Promise<void> {
     return;
   }
   const now = deps.now();
-  deps.stdout.write(formatTable(['ID', 'NAME', 'SLUG', 'CREATED'], items.map((p) => [out.cyan(p.id), p.name, p.slug, formatAge(p.createdAt, now)])));
+  deps.stdout.write(
+    formatTable(['ID', 'NAME', 'SLUG', 'ROLE', 'CREATED'], items.map((p) => [out.cyan(p.id), p.name, p.slug, p.role, formatAge(p.createdAt, now)])),
+  );
 }
 
 export interface CreateProjectArgs extends GlobalArgs {

@@ -25,6 +25,16 @@ describe('DeploymentRow', () => {
     }
   });
 
+  it('a role without the rollback permission sees no Rollback, Mark bad or Unmark button (issue 17)', () => {
+    const target = deployment({ status: 'SUCCESS', canRollback: true });
+    const w = mount(DeploymentRow, { props: { deployment: target, now, can: { rollback: false, markBad: false } } });
+    expect(w.find('.button-rollback').exists()).toBe(false);
+    expect(w.find('.button-mark-bad').exists()).toBe(false);
+    const bad = mount(DeploymentRow, { props: { deployment: deployment({ status: 'SUCCESS', bad: { reason: 'leaks', by: 'ada@example.com', at: '2026-01-01T12:00:00Z' } }), now, can: { rollback: false, markBad: false } } });
+    expect(bad.find('.button-unmark').exists()).toBe(false);
+    expect(mount(DeploymentRow, { props: { deployment: target, now, can: { rollback: true, markBad: true } } }).find('.button-mark-bad').exists()).toBe(true);
+  });
+
   it('shows id, status, image, message, actor, source, rollback origin, current mark and time', () => {
     const d = deployment({
       status: 'RUNNING',
