@@ -56,7 +56,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     opts.overrides && 'sync' in opts.overrides ? opts.overrides.sync! : await createSyncRunnerFromConfig(config.argo, repo.git, logger, faults);
   const secrets =
     opts.overrides && 'secrets' in opts.overrides ? opts.overrides.secrets! : await createSecretsWriterFromConfig(config.kubernetes, logger);
-  const store = createDeploymentStore(ds);
+  const store = createDeploymentStore(ds, undefined, secretBox);
   const deployOne = createDeployStep({
     store,
     // No lock of our own: the adapter orders its writes and batches what queues up behind a push.

@@ -39,6 +39,13 @@ export interface SyncOutcome {
   outcome: 'RUNNING' | 'FAILED';
   message: string;
   syncedRevision?: string;
+  /** FAILED only: why; `sync-failed` and `degraded` are Argo CD's verdict (they may trigger an automatic rollback). */
+  cause?: 'sync-failed' | 'degraded' | 'wrong-revision' | 'deadline';
+}
+
+/** True when Argo CD itself declared the deployment failed (its sync failed, or the app stayed Degraded). */
+export function argoDeclaredFailure(out: SyncOutcome): boolean {
+  return out.outcome === 'FAILED' && (out.cause === 'sync-failed' || out.cause === 'degraded');
 }
 
 /** Triggers and watches a sync of the service's Argo CD app for a pushed commit. */
@@ -212,11 +219,15 @@ export function createDeployStep(deps: DeployDeps) {
         onStatus: (m) => deps.store.heartbeat(id, deps.workerId, deps.leaseMs, m),
       });
       const msg = [...(d.source === 'GIT' ? [commitStatus(d, sha, false)] : []), out.message, ...notes].join('; ');
-      await deps.store.finish(id, deps.workerId, out.outcome, msg, {
-        commitSha: sha,
-        argoApp: appName,
-        syncedRevision: out.syncedRevision ?? null,
-      });
+      await deps.store.finish(
+        id,
+        deps.workerId,
+        out.outcome,
+        msg,
+        { commitSha: sha, argoApp: appName, syncedRevision: out.syncedRevision ?? null },
+        // Argo CD's verdict may undo the deploy (services that opted in), in the FAILED transaction.
+        argoDeclaredFailure(out) ? { argoFailure: out.message } : undefined,
+      );
     } catch (err) {
       if (err instanceof LeaseLostError) {
         deps.logger.warn({ deploymentId: id }, err.message);

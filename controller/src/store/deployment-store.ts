@@ -9,6 +9,9 @@ import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
 import { envOfDeployment, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
 import { releaseHold } from '@kubidu/core/domain/holds';
+import { autoRollbackAfterFailure, describeAutoRollback } from '@kubidu/core/domain/auto-rollbacks';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { randomBytes } from 'node:crypto';
 import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
 import { planClaim, type Candidate } from './plan-claim.js';
@@ -49,12 +52,17 @@ export interface DeploymentStore {
   load(id: string): Promise<DeploymentDetails | null>;
   heartbeat(id: string, workerId: string, leaseMs: number, statusMessage?: string): Promise<void>;
   recordCommit(id: string, workerId: string, sha: string, message: string, data: Record<string, unknown>): Promise<void>;
+  /**
+   * Ends the row. `opts.argoFailure` (FAILED only): Argo CD itself declared the deploy failed, with
+   * this message; a service that opted in is rolled back automatically in the same transaction.
+   */
   finish(
     id: string,
     workerId: string,
     outcome: 'RUNNING' | 'FAILED',
     message: string,
     data: Record<string, unknown>,
+    opts?: { argoFailure?: string },
   ): Promise<void>;
 }
 
@@ -65,8 +73,13 @@ interface RowPlace {
   projectId: string;
 }
 
-/** The controller's store; `audit` is core's one audit writer unless a test hands in another. */
-export function createDeploymentStore(ds: DataSource, audit: AuditWriter = auditWriter): DeploymentStore {
+/**
+ * The controller's store; `audit` is core's one audit writer unless a test hands in another.
+ * `secretBox` is the domain's (createRollback hashes idempotent requests with it; Kubidu's own
+ * automatic rollbacks send no Idempotency-Key, so a throwaway key serves when none is given).
+ */
+export function createDeploymentStore(ds: DataSource, audit: AuditWriter = auditWriter, secretBox?: SecretBox): DeploymentStore {
+  const domain = { audit, secretBox: secretBox ?? new SecretBox(randomBytes(32)) };
   async function record(m: EntityManager, action: AuditAction, at: RowPlace, data: Record<string, unknown>): Promise<void> {
     await audit.append(m, {
       actorId: null,
@@ -200,7 +213,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
       });
     },
 
-    async finish(id, workerId, outcome, message, data) {
+    async finish(id, workerId, outcome, message, data, opts = {}) {
       await ds.transaction(async (m) => {
         const at = await fenced(
           m,
@@ -219,6 +232,13 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
           await record(m, AUDIT_ACTIONS.deploymentRunning, at, { ...data, replaced: replaced.map((r) => r.id) });
         } else {
           await record(m, AUDIT_ACTIONS.deploymentFailed, at, { ...data, message });
+          if (opts.argoFailure !== undefined) {
+            // Same transaction as FAILED: a crash leaves both or neither, and the UNIQUE
+            // auto_rollback_of makes a replay find the one already made.
+            const auto = await autoRollbackAfterFailure(m, domain, id, opts.argoFailure);
+            const note = describeAutoRollback(auto);
+            if (note) await m.query(`UPDATE deployments SET status_message = status_message || '; ' || $2 WHERE id = $1`, [id, note]);
+          }
           // A rollback that failed must not keep holding deploys (they are how the service gets fixed):
           // it releases its own hold, never a newer rollback's.
           await releaseHold(m, audit, { actorId: null, actor: CONTROLLER_ACTOR, projectId: at.projectId }, at.serviceId, {

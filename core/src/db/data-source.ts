@@ -10,8 +10,9 @@ import { GitDoor1732000001000 } from './migrations/1732000001000-git-door.js';
 import { RollbackControls1732000002000 } from './migrations/1732000002000-rollback-controls.js';
 import { CurrentDeploymentIndex1732000003000 } from './migrations/1732000003000-current-deployment-index.js';
 import { RequestHashAndTokenCutoff1732000005000 } from './migrations/1732000005000-request-hash-and-token-cutoff.js';
+import { AutoAndReleaseRollback1732000008000 } from './migrations/1732000008000-auto-and-release-rollback.js';
 
-export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000];
+export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000, AutoAndReleaseRollback1732000008000];
 
 export interface DataSourceOptions {
   url: string;

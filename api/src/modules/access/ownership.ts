@@ -21,6 +21,7 @@ export interface ServiceRow {
   project_id: string;
   name: string;
   port: number;
+  auto_rollback: boolean;
   created_at: Date;
   project_slug: string;
   owner_id: string;
@@ -45,7 +46,7 @@ export async function ownedService(
   opts: { lock?: boolean } = {},
 ): Promise<ServiceRow> {
   const [row]: ServiceRow[] = await em.query(
-    `SELECT s.id, s.project_id, s.name, s.port, s.created_at, p.slug AS project_slug, p.owner_id
+    `SELECT s.id, s.project_id, s.name, s.port, s.auto_rollback, s.created_at, p.slug AS project_slug, p.owner_id
        FROM services s JOIN projects p ON p.id = s.project_id
       WHERE s.id = $1 ${opts.lock ? 'FOR UPDATE OF s' : ''}`,
     [serviceId],
