@@ -27,12 +27,14 @@ import { AuditRepository } from './modules/audit/audit-repository.js';
 import { AuthService } from './modules/auth/auth-service.js';
 import { ProjectService } from './modules/projects/project-service.js';
 import { DeploymentService } from './modules/deployments/deployment-service.js';
+import { ReleaseService } from './modules/releases/release-service.js';
 import { DeploymentEvents } from './modules/deployments/deployment-events.js';
 import { healthRoutes } from './modules/health/health-routes.js';
 import { databaseReachable } from './modules/health/health-check.js';
 import { authRoutes } from './modules/auth/auth-routes.js';
 import { projectRoutes } from './modules/projects/project-routes.js';
 import { deploymentRoutes, eventRoutes } from './modules/deployments/deployment-routes.js';
+import { releaseRoutes } from './modules/releases/release-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
@@ -72,6 +74,7 @@ export interface KubiduServices {
   auth: AuthService;
   projects: ProjectService;
   deployments: DeploymentService;
+  releases: ReleaseService;
   audit: AuditRepository;
   events: DeploymentEvents;
 }
@@ -168,11 +171,12 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const auth = new AuthService({ ds, audit, jwtSecret: deps.jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds });
   const projects = new ProjectService({ ds, audit, namespacePrefix: config.namespacePrefix, argoAppTemplate: config.argoAppTemplate });
   const deployments = new DeploymentService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
+  const releases = new ReleaseService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
   const auditRepo = new AuditRepository(ds);
   const events = new DeploymentEvents((id) => deployments.recent(id), deps.eventsPollMs ?? 500, (err) =>
     app.log.warn({ err }, 'event stream poll failed'),
   );
-  app.decorate('kubidu', { auth, projects, deployments, audit: auditRepo, events });
+  app.decorate('kubidu', { auth, projects, deployments, releases, audit: auditRepo, events });
   app.addHook('onClose', async () => events.close());
 
   // 3. Routes.
@@ -191,6 +195,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     app.register(authRoutes, { auth, authenticate, loginRateLimit });
     app.register(projectRoutes, { projects, authenticate });
     app.register(deploymentRoutes, { deployments, authenticate });
+    app.register(releaseRoutes, { releases, authenticate });
     app.register(eventRoutes, {
       deployments,
       events,

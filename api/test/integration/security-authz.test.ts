@@ -38,6 +38,9 @@ const aliceSecrets: string[] = [];
 
 interface Fixture {
   projectId: string;
+  /** Issue 20: a release (project rollback) of alice's, and the time its service 'rel' had r1 live (r2 runs now). */
+  releaseId: string;
+  releaseAt: string;
   serviceId: string;
   /** Service for the deploy route (fresh, no hold). */
   deployServiceId: string;
@@ -127,6 +130,18 @@ const MATRIX: Record<string, Entry> = {
   },
   'GET /api/projects/:id/services': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/services` }), expect: OWNED(200) },
   'GET /api/services/:id': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}` }), expect: OWNED(200) },
+  // Issue 20: the automatic-rollback opt-in and project rollbacks use the project access check (rollback permission).
+  'PATCH /api/services/:id': { req: () => ({ method: 'PATCH', url: `/api/services/${fx.serviceId}`, payload: { autoRollback: true } }), expect: OWNED(200) },
+  'GET /api/projects/:id/rollback/preview': {
+    req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/rollback/preview?at=${encodeURIComponent(fx.releaseAt)}&services=rel` }),
+    expect: OWNED(200),
+  },
+  'POST /api/projects/:id/rollback': {
+    req: () => ({ method: 'POST', url: `/api/projects/${fx.projectId}/rollback`, payload: { at: fx.releaseAt, services: ['rel'], reason: 'matrix' } }),
+    expect: OWNED(202),
+  },
+  'GET /api/projects/:id/releases': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/releases` }), expect: OWNED(200) },
+  'GET /api/releases/:id': { req: () => ({ method: 'GET', url: `/api/releases/${fx.releaseId}` }), expect: OWNED(200) },
   'POST /api/services/:id/deployments': {
     req: () => ({ method: 'POST', url: `/api/services/${fx.deployServiceId}/deployments`, payload: { image: 'ghcr.io/acme/web:9.9.9' } }),
     expect: OWNED(202),
@@ -237,7 +252,22 @@ beforeAll(async () => {
   const envSvc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'envs' } });
   const e1 = await deploy(app, alice, envSvc.json().id, { image: 'ghcr.io/acme/envs:1', env: { A: 'one' } });
   await setStatus(ds, e1.json().id, 'RUNNING');
+  // Issue 20: two services with r1 live an hour ago and r2 running now; 'rel0' is rolled back once (the release fixture).
+  const releaseAt = new Date(Date.now() - 30 * 60_000).toISOString();
+  const rollbackables: string[] = [];
+  for (const name of ['rel0', 'rel']) {
+    const svc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name } });
+    const r1 = await deploy(app, alice, svc.json().id, { image: `ghcr.io/acme/${name}:1` });
+    const r2 = await deploy(app, alice, svc.json().id, { image: `ghcr.io/acme/${name}:2` });
+    await ds.query(`UPDATE deployments SET status = 'SUCCESS', finished_at = now() - interval '1 hour' WHERE id = $1`, [r1.json().id]);
+    await ds.query(`UPDATE deployments SET status = 'RUNNING', finished_at = now() WHERE id = $1`, [r2.json().id]);
+    rollbackables.push(svc.json().id);
+  }
+  const rel0 = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/rollback`, headers: alice.auth, payload: { at: releaseAt, services: ['rel0'] } });
+  expect(rel0.statusCode, rel0.body).toBe(202);
   fx = {
+    releaseId: rel0.json().id,
+    releaseAt,
     envServiceId: envSvc.json().id,
     projectId,
     serviceId,

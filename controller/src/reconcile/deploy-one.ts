@@ -28,6 +28,17 @@ export interface ManifestsWriter {
   ): Promise<{ sha: string; noop: boolean; attempts: number; rewrote?: string | null }>;
   /** The pushed commit carrying `Kubidu-Deployment: <id>`, if any (crash recovery). */
   findDeploymentCommit(deploymentId: string): Promise<string | null>;
+  /**
+   * Writes several services' desired states as ONE commit (a release rollback, issue 20), pushed
+   * like any other. `rewrote` lists the folders rewritten whole because they were broken on the tip.
+   */
+  writeMany(
+    desired: DesiredState[],
+    message: string,
+    author?: { name: string; email: string } | null,
+  ): Promise<{ sha: string; noop: boolean; attempts: number; rewrote: string[] }>;
+  /** The pushed commit carrying `Kubidu-Release: <id>`, if any (crash recovery of a release). */
+  findReleaseCommit(releaseId: string): Promise<string | null>;
 }
 
 /** Creates the immutable Secret holding a deployment's secret env (cluster configured). */

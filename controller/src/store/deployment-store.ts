@@ -14,6 +14,7 @@ import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { randomBytes } from 'node:crypto';
 import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
+import { settleRelease } from './release-store.js';
 import { planClaim, type Candidate } from './plan-claim.js';
 
 export interface ClaimedDeployment {
@@ -109,7 +110,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
         const rows: Array<{ id: string; service_id: string; seq: string; status: 'QUEUED' | 'DEPLOYING' }> =
           await m.query(
             `SELECT id, service_id, seq, status FROM deployments
-             WHERE status = 'QUEUED' OR (status = 'DEPLOYING' AND lease_expires_at < now())
+             WHERE (status = 'QUEUED' OR (status = 'DEPLOYING' AND lease_expires_at < now())) AND release_id IS NULL
              ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
             [limit * 5],
           );
@@ -246,6 +247,9 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
             data: { reason: 'the rollback failed', failure: message },
           });
         }
+        // A row of a release rollback: the release ends with its last row.
+        const [rel] = await m.query(`SELECT release_id FROM deployments WHERE id = $1`, [id]);
+        if (rel?.release_id) await settleRelease(m, audit, rel.release_id);
       });
     },
   };
