@@ -40,9 +40,10 @@ export function createReleaseStep(deps: DeployDeps & { releases: ReleaseStore })
     heartbeat.unref?.();
     const rows: DeploymentDetails[] = [];
     try {
-      for (const id of rel.rowIds) {
-        const d = await deps.store.load(id);
-        if (d && d.status === 'DEPLOYING') rows.push(d);
+      // Loaded a few at a time (each is two small queries); the pool has room for the syncs' heartbeats.
+      for (let i = 0; i < rel.rowIds.length; i += 8) {
+        const batch = await Promise.all(rel.rowIds.slice(i, i + 8).map((id) => deps.store.load(id)));
+        for (const d of batch) if (d && d.status === 'DEPLOYING') rows.push(d);
       }
       if (rows.length === 0) return;
       const projectSlug = rows[0].projectSlug;

@@ -5,12 +5,23 @@
  * (default No) unless --yes, then queues it and, with --wait, follows the release to its end.
  */
 import type { ReleaseView } from '@kubidu/core/contract/releases';
-import type { Deps } from '../../lib/deps.js';
+import type { Deps, GlobalArgs } from '../../lib/deps.js';
 import { CliError, DeploymentFailedError, RefusedError, UsageError } from '../../lib/errors.js';
 import { colorEnabled, createStyle, printJson } from '../../lib/output.js';
 import { isUuid, resolveProjectFromContext, shortId } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
-import type { RollbackArgs } from './rollback.js';
+import type { ServiceFlags } from '../../lib/resolve.js';
+
+/** The flags of `kubidu rollback` a project rollback reads. */
+export interface ProjectRollbackArgs extends GlobalArgs, ServiceFlags {
+  to: string;
+  deploymentId?: string;
+  services?: string;
+  yes?: boolean;
+  reason?: string;
+  wait?: boolean;
+  timeout?: number;
+}
 
 /** `--to`: a release id, or a time (ISO 8601, or "<n>m|h|d ago"). */
 export function parseTo(to: string, now: Date): { release: string } | { at: string } {
@@ -28,7 +39,7 @@ export function parseTo(to: string, now: Date): { release: string } | { at: stri
 }
 
 /** Runs the project rollback flow. */
-export async function runProjectRollback(args: RollbackArgs & { to: string; services?: string }, deps: Deps): Promise<void> {
+export async function runProjectRollback(args: ProjectRollbackArgs, deps: Deps): Promise<void> {
   if (args.deploymentId) throw new UsageError('Give either a deployment id or --to, not both');
   const { api } = await openSession(args, deps);
   const project = await resolveProjectFromContext(api, args, deps.cwd);

@@ -73,6 +73,6 @@ export function loadArgoConfig(env: Env): ArgoConfig {
     appTemplate,
     namespace,
     deadlineMs: readDuration(env, 'KUBIDU_SYNC_DEADLINE_SECONDS', { unit: 's', default: 300, min: 1, max: MAX_DEADLINE_SECONDS }),
-    degradedGraceMs: readDuration(env, 'KUBIDU_DEGRADED_GRACE_SECONDS', { unit: 's', default: 60, min: 0, max: MAX_DEADLINE_SECONDS }),
+    degradedGraceMs: readDuration(env, 'KUBIDU_DEGRADED_GRACE_SECONDS', { unit: 's', default: 60, min: 1, max: MAX_DEADLINE_SECONDS }),
   };
 }
