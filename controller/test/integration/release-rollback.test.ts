@@ -157,6 +157,9 @@ describe('release rollback (issue 20, item 2)', () => {
 
     const sub = await post({ at, services: ['a'] });
     expect(sub.status).toBe(202);
+    // Repeated while the first is on its way: nothing more is queued.
+    const repeat = await post({ at, services: ['a'] });
+    expect(repeat).toMatchObject({ status: 409, body: { code: 'NOTHING_TO_ROLL_BACK' } });
     const done = await releaseDone((sub.body as unknown as Release).id);
     expect(done.deployments.map((d) => d.service)).toEqual(['a']);
     expect(done.status).toBe('RUNNING');

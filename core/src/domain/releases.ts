@@ -92,6 +92,14 @@ export async function planRelease(em: EntityManager, req: ReleaseTargetRequest):
     [services.map((s) => s.id)],
   );
   const current = new Map(currents.map((c) => [c.service_id, c]));
+  // A rollback to the same target still on its way (a repeated request, or a release in flight).
+  const pendings: Array<{ service_id: string; rollback_from_id: string }> = await em.query(
+    `SELECT DISTINCT ON (service_id) service_id, rollback_from_id FROM deployments
+      WHERE service_id = ANY($1::uuid[]) AND status IN ('QUEUED', 'DEPLOYING') AND source IN ('ROLLBACK', 'AUTO') AND rollback_only IS NULL
+      ORDER BY service_id, seq DESC`,
+    [services.map((s) => s.id)],
+  );
+  const pending = new Map(pendings.map((p) => [p.service_id, p.rollback_from_id]));
   /** The service already runs the target: it is the target, a whole rollback to it, or the target is a whole rollback to it. */
   const alreadyThere = (cur: (typeof currents)[number] | undefined, t: DeploymentRow) =>
     !!cur &&
@@ -103,6 +111,8 @@ export async function planRelease(em: EntityManager, req: ReleaseTargetRequest):
       plan.skipped.push({ serviceId: s.id, service: s.name, why: req.releaseId ? 'not part of that release' : 'nothing was running at that time' });
     } else if (alreadyThere(cur, target)) {
       plan.skipped.push({ serviceId: s.id, service: s.name, why: `already at ${target.id.slice(0, 8)}` });
+    } else if (pending.get(s.id) === target.id) {
+      plan.skipped.push({ serviceId: s.id, service: s.name, why: `a rollback to ${target.id.slice(0, 8)} is already on its way` });
     } else {
       plan.changes.push({ serviceId: s.id, service: s.name, currentId: cur?.id ?? null, target });
     }

@@ -1,5 +1,6 @@
 /** Project rollback routes (issue 20, item 2): preview, roll back, and the releases they make. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { IdParams } from '@kubidu/core/contract/common';
 import { WriteHeaders } from '@kubidu/core/contract/deployments';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
@@ -8,6 +9,8 @@ import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.j
 import type { ReleaseService } from './release-service.js';
 
 const security = [{ bearerAuth: [] }];
+/** The client's name only: a project rollback takes no Idempotency-Key (a repeat skips every service already there or on its way: 409 NOTHING_TO_ROLL_BACK). */
+const ClientHeader = Type.Omit(WriteHeaders, ['idempotency-key']);
 
 /** What the release routes need. */
 export interface ReleaseRoutesOptions {
@@ -42,7 +45,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         summary: 'Roll every service of the project back to a moment or a release: one rollback row per changed service, one commit',
         security,
         params: IdParams,
-        headers: WriteHeaders,
+        headers: ClientHeader,
         body: ReleaseRollbackBody,
         response: { 202: ReleaseView, ...ErrorResponses },
       },
