@@ -40,11 +40,7 @@ export function createReleaseStep(deps: DeployDeps & { releases: ReleaseStore })
     heartbeat.unref?.();
     const rows: DeploymentDetails[] = [];
     try {
-      // Loaded a few at a time (each is two small queries); the pool has room for the syncs' heartbeats.
-      for (let i = 0; i < rel.rowIds.length; i += 8) {
-        const batch = await Promise.all(rel.rowIds.slice(i, i + 8).map((id) => deps.store.load(id)));
-        for (const d of batch) if (d && d.status === 'DEPLOYING') rows.push(d);
-      }
+      for (const d of await deps.store.loadMany(rel.rowIds)) if (d.status === 'DEPLOYING') rows.push(d);
       if (rows.length === 0) return;
       const projectSlug = rows[0].projectSlug;
 

@@ -7,7 +7,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
-import { envOfDeployment, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
+import { envOfDeployments, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
 import { releaseHold } from '@kubidu/core/domain/holds';
 import { autoRollbackAfterFailure, describeAutoRollback } from '@kubidu/core/domain/auto-rollbacks';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
@@ -51,6 +51,8 @@ export type DeploymentDetails = Pick<
 export interface DeploymentStore {
   claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedDeployment[]>;
   load(id: string): Promise<DeploymentDetails | null>;
+  /** Several rows in two queries (a release's rows); missing ids are left out. */
+  loadMany(ids: string[]): Promise<DeploymentDetails[]>;
   heartbeat(id: string, workerId: string, leaseMs: number, statusMessage?: string): Promise<void>;
   recordCommit(id: string, workerId: string, sha: string, message: string, data: Record<string, unknown>): Promise<void>;
   /**
@@ -102,6 +104,46 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
     );
     if (rows.length !== 1) throw new LeaseLostError(`lost the lease on deployment ${params[0]}`);
     return rows[0];
+  }
+
+  /** The rows with where they live and their env as stored, in `ids` order (two queries whatever the count). */
+  async function loadRows(ids: string[]): Promise<DeploymentDetails[]> {
+    if (ids.length === 0) return [];
+    const rows: any[] = await ds.query(
+      `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId", p.slug AS "projectSlug", s.name AS "serviceName", d.attempts
+       FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
+       WHERE d.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const env = await envOfDeployments(ds.manager, rows.map((r) => r.id));
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          serviceId: r.serviceId,
+          projectId: r.projectId,
+          projectSlug: r.projectSlug,
+          serviceName: r.serviceName,
+          status: r.status,
+          source: r.source,
+          imageUrl: r.imageUrl,
+          port: r.port,
+          replicas: r.replicas,
+          cpuLimit: r.cpuLimit,
+          memoryLimit: r.memoryLimit,
+          rollbackFromId: r.rollbackFromId,
+          rollbackOnly: r.rollbackOnly ?? null,
+          actor: r.actor,
+          reason: r.reason,
+          commitMessage: r.commitMessage,
+          manifestsCommitSha: r.manifestsCommitSha,
+          attempts: r.attempts,
+          env: env.get(r.id) ?? [],
+        } satisfies DeploymentDetails,
+      ]),
+    );
+    return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
   return {
@@ -161,36 +203,10 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
     },
 
     async load(id) {
-      const [r] = await ds.query(
-        `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId", p.slug AS "projectSlug", s.name AS "serviceName", d.attempts
-         FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
-         WHERE d.id = $1`,
-        [id],
-      );
-      if (!r) return null;
-      return {
-        id: r.id,
-        serviceId: r.serviceId,
-        projectId: r.projectId,
-        projectSlug: r.projectSlug,
-        serviceName: r.serviceName,
-        status: r.status,
-        source: r.source,
-        imageUrl: r.imageUrl,
-        port: r.port,
-        replicas: r.replicas,
-        cpuLimit: r.cpuLimit,
-        memoryLimit: r.memoryLimit,
-        rollbackFromId: r.rollbackFromId,
-        rollbackOnly: r.rollbackOnly ?? null,
-        actor: r.actor,
-        reason: r.reason,
-        commitMessage: r.commitMessage,
-        manifestsCommitSha: r.manifestsCommitSha,
-        attempts: r.attempts,
-        env: await envOfDeployment(ds.manager, id),
-      };
+      return (await loadRows([id]))[0] ?? null;
     },
+
+    loadMany: (ids) => loadRows(ids),
 
     async heartbeat(id, workerId, leaseMs, statusMessage) {
       await fenced(
