@@ -105,7 +105,12 @@ async function benchRelease(o: BenchOptions, services: number, n: number, sample
       native.push(nativeMs);
       commits.push(count);
       files = changed.length;
-      log(`  release of ${n}: accepted → pushed ${ms(accepted.at(-1)!)} ms (request ${ms(request.at(-1)!)} ms), native push ${ms(nativeMs)} ms, ${count} commit(s), ${changed.length} files`);
+      const [claimed] = await s.ds.query(`SELECT extract(epoch from min(started_at)) * 1000 AS ms FROM deployments WHERE release_id = $1`, [r.body.id]);
+      const adapter = s.rec.pushes.get(sha)!.ms;
+      log(
+        `  release of ${n}: accepted → pushed ${ms(accepted.at(-1)!)} ms (accepted → claimed ${ms(Number(claimed.ms) - tAccepted)} ms; adapter tip ${ms(adapter?.tip ?? NaN)} + build ${ms(adapter?.build ?? NaN)} + push ${ms(adapter?.push ?? NaN)} ms; ` +
+          `the request ${ms(request.at(-1)!)} ms), native push ${ms(nativeMs)} ms, ${count} commit(s), ${changed.length} files`,
+      );
     }
     const a = stats(accepted);
     const nat = stats(native);
