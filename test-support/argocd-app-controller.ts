@@ -71,8 +71,8 @@ interface Deps {
   repo: RepoServer;
   repoFor(name: string): string;
   delays: ArgoDelays;
-  /** The outcome for an operation requested now, and its message (from the server's failure mode). */
-  outcomeNow(): { outcome: OperationOutcome; message?: string; autoSyncBlocked: boolean };
+  /** The outcome for an operation of `appName` requested now, and its message (from the server's failure mode). */
+  outcomeNow(appName: string): { outcome: OperationOutcome; message?: string; autoSyncBlocked: boolean };
   onCrash(message: string): void;
 }
 
@@ -166,7 +166,7 @@ export function createAppController(d: Deps): AppController {
 
   function autoSync(name: string, app: ArgoApplication, spec: ArgoTestApp, tip: string) {
     if (!spec.automated || app.operation || app.status?.sync?.status !== 'OutOfSync') return;
-    const now = d.outcomeNow();
+    const now = d.outcomeNow(name);
     if (now.autoSyncBlocked) return; // a deny sync window blocks auto-sync too
     // Argo CD does not retry a revision it already tried (alreadyAttemptedSync).
     const last = app.status?.operationState;
@@ -180,7 +180,7 @@ export function createAppController(d: Deps): AppController {
 
   function requestOperation(name: string, operation: ArgoOperation) {
     const app = d.apps.get(name)!;
-    const { outcome, message } = d.outcomeNow();
+    const { outcome, message } = d.outcomeNow(name);
     app.operation = operation;
     delete app.status!.operationState;
     bump(app);

@@ -66,8 +66,14 @@ export interface ArgoTestServerOptions {
 
 /** Options for setFailure: how many times (for counted modes) and the message to use. */
 export interface FailureOptions {
+  /**
+   * Counted modes: how many times. For 'sync-failed' and 'degraded': how many operations end
+   * that way before the next ones succeed again (default: all of them).
+   */
   times?: number;
   message?: string;
+  /** 'sync-failed' and 'degraded' only: fail only the operations of these apps (default: every app). */
+  apps?: string[];
 }
 
 /** One logged request. */
@@ -162,6 +168,7 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
   let failure: ArgoFailureMode = 'none';
   let remaining = 0;
   let failureMessage: string | undefined;
+  let failureApps: Set<string> | undefined;
   const hanging = new Set<ServerResponse>();
 
   const repo = createRepoServer();
@@ -171,11 +178,14 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
     repo,
     repoFor,
     delays,
-    outcomeNow: () => ({
-      outcome: (failure === 'sync-failed' || failure === 'degraded' ? failure : 'succeed') as OperationOutcome,
-      message: failureMessage,
-      autoSyncBlocked: failure === 'sync-window',
-    }),
+    outcomeNow: (appName) => {
+      let outcome: OperationOutcome = 'succeed';
+      if ((failure === 'sync-failed' || failure === 'degraded') && (!failureApps || failureApps.has(appName)) && remaining !== 0) {
+        outcome = failure;
+        if (remaining > 0) remaining--;
+      }
+      return { outcome, message: failureMessage, autoSyncBlocked: failure === 'sync-window' };
+    },
     onCrash: (m) => violations.push(m),
   });
 
@@ -404,7 +414,9 @@ export async function startArgoTestServer(opts: ArgoTestServerOptions): Promise<
       const wasDown = failure === 'down';
       failure = mode;
       failureMessage = o.message;
-      remaining = o.times ?? (mode === 'http-500' || mode === 'operation-in-progress' ? 2 : 0);
+      failureApps = o.apps ? new Set(o.apps) : undefined;
+      // -1: every operation ('sync-failed' / 'degraded' without `times`).
+      remaining = o.times ?? (mode === 'http-500' || mode === 'operation-in-progress' ? 2 : mode === 'sync-failed' || mode === 'degraded' ? -1 : 0);
       if (mode !== 'timeout') {
         for (const r of hanging) r.destroy();
         hanging.clear();

@@ -31,6 +31,7 @@ import { ProjectService } from './modules/projects/project-service.js';
 import { MemberService } from './modules/members/member-service.js';
 import { memberRoutes } from './modules/members/member-routes.js';
 import { DeploymentService } from './modules/deployments/deployment-service.js';
+import { ReleaseService } from './modules/releases/release-service.js';
 import { DeploymentEvents } from './modules/deployments/deployment-events.js';
 import { healthRoutes } from './modules/health/health-routes.js';
 import { databaseReachable } from './modules/health/health-check.js';
@@ -38,6 +39,7 @@ import { authRoutes } from './modules/auth/auth-routes.js';
 import { projectRoutes } from './modules/projects/project-routes.js';
 import { deploymentRoutes } from './modules/deployments/deployment-routes.js';
 import { eventRoutes } from './modules/deployments/event-routes.js';
+import { releaseRoutes } from './modules/releases/release-routes.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
@@ -86,6 +88,7 @@ export interface KubiduServices {
   projects: ProjectService;
   deployments: DeploymentService;
   members: MemberService;
+  releases: ReleaseService;
   audit: AuditRepository;
   events: DeploymentEvents;
 }
@@ -193,12 +196,13 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const projects = new ProjectService({ ds, audit, namespacePrefix: config.namespacePrefix, argoAppTemplate: config.argoAppTemplate });
   const deployments = new DeploymentService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
   const members = new MemberService({ ds, audit });
+  const releases = new ReleaseService({ ds, secretBox: deps.secretBox, audit, wakeController: deps.wakeController });
   const auditRepo = new AuditRepository(ds);
   const outgoingWebhooks = new WebhookService({ ds, audit, secretBox: deps.secretBox, allowPrivate: config.webhookAllowPrivate });
   const events = new DeploymentEvents((id) => deployments.recent(id), deps.eventsPollMs ?? 500, (err) =>
     app.log.warn({ err }, 'event stream poll failed'),
   );
-  app.decorate('kubidu', { auth, projects, deployments, members, audit: auditRepo, events });
+  app.decorate('kubidu', { auth, projects, deployments, members, releases, audit: auditRepo, events });
   app.addHook('onClose', async () => events.close());
 
   // 3. Routes.
@@ -211,6 +215,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     app.register(projectRoutes, { projects, authenticate, limiters });
     app.register(deploymentRoutes, { deployments, authenticate, limiters });
     app.register(memberRoutes, { members, authenticate });
+    app.register(releaseRoutes, { releases, authenticate });
     app.register(eventRoutes, {
       deployments,
       events,

@@ -9,6 +9,8 @@ import { SecretBox, loadOrCreateKey } from '@kubidu/core/crypto/secret-box';
 import type { Logger } from '@kubidu/core/logger';
 import type { ControllerConfig } from './config.js';
 import { createDeploymentStore } from './store/deployment-store.js';
+import { createReleaseStore } from './store/release-store.js';
+import { createReleaseStep } from './reconcile/deploy-release.js';
 import { createDeployStep, type SecretsWriter, type SyncRunner } from './reconcile/deploy-one.js';
 import { createManifestsWriter } from './reconcile/manifests-writer.js';
 import { startLoop } from './reconcile/loop.js';
@@ -61,8 +63,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     opts.overrides && 'sync' in opts.overrides ? opts.overrides.sync! : await createSyncRunnerFromConfig(config.argo, repo.git, logger, faults);
   const secrets =
     opts.overrides && 'secrets' in opts.overrides ? opts.overrides.secrets! : await createSecretsWriterFromConfig(config.kubernetes, logger);
-  const store = createDeploymentStore(ds);
-  const deployOne = createDeployStep({
+  const store = createDeploymentStore(ds, undefined, secretBox);
+  const deployDeps = {
     store,
     // No lock of our own: the adapter orders its writes and batches what queues up behind a push.
     manifests: createManifestsWriter(repo.git, repo.render, faults),
@@ -76,7 +78,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     giveUpAfterMs: config.giveUpAfterMs,
     logger,
     faults,
-  });
+  };
+  const deployOne = createDeployStep(deployDeps);
+  const releaseStore = createReleaseStore(ds);
+  const deployRelease = createReleaseStep({ ...deployDeps, releases: releaseStore });
   const loop = startLoop({
     store,
     deployOne,
@@ -86,6 +91,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     claimBatch: config.claimBatch,
     maxInFlight: opts.overrides?.maxInFlight ?? 100,
     logger,
+    releases: { claim: () => releaseStore.claimRelease(config.workerId, config.leaseMs), run: deployRelease },
   });
   const url = (ds.options as PostgresConnectionOptions).url;
   const listener = !config.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;

@@ -45,6 +45,8 @@ export function resolveOptions(o: BenchInput): BenchOptions {
  *        BENCH_PAGE_SAMPLES=200  BENCH_PAGE_WARMUP=20
  *        BENCH_QUICK=1 (20 services, 200 commits, a few samples: a smoke run)
  *        DATABASE_URL (use that server instead of a throwaway one)  KUBIDU_BENCH_DIR (repo cache)
+ *        Section 7 (issue 20): BENCH_I20_RELEASE=1000 BENCH_I20_RELEASE_SAMPLES=3 BENCH_I20_BURST=1000
+ *        BENCH_I20_AUTO_SAMPLES=20 (see bench/issue20.ts; it also runs alone)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const quick = env.BENCH_QUICK === '1';

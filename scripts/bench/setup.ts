@@ -106,7 +106,7 @@ export function controllerEnv(s: Pick<Stack, 'manifestsUrl' | 'key' | 'argo'>, d
 }
 
 /** Starts a section's stack at `services` (the repo is generated once and cached under KUBIDU_BENCH_DIR). */
-export async function startStack(o: BenchOptions, services: number, mode: { argo: boolean; controller: boolean }): Promise<Stack> {
+export async function startStack(o: BenchOptions, services: number, mode: { argo: boolean; controller: boolean; env?: NodeJS.ProcessEnv }): Promise<Stack> {
   const root = join(benchDir(), 'repos');
   const name = await ensureBenchRepo(root, services, o.history);
   const bare = join(root, name);
@@ -121,7 +121,7 @@ export async function startStack(o: BenchOptions, services: number, mode: { argo
   const rec = new PushRecorder();
   const argoArrivals: Stack['argoArrivals'] = [];
   const argo = mode.argo ? await startArgo(bare, services, argoArrivals) : null;
-  const env = controllerEnv({ manifestsUrl, key, argo }, dataDir);
+  const env = { ...controllerEnv({ manifestsUrl, key, argo }, dataDir), ...mode.env };
   const api = await startApiAndController({ ds, dataDir, key, env, controller: mode.controller, logger: rec.logger() });
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await fetch(api.apiUrl + path, {

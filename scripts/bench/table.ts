@@ -3,6 +3,7 @@
  * percentiles, and each budget's verdict taken from verdicts.ts.
  */
 import { ms, plural, sizesOf, times, verdicts, type Measured, type Verdict } from './verdicts.js';
+import { issue20Rows } from './issue20.js';
 
 /** Renders the markdown table of a run. */
 export function renderTable(m: Measured, checks: Verdict[] = verdicts(m)): string {
@@ -67,5 +68,6 @@ export function renderTable(m: Measured, checks: Verdict[] = verdicts(m)): strin
   row('6', `controller RSS incl. its git children after ${rs.rollbacks} rollbacks (sync engine: ${rs.sync})`, String(rs.services), String(rs.rollbacks), '-', '-', '-',
     `peak of the sum ${rs.tree.peakSumMb.toFixed(0)} MB (at the peak: ${at} MB; ${rs.tree.samples} samples, one per ${every} ms, asked for ${rs.tree.intervalMs}); children alone peak ${rs.tree.peakChildrenMb.toFixed(0)} MB; controller alone ${rs.rssMb.toFixed(0)} MB at the end, ${rs.hwmMb.toFixed(0)} MB its peak; waves of ${rs.wave}, ${(rs.wallMs / 1000).toFixed(1)} s; local object store ${rs.cache.mb.toFixed(1)} MB (${rs.cache.packs} packs, ${rs.cache.loose} loose objects)`,
     budget('rss'), verdict('rss'));
+  if (m.issue20) L.push(...issue20Rows(m.issue20));
   return L.join('\n');
 }

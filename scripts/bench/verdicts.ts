@@ -11,6 +11,8 @@ import type { PagesResult } from './pages.js';
 import type { RssResult } from './rss.js';
 
 /** Everything one run measured (the report's input). */
+import type { Issue20Result } from './issue20.js';
+
 export interface Measured {
   options: BenchOptions;
   git: GitRow[];
@@ -19,6 +21,8 @@ export interface Measured {
   two: BurstResult;
   pages: PagesResult;
   rss: RssResult;
+  /** Section 7 (issue 20): release rollback, 1,000 single rollbacks on two controllers, auto-rollback. */
+  issue20?: Issue20Result;
 }
 
 /** One budget checked: which row, what was measured, the budget and the verdict. */

@@ -50,6 +50,11 @@ const aliceSecrets: string[] = [];
 
 interface Fixture {
   projectId: string;
+  /** Issue 20: a release (project rollback) of alice's, and the time its service 'rel' had r1 live (r2 runs now). */
+  releaseId: string;
+  releaseAt: string;
+  /** Per identity, a service with an earlier healthy deployment to roll back to (each allowed project rollback needs its own). */
+  releaseService: Record<string, string>;
   serviceId: string;
   /** Service for the deploy route (fresh, no hold). */
   deployServiceId: string;
@@ -174,6 +179,19 @@ const MATRIX: Record<string, Entry> = {
   },
   'GET /api/projects/:id/services': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/services` }), ...PROJECT('read', 200) },
   'GET /api/services/:id': { req: () => ({ method: 'GET', url: `/api/services/${fx.serviceId}` }), ...PROJECT('read', 200) },
+  // Issue 20: the automatic-rollback opt-in is a setting (deploy); a project rollback needs rollback, its reads read.
+  'PATCH /api/services/:id': { req: () => ({ method: 'PATCH', url: `/api/services/${fx.serviceId}`, payload: { autoRollback: true } }), ...PROJECT('deploy', 200) },
+  'GET /api/projects/:id/rollback/preview': {
+    req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/rollback/preview?at=${encodeURIComponent(fx.releaseAt)}&services=rel` }),
+    ...PROJECT('read', 200),
+  },
+  'POST /api/projects/:id/rollback': {
+    // Each identity that may roll back gets its own service (a second rollback to the same target is 409).
+    req: (who) => ({ method: 'POST', url: `/api/projects/${fx.projectId}/rollback`, payload: { at: fx.releaseAt, services: [fx.releaseService[who]], reason: 'matrix' } }),
+    ...PROJECT('rollback', 202),
+  },
+  'GET /api/projects/:id/releases': { req: () => ({ method: 'GET', url: `/api/projects/${fx.projectId}/releases` }), ...PROJECT('read', 200) },
+  'GET /api/releases/:id': { req: () => ({ method: 'GET', url: `/api/releases/${fx.releaseId}` }), ...PROJECT('read', 200) },
   'POST /api/services/:id/deployments': {
     req: () => ({ method: 'POST', url: `/api/services/${fx.deployServiceId}/deployments`, payload: { image: 'ghcr.io/acme/web:9.9.9' } }),
     ...PROJECT('deploy', 202),
@@ -329,7 +347,24 @@ beforeAll(async () => {
   const envSvc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name: 'envs' } });
   const e1 = await deploy(app, alice, envSvc.json().id, { image: 'ghcr.io/acme/envs:1', env: { A: 'one' } });
   await setStatus(ds, e1.json().id, 'RUNNING');
+  // Issue 20: two services with r1 live an hour ago and r2 running now; 'rel0' is rolled back once (the release fixture).
+  const releaseAt = new Date(Date.now() - 30 * 60_000).toISOString();
+  const rollbackables: string[] = [];
+  const releaseService: Record<string, string> = Object.fromEntries(IDENTITIES.map((who, n) => [who, `rel-${n}`]));
+  for (const name of ['rel0', 'rel', ...Object.values(releaseService)]) {
+    const svc = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/services`, headers: alice.auth, payload: { name } });
+    const r1 = await deploy(app, alice, svc.json().id, { image: `ghcr.io/acme/${name}:1` });
+    const r2 = await deploy(app, alice, svc.json().id, { image: `ghcr.io/acme/${name}:2` });
+    await ds.query(`UPDATE deployments SET status = 'SUCCESS', finished_at = now() - interval '1 hour' WHERE id = $1`, [r1.json().id]);
+    await ds.query(`UPDATE deployments SET status = 'RUNNING', finished_at = now() WHERE id = $1`, [r2.json().id]);
+    rollbackables.push(svc.json().id);
+  }
+  const rel0 = await app.inject({ method: 'POST', url: `/api/projects/${projectId}/rollback`, headers: alice.auth, payload: { at: releaseAt, services: ['rel0'] } });
+  expect(rel0.statusCode, rel0.body).toBe(202);
   fx = {
+    releaseId: rel0.json().id,
+    releaseAt,
+    releaseService,
     envServiceId: envSvc.json().id,
     projectId,
     serviceId,

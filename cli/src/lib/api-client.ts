@@ -21,6 +21,7 @@ import { cliHint } from './api-hints.js';
 import type { ProjectView, ServiceView } from '@kubidu/core/contract/projects';
 import type { AddMemberBody, MemberView } from '@kubidu/core/contract/members';
 import type { ProjectRole } from '@kubidu/core/contract/roles';
+import type { ReleasePreview, ReleaseRollbackBody, ReleaseView } from '@kubidu/core/contract/releases';
 
 type Query = Record<string, string | number | undefined>;
 
@@ -179,6 +180,25 @@ export class ApiClient {
       body,
       headers: { 'idempotency-key': idempotencyKey },
     });
+  }
+
+  /** Changes a service's settings (the automatic-rollback opt-in). */
+  updateService(id: string, body: { autoRollback: boolean }): Promise<ServiceView> {
+    return this.request('PATCH', `/api/services/${encodeURIComponent(id)}`, { body });
+  }
+
+  /** What rolling the project back would change, service by service. */
+  previewProjectRollback(projectId: string, query: { at?: string; release?: string; services?: string }): Promise<ReleasePreview> {
+    return this.request('GET', `/api/projects/${encodeURIComponent(projectId)}/rollback/preview`, { query });
+  }
+
+  /** Rolls the project back (one row per changed service, one commit). */
+  rollbackProject(projectId: string, body: ReleaseRollbackBody): Promise<ReleaseView> {
+    return this.request('POST', `/api/projects/${encodeURIComponent(projectId)}/rollback`, { body });
+  }
+
+  getRelease(id: string): Promise<ReleaseView> {
+    return this.request('GET', `/api/releases/${encodeURIComponent(id)}`);
   }
 
   listAudit(query: { projectId?: string; serviceId?: string; limit?: number; cursor?: string }): Promise<Page<AuditView>> {

@@ -31,7 +31,7 @@ export function colorStatus(status: DeploymentStatus, style: Style): string {
  */
 export function deploymentMessage(d: DeploymentView): string {
   let msg = d.commitMessage ?? '';
-  if (!msg && d.source === 'ROLLBACK' && d.rollbackFromId) msg = `Rollback to ${shortId(d.rollbackFromId)}`;
+  if (!msg && (d.source === 'ROLLBACK' || d.source === 'AUTO') && d.rollbackFromId) msg = `Rollback to ${shortId(d.rollbackFromId)}`;
   if (d.reason && d.reason !== msg && d.source !== 'GIT') return msg ? `${msg} — ${d.reason}` : d.reason;
   return msg || (d.reason ?? '');
 }
@@ -55,7 +55,7 @@ export function revertLabel(d: Pick<DeploymentView, 'revertsDeploymentId' | 'rev
 /** The NOTES column: rollback marker (with what it restored), revert, bad mark, hold override, importer warning. */
 export function deploymentNotes(d: DeploymentView, style: Style): string {
   const notes: string[] = [];
-  if (d.rollbackFromId && d.source === 'ROLLBACK') notes.push(style.yellow(`↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` ${onlyLabel(d)}` : ''}`));
+  if (d.rollbackFromId && (d.source === 'ROLLBACK' || d.source === 'AUTO')) notes.push(style.yellow(`↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` ${onlyLabel(d)}` : ''}`));
   const revert = revertLabel(d);
   if (revert) notes.push(style.yellow(revert));
   if (d.bad) notes.push(style.red(`✗ BAD: ${truncate(d.bad.reason, 40)}`));

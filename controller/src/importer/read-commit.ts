@@ -94,7 +94,7 @@ export async function readCommitFolder(
     const r = plan.revert;
     const row = await store.findReverted(service, r.revertedSha, r.revertedDeploymentId);
     const kind: RevertedKind | null = row
-      ? row.source === 'ROLLBACK'
+      ? row.source === 'ROLLBACK' || row.source === 'AUTO'
         ? 'rollback'
         : row.source === 'API'
           ? 'deploy'

@@ -28,6 +28,17 @@ export interface ManifestsWriter {
   ): Promise<{ sha: string; noop: boolean; attempts: number; rewrote?: string | null }>;
   /** The pushed commit carrying `Kubidu-Deployment: <id>`, if any (crash recovery). */
   findDeploymentCommit(deploymentId: string): Promise<string | null>;
+  /**
+   * Writes several services' desired states as ONE commit (a release rollback, issue 20), pushed
+   * like any other. `rewrote` lists the folders rewritten whole because they were broken on the tip.
+   */
+  writeMany(
+    desired: DesiredState[],
+    message: string,
+    author?: { name: string; email: string } | null,
+  ): Promise<{ sha: string; noop: boolean; attempts: number; rewrote: string[] }>;
+  /** The pushed commit carrying `Kubidu-Release: <id>`, if any (crash recovery of a release). */
+  findReleaseCommit(releaseId: string): Promise<string | null>;
 }
 
 /** Creates the immutable Secret holding a deployment's secret env (cluster configured). */
@@ -39,6 +50,13 @@ export interface SyncOutcome {
   outcome: 'RUNNING' | 'FAILED';
   message: string;
   syncedRevision?: string;
+  /** FAILED only: why; `sync-failed` and `degraded` are Argo CD's verdict (they may trigger an automatic rollback). */
+  cause?: 'sync-failed' | 'degraded' | 'wrong-revision' | 'deadline';
+}
+
+/** True when Argo CD itself declared the deployment failed (its sync failed, or the app stayed Degraded). */
+export function argoDeclaredFailure(out: SyncOutcome): boolean {
+  return out.outcome === 'FAILED' && (out.cause === 'sync-failed' || out.cause === 'degraded');
 }
 
 /** Triggers and watches a sync of the service's Argo CD app for a pushed commit. */
@@ -212,11 +230,15 @@ export function createDeployStep(deps: DeployDeps) {
         onStatus: (m) => deps.store.heartbeat(id, deps.workerId, deps.leaseMs, m),
       });
       const msg = [...(d.source === 'GIT' ? [commitStatus(d, sha, false)] : []), out.message, ...notes].join('; ');
-      await deps.store.finish(id, deps.workerId, out.outcome, msg, {
-        commitSha: sha,
-        argoApp: appName,
-        syncedRevision: out.syncedRevision ?? null,
-      });
+      await deps.store.finish(
+        id,
+        deps.workerId,
+        out.outcome,
+        msg,
+        { commitSha: sha, argoApp: appName, syncedRevision: out.syncedRevision ?? null },
+        // Argo CD's verdict may undo the deploy (services that opted in), in the FAILED transaction.
+        argoDeclaredFailure(out) ? { argoFailure: out.message } : undefined,
+      );
     } catch (err) {
       if (err instanceof LeaseLostError) {
         deps.logger.warn({ deploymentId: id }, err.message);

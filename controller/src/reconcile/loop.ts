@@ -6,6 +6,7 @@
 import type { DeploymentStore } from '../store/deployment-store.js';
 import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
+import type { ClaimedRelease } from '../store/release-store.js';
 
 export interface LoopOptions {
   store: DeploymentStore;
@@ -17,6 +18,11 @@ export interface LoopOptions {
   /** Upper bound of deployments in flight in this process. */
   maxInFlight: number;
   logger: Logger;
+  /** Release rollbacks (issue 20): claimed as one and run as one task (one commit for all their rows). */
+  releases?: {
+    claim(): Promise<ClaimedRelease | null>;
+    run(rel: ClaimedRelease): Promise<void>;
+  };
 }
 
 export interface Loop {
@@ -69,6 +75,21 @@ export function startLoop(opts: LoopOptions): Loop {
                 wake();
               });
             inFlight.set(c.id, task);
+          }
+          if (opts.releases && opts.maxInFlight - inFlight.size > 0) {
+            const rel = await opts.releases.claim();
+            if (rel && !inFlight.has(`release:${rel.id}`)) {
+              const key = `release:${rel.id}`;
+              const task = opts.releases
+                .run(rel)
+                .catch((err) => opts.logger.error({ releaseId: rel.id, err: errorMessage(err) }, 'release task failed'))
+                .finally(() => {
+                  inFlight.delete(key);
+                  wake();
+                });
+              inFlight.set(key, task);
+              continue;
+            }
           }
           if (claimed.length > 0) continue; // there may be more
         } catch (err) {

@@ -69,5 +69,35 @@ export function createManifestsWriter(
     findDeploymentCommit(deploymentId) {
       return git.findCommitWithTrailer('Kubidu-Deployment', deploymentId);
     },
+    async writeMany(desired, message, author) {
+      let tip: string | null = null;
+      let rewrote: string[] = [];
+      const res = await git.commitAndPush(async (view) => {
+        tip = view.tip;
+        rewrote = [];
+        const changed: FileChange[] = [];
+        const notes: string[] = [];
+        for (const d of desired) {
+          const rendered = await render(d, view);
+          for (const f of rendered.files) {
+            if ((await view.readFile(f.path)) !== f.content) changed.push(f);
+          }
+          if (rendered.broken) {
+            const note = describeRewrite(rendered.broken, await view.lastChange(rendered.broken.folder));
+            notes.push(note.body);
+            rewrote.push(note.status);
+          }
+        }
+        if (changed.length === 0) return null;
+        const text = notes.length > 0 ? withBodyNote(message, notes.join('\n\n')) : message;
+        return { files: changed, message: text, ...(author ? { author } : {}) };
+      });
+      const sha = res.sha ?? tip;
+      if (!sha) throw new Error('the manifests repo has no commits and nothing was written');
+      return { sha, noop: res.noop, attempts: res.attempts, rewrote: res.noop ? [] : rewrote };
+    },
+    findReleaseCommit(releaseId) {
+      return git.findCommitWithTrailer('Kubidu-Release', releaseId);
+    },
   };
 }

@@ -36,7 +36,7 @@ export async function createSyncRunnerFromConfig(
     argo = new KubernetesApplicationSync({ kubeConfig: defaultKubeConfig(), namespace: cfg.namespace });
     logger.info({ namespace: cfg.namespace, appTemplate: cfg.appTemplate }, 'syncing by patching Argo CD Applications');
   }
-  return createSyncRunner(argo, git, cfg.appTemplate, cfg.deadlineMs, faults);
+  return createSyncRunner(argo, git, cfg.appTemplate, cfg.deadlineMs, faults, cfg.degradedGraceMs);
 }
 
 /** A SyncRunner over any ArgoApi (the test server's client, in tests). */
@@ -46,6 +46,7 @@ export function createSyncRunner(
   appTemplate: string,
   deadlineMs: number,
   faults: FaultPause = NO_FAULT_PAUSE,
+  degradedGraceMs?: number,
 ): SyncRunner {
   const step = createSyncStep({ argo: faults.at === 'watching-sync' ? pauseAfterSync(argo, faults) : argo });
   return {
@@ -55,6 +56,7 @@ export function createSyncRunner(
         ...input,
         isDescendant: (descendant, ancestor) => git.isDescendant(descendant, ancestor),
         deadlineMs,
+        ...(degradedGraceMs === undefined ? {} : { degradedGraceMs }),
       }),
   };
 }

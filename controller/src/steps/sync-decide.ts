@@ -38,11 +38,19 @@ export interface SyncExpectation {
   degradedGraceMs: number;
 }
 
+/**
+ * Why a sync ended FAILED: Argo CD said the sync failed (or errored), Argo CD reported the app
+ * Degraded past the grace period, it synced a revision without the commit, or nothing conclusive
+ * came before the deadline. Only the first two are Argo CD's verdict on the deployment itself,
+ * and only they trigger an automatic rollback (issue 20).
+ */
+export type SyncFailureCause = 'sync-failed' | 'degraded' | 'wrong-revision' | 'deadline';
+
 /** The verdict; `message` is for a person and carries Argo CD's own words where there are some. */
 export type SyncDecision =
   | { decision: 'wait'; message: string }
   | { decision: 'running'; message: string; revision: string }
-  | { decision: 'failed'; message: string };
+  | { decision: 'failed'; message: string; cause: SyncFailureCause };
 
 const short = (sha: string) => (/^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 12) : sha);
 
@@ -106,13 +114,14 @@ export function decide(obs: SyncObservation, exp: SyncExpectation): SyncDecision
 
   if (ours && op) {
     if (op.phase === 'Failed' || op.phase === 'Error') {
-      return { decision: 'failed', message: `Argo CD sync of '${name}' ${op.phase === 'Error' ? 'errored' : 'failed'}: ${op.message || 'no message from Argo CD'}` };
+      return { decision: 'failed', cause: 'sync-failed', message: `Argo CD sync of '${name}' ${op.phase === 'Error' ? 'errored' : 'failed'}: ${op.message || 'no message from Argo CD'}` };
     }
     if (op.phase === 'Succeeded') {
       const revision = syncedRevisionOf(app);
       if (revision && obs.revisionContainsCommit === false) {
         return {
           decision: 'failed',
+          cause: 'wrong-revision',
           message: `Argo CD synced '${name}' to ${short(revision)}, which does not contain commit ${short(exp.commitSha)}: check the Application's targetRevision and repoURL`,
         };
       }
@@ -123,7 +132,7 @@ export function decide(obs: SyncObservation, exp: SyncExpectation): SyncDecision
         } else if (health?.status === 'Healthy') {
           return { decision: 'running', message: `Argo CD synced '${name}' to ${short(revision)} and it is Healthy`, revision };
         } else if (health?.status === 'Degraded' && obs.degradedForMs >= exp.degradedGraceMs) {
-          return { decision: 'failed', message: `Argo CD reports '${name}' Degraded after syncing ${short(revision)}: ${health.message || 'no message from Argo CD'}` };
+          return { decision: 'failed', cause: 'degraded', message: `Argo CD reports '${name}' Degraded after syncing ${short(revision)}: ${health.message || 'no message from Argo CD'}` };
         }
       }
     }
@@ -132,6 +141,7 @@ export function decide(obs: SyncObservation, exp: SyncExpectation): SyncDecision
   if (pastDeadline) {
     return {
       decision: 'failed',
+      cause: 'deadline',
       message: `Argo CD did not report '${name}' synced to ${short(exp.commitSha)} and Healthy within ${Math.round(exp.deadlineMs / 1000)} s; last seen: ${describe(app)}`,
     };
   }

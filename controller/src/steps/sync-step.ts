@@ -14,6 +14,7 @@ import { appNameFor as coreAppNameFor } from '@kubidu/core/domain/cluster-names'
 import {
   decide,
   describe,
+  type SyncFailureCause,
   INFO_ACTOR,
   INFO_COMMIT,
   INFO_DEPLOYMENT,
@@ -24,7 +25,7 @@ import {
 } from './sync-decide.js';
 
 export { decide } from './sync-decide.js';
-export type { SyncDecision, SyncExpectation, SyncObservation } from './sync-decide.js';
+export type { SyncDecision, SyncExpectation, SyncFailureCause, SyncObservation } from './sync-decide.js';
 
 /** Time source; tests may hand in a fake one. */
 export interface Clock {
@@ -60,6 +61,8 @@ export interface SyncStepResult {
   outcome: 'RUNNING' | 'FAILED';
   message: string;
   syncedRevision?: string;
+  /** FAILED only: why (Argo CD's verdict, or Kubidu giving up). */
+  cause?: SyncFailureCause;
 }
 
 /** What the step needs: the Argo CD API (or the Kubernetes trigger, same shape) and a clock. */
@@ -241,7 +244,7 @@ export function createSyncStep(deps: SyncStepDeps): SyncStep {
               // Do not leave a sync running that Kubidu has already called FAILED.
               await deps.argo.terminateOperation?.(name).catch(() => undefined);
             }
-            return { outcome: 'FAILED', message: verdict.message, syncedRevision: revision };
+            return { outcome: 'FAILED', message: verdict.message, syncedRevision: revision, cause: verdict.cause };
           }
           await status(verdict.message);
           await clock.sleep(poll);

@@ -7,10 +7,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
-import { envOfDeployment, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
+import { envOfDeployments, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
 import { releaseHold } from '@kubidu/core/domain/holds';
+import { autoRollbackAfterFailure, describeAutoRollback } from '@kubidu/core/domain/auto-rollbacks';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
+import { randomBytes } from 'node:crypto';
 import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
+import { settleRelease } from './release-store.js';
 import { planClaim, type Candidate } from './plan-claim.js';
 
 export interface ClaimedDeployment {
@@ -47,14 +51,21 @@ export type DeploymentDetails = Pick<
 export interface DeploymentStore {
   claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedDeployment[]>;
   load(id: string): Promise<DeploymentDetails | null>;
+  /** Several rows in two queries (a release's rows); missing ids are left out. */
+  loadMany(ids: string[]): Promise<DeploymentDetails[]>;
   heartbeat(id: string, workerId: string, leaseMs: number, statusMessage?: string): Promise<void>;
   recordCommit(id: string, workerId: string, sha: string, message: string, data: Record<string, unknown>): Promise<void>;
+  /**
+   * Ends the row. `opts.argoFailure` (FAILED only): Argo CD itself declared the deploy failed, with
+   * this message; a service that opted in is rolled back automatically in the same transaction.
+   */
   finish(
     id: string,
     workerId: string,
     outcome: 'RUNNING' | 'FAILED',
     message: string,
     data: Record<string, unknown>,
+    opts?: { argoFailure?: string },
   ): Promise<void>;
 }
 
@@ -65,8 +76,13 @@ interface RowPlace {
   projectId: string;
 }
 
-/** The controller's store; `audit` is core's one audit writer unless a test hands in another. */
-export function createDeploymentStore(ds: DataSource, audit: AuditWriter = auditWriter): DeploymentStore {
+/**
+ * The controller's store; `audit` is core's one audit writer unless a test hands in another.
+ * `secretBox` is the domain's (createRollback hashes idempotent requests with it; Kubidu's own
+ * automatic rollbacks send no Idempotency-Key, so a throwaway key serves when none is given).
+ */
+export function createDeploymentStore(ds: DataSource, audit: AuditWriter = auditWriter, secretBox?: SecretBox): DeploymentStore {
+  const domain = { audit, secretBox: secretBox ?? new SecretBox(randomBytes(32)) };
   async function record(m: EntityManager, action: AuditAction, at: RowPlace, data: Record<string, unknown>): Promise<void> {
     await audit.append(m, {
       actorId: null,
@@ -90,13 +106,53 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
     return rows[0];
   }
 
+  /** The rows with where they live and their env as stored, in `ids` order (two queries whatever the count). */
+  async function loadRows(ids: string[]): Promise<DeploymentDetails[]> {
+    if (ids.length === 0) return [];
+    const rows: any[] = await ds.query(
+      `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId", p.slug AS "projectSlug", s.name AS "serviceName", d.attempts
+       FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
+       WHERE d.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const env = await envOfDeployments(ds.manager, rows.map((r) => r.id));
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          serviceId: r.serviceId,
+          projectId: r.projectId,
+          projectSlug: r.projectSlug,
+          serviceName: r.serviceName,
+          status: r.status,
+          source: r.source,
+          imageUrl: r.imageUrl,
+          port: r.port,
+          replicas: r.replicas,
+          cpuLimit: r.cpuLimit,
+          memoryLimit: r.memoryLimit,
+          rollbackFromId: r.rollbackFromId,
+          rollbackOnly: r.rollbackOnly ?? null,
+          actor: r.actor,
+          reason: r.reason,
+          commitMessage: r.commitMessage,
+          manifestsCommitSha: r.manifestsCommitSha,
+          attempts: r.attempts,
+          env: env.get(r.id) ?? [],
+        } satisfies DeploymentDetails,
+      ]),
+    );
+    return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+  }
+
   return {
     async claim(workerId, leaseMs, limit) {
       return ds.transaction(async (m) => {
         const rows: Array<{ id: string; service_id: string; seq: string; status: 'QUEUED' | 'DEPLOYING' }> =
           await m.query(
             `SELECT id, service_id, seq, status FROM deployments
-             WHERE status = 'QUEUED' OR (status = 'DEPLOYING' AND lease_expires_at < now())
+             WHERE (status = 'QUEUED' OR (status = 'DEPLOYING' AND lease_expires_at < now())) AND release_id IS NULL
              ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
             [limit * 5],
           );
@@ -147,36 +203,10 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
     },
 
     async load(id) {
-      const [r] = await ds.query(
-        `SELECT ${DEPLOYMENT_COLUMNS}, s.project_id AS "projectId", p.slug AS "projectSlug", s.name AS "serviceName", d.attempts
-         FROM deployments d JOIN services s ON s.id = d.service_id JOIN projects p ON p.id = s.project_id
-         WHERE d.id = $1`,
-        [id],
-      );
-      if (!r) return null;
-      return {
-        id: r.id,
-        serviceId: r.serviceId,
-        projectId: r.projectId,
-        projectSlug: r.projectSlug,
-        serviceName: r.serviceName,
-        status: r.status,
-        source: r.source,
-        imageUrl: r.imageUrl,
-        port: r.port,
-        replicas: r.replicas,
-        cpuLimit: r.cpuLimit,
-        memoryLimit: r.memoryLimit,
-        rollbackFromId: r.rollbackFromId,
-        rollbackOnly: r.rollbackOnly ?? null,
-        actor: r.actor,
-        reason: r.reason,
-        commitMessage: r.commitMessage,
-        manifestsCommitSha: r.manifestsCommitSha,
-        attempts: r.attempts,
-        env: await envOfDeployment(ds.manager, id),
-      };
+      return (await loadRows([id]))[0] ?? null;
     },
+
+    loadMany: (ids) => loadRows(ids),
 
     async heartbeat(id, workerId, leaseMs, statusMessage) {
       await fenced(
@@ -200,7 +230,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
       });
     },
 
-    async finish(id, workerId, outcome, message, data) {
+    async finish(id, workerId, outcome, message, data, opts = {}) {
       await ds.transaction(async (m) => {
         const at = await fenced(
           m,
@@ -219,6 +249,13 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
           await record(m, AUDIT_ACTIONS.deploymentRunning, at, { ...data, replaced: replaced.map((r) => r.id) });
         } else {
           await record(m, AUDIT_ACTIONS.deploymentFailed, at, { ...data, message });
+          if (opts.argoFailure !== undefined) {
+            // Same transaction as FAILED: a crash leaves both or neither, and the UNIQUE
+            // auto_rollback_of makes a replay find the one already made.
+            const auto = await autoRollbackAfterFailure(m, domain, id, opts.argoFailure);
+            const note = describeAutoRollback(auto);
+            if (note) await m.query(`UPDATE deployments SET status_message = status_message || '; ' || $2 WHERE id = $1`, [id, note]);
+          }
           // A rollback that failed must not keep holding deploys (they are how the service gets fixed):
           // it releases its own hold, never a newer rollback's.
           await releaseHold(m, audit, { actorId: null, actor: CONTROLLER_ACTOR, projectId: at.projectId }, at.serviceId, {
@@ -226,6 +263,9 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
             data: { reason: 'the rollback failed', failure: message },
           });
         }
+        // A row of a release rollback: the release ends with its last row.
+        const [rel] = await m.query(`SELECT release_id FROM deployments WHERE id = $1`, [id]);
+        if (rel?.release_id) await settleRelease(m, audit, rel.release_id);
       });
     },
   };

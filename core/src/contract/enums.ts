@@ -9,8 +9,13 @@ export const DEPLOYMENT_STATUSES = ['QUEUED', 'DEPLOYING', 'RUNNING', 'SUCCESS',
 /** One of DEPLOYMENT_STATUSES. */
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
-/** Where a deployment row came from: a deploy through the API, a rollback, or a commit in the manifests repo. */
-export const DEPLOYMENT_SOURCES = ['API', 'ROLLBACK', 'GIT'] as const;
+/**
+ * Where a deployment row came from: a deploy through the API, a rollback a person asked for, a commit in
+ * the manifests repo, or a rollback Kubidu made itself after a failed deploy (`AUTO`, issue 20).
+ */
+export const DEPLOYMENT_SOURCES = ['API', 'ROLLBACK', 'GIT', 'AUTO'] as const;
+/** The sources of rows that roll back (a person's rollback, or Kubidu's automatic one). */
+export const ROLLBACK_SOURCES: readonly DeploymentSource[] = ['ROLLBACK', 'AUTO'];
 /** One of DEPLOYMENT_SOURCES. */
 export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
 

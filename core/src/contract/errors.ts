@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   USER_NOT_FOUND: 404,
   /** The user is not a member of this project. */
   MEMBER_NOT_FOUND: 404,
+  /** A release (project rollback) id that does not exist in this project. */
+  RELEASE_NOT_FOUND: 404,
   /** No route for this method and path. */
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -65,6 +67,8 @@ export const ERROR_STATUS = {
   DEPLOYMENT_NOT_BAD: 409,
   /** An image-only or config-only rollback, or an env change (PATCH /api/services/:id/env), needs a current deployment. */
   NO_CURRENT_DEPLOYMENT: 409,
+  /** A project rollback where every service is already at its target (the skipped ones are in `data`). */
+  NOTHING_TO_ROLL_BACK: 409,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -84,7 +88,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** The codes as a list (OpenAPI enum, exhaustive tests). */
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 /** The 404 codes a lookup of one kind of resource answers with. */
-export type NotFoundCode = 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'USER_NOT_FOUND' | 'MEMBER_NOT_FOUND';
+export type NotFoundCode = 'NOT_FOUND' | 'DEPLOYMENT_NOT_FOUND' | 'SERVICE_NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'WEBHOOK_NOT_FOUND' | 'USER_NOT_FOUND' | 'MEMBER_NOT_FOUND' | 'RELEASE_NOT_FOUND';
 
 /** The contract's error body. */
 export const ErrorBody = Type.Object(

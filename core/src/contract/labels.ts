@@ -23,7 +23,7 @@ export function doorLabel(d: { door: Door; via: ClientName | null }): string {
 }
 
 /** What a reverted row was, by its source. */
-export const REVERTED_LABELS: Readonly<Record<DeploymentSource, string>> = { API: 'deploy', ROLLBACK: 'rollback', GIT: 'git change' };
+export const REVERTED_LABELS: Readonly<Record<DeploymentSource, string>> = { API: 'deploy', ROLLBACK: 'rollback', GIT: 'git change', AUTO: 'automatic rollback' };
 
 /** GIT rows that reverted something: "Reverted rollback 1a2b3c4d" (or deploy / git change); null otherwise. */
 export function revertLabel(d: { revertsDeploymentId: string | null; revertsSource: DeploymentSource | null }): string | null {

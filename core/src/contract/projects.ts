@@ -30,6 +30,8 @@ export const ServiceView = Type.Object({
   projectSlug: Type.String(),
   namespace: Type.String(),
   argocdApp: Type.String(),
+  /** Issue 20: a deploy Argo CD declares failed is rolled back automatically (opt-in). */
+  autoRollback: Type.Boolean(),
   ...Standing,
 });
 /** The static type of ServiceView. */
@@ -54,3 +56,8 @@ export type CreateProjectBody = Static<typeof CreateProjectBody>;
 export const CreateServiceBody = Type.Object({ name: DnsLabel, port: Type.Optional(Port) }, { additionalProperties: false });
 /** The static type of CreateServiceBody. */
 export type CreateServiceBody = Static<typeof CreateServiceBody>;
+
+/** Body of `PATCH /api/services/:id`: the service's settings (today: the automatic-rollback opt-in). */
+export const PatchServiceBody = Type.Object({ autoRollback: Type.Boolean() }, { additionalProperties: false });
+/** The static type of PatchServiceBody. */
+export type PatchServiceBody = Static<typeof PatchServiceBody>;

@@ -53,7 +53,7 @@ export function rollbackRefusalMessage(
 export interface HistoryRow extends RollbackCandidate {
   id: string;
   /** ROLLBACK rows; a GIT row that reverted a deployment (`git revert`) counts as a rollback too. */
-  source: 'API' | 'ROLLBACK' | 'GIT';
+  source: 'API' | 'ROLLBACK' | 'GIT' | 'AUTO';
   revertsDeploymentId: string | null;
 }
 
@@ -75,7 +75,7 @@ export function defaultRollbackTarget<T extends HistoryRow>(newestFirst: readonl
   for (let i = currentAt + 1; i < newestFirst.length; i++) {
     const row = newestFirst[i];
     if (!ROLLBACKABLE_STATUSES.includes(row.status)) continue;
-    const replacedByRollback = nextHealthy !== undefined && (nextHealthy.source === 'ROLLBACK' || nextHealthy.revertsDeploymentId !== null);
+    const replacedByRollback = nextHealthy !== undefined && (nextHealthy.source === 'ROLLBACK' || nextHealthy.source === 'AUTO' || nextHealthy.revertsDeploymentId !== null);
     if (!replacedByRollback && canRollback(row)) return row;
     nextHealthy = row;
   }

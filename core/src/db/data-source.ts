@@ -11,9 +11,10 @@ import { RollbackControls1732000002000 } from './migrations/1732000002000-rollba
 import { CurrentDeploymentIndex1732000003000 } from './migrations/1732000003000-current-deployment-index.js';
 import { RequestHashAndTokenCutoff1732000005000 } from './migrations/1732000005000-request-hash-and-token-cutoff.js';
 import { ProjectMembers1732000007000 } from './migrations/1732000007000-project-members.js';
+import { AutoAndReleaseRollback1732000008000 } from './migrations/1732000008000-auto-and-release-rollback.js';
 import { OutgoingWebhooks1732000008500 } from './migrations/1732000008500-outgoing-webhooks.js';
 
-export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000, ProjectMembers1732000007000, OutgoingWebhooks1732000008500];
+export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000, ProjectMembers1732000007000, AutoAndReleaseRollback1732000008000, OutgoingWebhooks1732000008500];
 
 export interface DataSourceOptions {
   url: string;

@@ -43,7 +43,30 @@ export interface Service {
   /** DNS label, unique per project; also the directory `apps/<project>/<name>/`. */
   name: string;
   port: number;
+  /** Opt-in to automatic rollback after a failed deploy (issue 20). */
+  autoRollback: boolean;
   createdAt: Date;
+}
+
+/** A project rolled back as one commit (issue 20): its deployment rows carry `releaseId`. */
+export interface Release {
+  id: string;
+  projectId: string;
+  status: 'QUEUED' | 'DEPLOYING' | 'RUNNING' | 'FAILED';
+  at: Date | null;
+  toReleaseId: string | null;
+  reason: string | null;
+  actor: string;
+  createdById: string | null;
+  via: string | null;
+  skipped: Array<{ serviceId: string; service: string; why: string }>;
+  statusMessage: string | null;
+  manifestsCommitSha: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  attempts: number;
+  createdAt: Date;
+  finishedAt: Date | null;
 }
 
 export interface Deployment {
@@ -91,6 +114,10 @@ export interface Deployment {
   via?: ClientName | null;
   /** This deploy went through a deploy hold on purpose (`override: true`). */
   holdOverridden?: boolean;
+  /** AUTO rows: the failed deploy this automatic rollback undoes (unique: at most one each). */
+  autoRollbackOf?: string | null;
+  /** Rows of a release rollback (one commit for the whole project). */
+  releaseId?: string | null;
 }
 
 export interface EnvironmentVariable {
@@ -166,7 +193,32 @@ export const ServiceEntity = new EntitySchema<Service>({
     projectId: { type: 'uuid', name: 'project_id' },
     name: { type: 'text' },
     port: { type: 'int' },
+    autoRollback: { type: 'boolean', name: 'auto_rollback', default: false },
     createdAt,
+  },
+});
+
+export const ReleaseEntity = new EntitySchema<Release>({
+  name: 'Release',
+  tableName: 'releases',
+  columns: {
+    id: uuidPk,
+    projectId: { type: 'uuid', name: 'project_id' },
+    status: { type: 'text' },
+    at: { type: 'timestamptz', nullable: true },
+    toReleaseId: { type: 'uuid', name: 'to_release_id', nullable: true },
+    reason: { type: 'text', nullable: true },
+    actor: { type: 'text' },
+    createdById: { type: 'uuid', name: 'created_by_id', nullable: true },
+    via: { type: 'text', nullable: true },
+    skipped: { type: 'jsonb', default: () => "'[]'::jsonb" },
+    statusMessage: { type: 'text', name: 'status_message', nullable: true },
+    manifestsCommitSha: { type: 'text', name: 'manifests_commit_sha', nullable: true },
+    leaseOwner: { type: 'text', name: 'lease_owner', nullable: true },
+    leaseExpiresAt: { type: 'timestamptz', name: 'lease_expires_at', nullable: true },
+    attempts: { type: 'int', default: 0 },
+    createdAt,
+    finishedAt: { type: 'timestamptz', name: 'finished_at', nullable: true },
   },
 });
 
@@ -208,6 +260,8 @@ export const DeploymentEntity = new EntitySchema<Deployment>({
     rollbackOnly: { type: 'text', name: 'rollback_only', nullable: true },
     via: { type: 'text', nullable: true },
     holdOverridden: { type: 'boolean', name: 'hold_overridden', default: false },
+    autoRollbackOf: { type: 'uuid', name: 'auto_rollback_of', nullable: true },
+    releaseId: { type: 'uuid', name: 'release_id', nullable: true },
   },
 });
 
@@ -294,6 +348,7 @@ export const ENTITIES = [
   ApiTokenEntity,
   ProjectEntity,
   ServiceEntity,
+  ReleaseEntity,
   DeploymentEntity,
   EnvironmentVariableEntity,
   AuditLogEntity,

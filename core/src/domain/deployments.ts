@@ -42,6 +42,10 @@ export interface NewDeployment {
   requestHash?: string | null;
   via?: ClientName | null;
   holdOverridden?: boolean;
+  /** AUTO rows: the failed deploy undone (unique). */
+  autoRollbackOf?: string | null;
+  /** Rows of a release rollback. */
+  releaseId?: string | null;
 }
 
 const COLUMNS: Array<[keyof NewDeployment, string]> = [
@@ -68,6 +72,8 @@ const COLUMNS: Array<[keyof NewDeployment, string]> = [
   ['requestHash', 'request_hash'],
   ['via', 'via'],
   ['holdOverridden', 'hold_overridden'],
+  ['autoRollbackOf', 'auto_rollback_of'],
+  ['releaseId', 'release_id'],
 ];
 
 /**

@@ -31,6 +31,14 @@ export interface RollbackRequest {
   only?: RollbackOnly;
   idempotencyKey?: string;
   via: ClientName | null;
+  /**
+   * Kubidu's own rollback after a failed deploy (auto-rollbacks.ts): the row is source `AUTO` and
+   * names the failed deploy. Its target may be the service's current row: the failed deploy already
+   * replaced it in Git and in the cluster, so "current" in the database is no longer what runs.
+   */
+  auto?: { failedId: string };
+  /** The release rollback this row belongs to (releases.ts); such a row never reuses a queued one. */
+  releaseId?: string;
 }
 
 /** Locks the service row FOR UPDATE (rollbacks and deploys of one service serialize on it); its project id. */
@@ -62,19 +70,21 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
   const target = (await deploymentById(em, targetId))!;
   const currentId = await currentDeploymentId(em, serviceId);
   // The contract's rule, the one every door shows as `canRollback`.
-  const refusal = rollbackRefusal({ status: target.status, isCurrent: currentId === targetId, markedBad: target.markedBadAt !== null });
+  const refusal = rollbackRefusal({ status: target.status, isCurrent: currentId === targetId && !req.auto, markedBad: target.markedBadAt !== null });
   if (refusal === 'ROLLBACK_TARGET_INVALID') throw new RollbackTargetInvalidError(target.status);
   if (refusal === 'ROLLBACK_TARGET_BAD') throw new RollbackTargetBadError(target.badReason ?? '');
   if (refusal === 'ROLLBACK_TARGET_CURRENT') throw new RollbackTargetCurrentError();
   const current = currentId ? await deploymentById(em, currentId) : null;
   if (only && !current) throw new NoCurrentDeploymentError(only);
-  const [pending]: DeploymentRow[] = await em.query(
-    `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d
-      WHERE d.service_id = $1 AND d.rollback_from_id = $2 AND d.source = 'ROLLBACK' AND d.status = 'QUEUED'
-        AND d.rollback_only IS NOT DISTINCT FROM $3
-      ORDER BY d.seq DESC LIMIT 1`,
-    [serviceId, targetId, only ?? null],
-  );
+  const [pending]: DeploymentRow[] = req.releaseId
+    ? []
+    : await em.query(
+        `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d
+          WHERE d.service_id = $1 AND d.rollback_from_id = $2 AND d.source IN ('ROLLBACK', 'AUTO') AND d.status = 'QUEUED'
+            AND d.rollback_only IS NOT DISTINCT FROM $3
+          ORDER BY d.seq DESC LIMIT 1`,
+        [serviceId, targetId, only ?? null],
+      );
   if (pending) return { row: pending, replayed: true };
 
   // image-only keeps the current env and settings; config-only keeps the current image.
@@ -84,7 +94,7 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
   const row = (await insertDeployment(em, {
     serviceId,
     status: 'QUEUED',
-    source: 'ROLLBACK',
+    source: req.auto ? 'AUTO' : 'ROLLBACK',
     imageUrl: imageFrom.imageUrl,
     commitSha: imageFrom.commitSha,
     commitMessage: `Rollback to ${targetId.slice(0, 8)}${only ? ` (${only} only)` : ''}`,
@@ -100,6 +110,8 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
     requestHash: hash,
     rollbackOnly: only ?? null,
     via: req.via,
+    autoRollbackOf: req.auto?.failedId ?? null,
+    releaseId: req.releaseId ?? null,
   }))!;
   await copyEnv(em, row.id, configFrom.id);
   // The hold's audit row goes first so the rollback's own row is the newest of the two.
@@ -111,7 +123,14 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
     projectId,
     serviceId,
     deploymentId: row.id,
-    data: { targetId, serviceId, reason, ...(only ? { only } : {}) },
+    data: {
+      targetId,
+      serviceId,
+      reason,
+      ...(only ? { only } : {}),
+      ...(req.auto ? { automatic: true, failedId: req.auto.failedId } : {}),
+      ...(req.releaseId ? { releaseId: req.releaseId } : {}),
+    },
   });
   return { row, replayed: false };
 }

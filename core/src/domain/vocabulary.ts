@@ -45,8 +45,15 @@ export const AUDIT_ACTIONS = {
   webhookCreated: 'WEBHOOK_CREATED',
   webhookUpdated: 'WEBHOOK_UPDATED',
   webhookDeleted: 'WEBHOOK_DELETED',
+  serviceUpdated: 'SERVICE_UPDATED',
+  autoRollbackSkipped: 'AUTO_ROLLBACK_SKIPPED',
+  releaseRollback: 'RELEASE_ROLLBACK',
+  releaseFinished: 'RELEASE_FINISHED',
 } as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
+
+/** The actor of a rollback Kubidu makes itself after a failed deploy (issue 20). */
+export const AUTO_ROLLBACK_ACTOR = 'kubidu auto-rollback';
 
 /** The actor name the controller writes its own audit rows as. */
 export const CONTROLLER_ACTOR = 'kubidu-controller';

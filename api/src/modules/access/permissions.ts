@@ -83,6 +83,8 @@ export interface ServiceRow {
   project_id: string;
   name: string;
   port: number;
+  /** Issue 20: Argo CD's failed verdict on a deploy rolls it back automatically. */
+  auto_rollback: boolean;
   created_at: Date;
   project_slug: string;
 }
@@ -107,7 +109,7 @@ export async function serviceFor(
   opts: { lock?: boolean } = {},
 ): Promise<ServiceRow & Standing> {
   const [row]: (ServiceRow & { member_role: ProjectRole | null })[] = await em.query(
-    `SELECT s.id, s.project_id, s.name, s.port, s.created_at, p.slug AS project_slug, ${MEMBER_ROLE}
+    `SELECT s.id, s.project_id, s.name, s.port, s.auto_rollback, s.created_at, p.slug AS project_slug, ${MEMBER_ROLE}
        FROM services s JOIN projects p ON p.id = s.project_id
       WHERE s.id = $1 ${opts.lock ? 'FOR UPDATE OF s' : ''}`,
     [serviceId, user.id],

@@ -47,7 +47,7 @@ export function toDeploymentView(r: DeploymentRow, currentId: string | null): De
 /** The door a row came through, as every client labels it. */
 export function doorOf(r: Pick<DeploymentRow, 'source' | 'via'>): DeploymentView['door'] {
   if (r.source === 'GIT') return 'git';
-  if (r.source === 'ROLLBACK') return 'rollback';
+  if (r.source === 'ROLLBACK' || r.source === 'AUTO') return 'rollback';
   return r.via ?? 'api';
 }
 

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams } from '@kubidu/core/contract/common';
 import { ErrorResponses } from '@kubidu/core/contract/errors';
-import { CreateProjectBody, CreateServiceBody, ProjectList, ProjectView, ServiceList, ServiceView } from '@kubidu/core/contract/projects';
+import { CreateProjectBody, CreateServiceBody, PatchServiceBody, ProjectList, ProjectView, ServiceList, ServiceView } from '@kubidu/core/contract/projects';
 import { currentUser, type AuthenticateHook } from '../../plugins/authenticate.js';
 import type { ProjectService } from './project-service.js';
 import type { RateLimiters } from '../../plugins/rate-limits.js';
@@ -69,5 +69,20 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{
     '/api/services/:id',
     { schema: { tags: ['services'], security, params: IdParams, response: { 200: ServiceView, ...ErrorResponses } } },
     async (req) => projects.getService(currentUser(req), req.params.id),
+  );
+
+  app.patch(
+    '/api/services/:id',
+    {
+      schema: {
+        tags: ['services'],
+        summary: "Change a service's settings: autoRollback rolls back, through Git, a deploy Argo CD declares failed",
+        security,
+        params: IdParams,
+        body: PatchServiceBody,
+        response: { 200: ServiceView, ...ErrorResponses },
+      },
+    },
+    async (req) => projects.updateService(currentUser(req), req.params.id, req.body),
   );
 };

@@ -59,7 +59,7 @@ export class ProjectService {
     return this.deps.argoAppTemplate ?? DEFAULT_APP_TEMPLATE;
   }
 
-  private serviceView(r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'created_at' | 'project_slug'> & Standing): ServiceView {
+  private serviceView(r: Pick<ServiceRow, 'id' | 'project_id' | 'name' | 'port' | 'auto_rollback' | 'created_at' | 'project_slug'> & Standing): ServiceView {
     return {
       id: r.id,
       projectId: r.project_id,
@@ -69,6 +69,7 @@ export class ProjectService {
       projectSlug: r.project_slug,
       namespace: namespaceFor(this.prefix, r.project_slug),
       argocdApp: appNameFor(this.appTemplate, { project: r.project_slug, service: r.name }),
+      autoRollback: r.auto_rollback,
       role: r.role,
       permissions: r.permissions,
     };
@@ -126,7 +127,7 @@ export class ProjectService {
         const problem = serviceNameProblem(this.appTemplate, project.slug, name);
         if (problem) throw new ValidationError(problem, { field: 'name' });
         const [row]: ServiceRow[] = await em.query(
-          `INSERT INTO services(project_id, name, port) VALUES ($1, $2, $3) RETURNING id, project_id, name, port, created_at`,
+          `INSERT INTO services(project_id, name, port) VALUES ($1, $2, $3) RETURNING id, project_id, name, port, auto_rollback, created_at`,
           [projectId, name, port],
         );
         await this.deps.audit.append(em, {
@@ -148,7 +149,7 @@ export class ProjectService {
   async listServices(user: AuthUser, projectId: string): Promise<ServiceView[]> {
     const project = await projectFor(this.deps.ds.manager, user, projectId, 'read');
     const rows: ServiceRow[] = await this.deps.ds.query(
-      `SELECT id, project_id, name, port, created_at FROM services WHERE project_id = $1 ORDER BY name`,
+      `SELECT id, project_id, name, port, auto_rollback, created_at FROM services WHERE project_id = $1 ORDER BY name`,
       [projectId],
     );
     return rows.map((r) => this.serviceView({ ...r, project_slug: project.slug, role: project.role, permissions: project.permissions }));
@@ -156,5 +157,27 @@ export class ProjectService {
 
   async getService(user: AuthUser, id: string): Promise<ServiceView> {
     return this.serviceView(await serviceFor(this.deps.ds.manager, user, id, 'read'));
+  }
+
+  /**
+   * Changes a service's settings (issue 20: the automatic-rollback opt-in), audited
+   * `SERVICE_UPDATED` with the old and new value, in one transaction.
+   */
+  async updateService(user: AuthUser, id: string, patch: { autoRollback: boolean }): Promise<ServiceView> {
+    return this.deps.ds.transaction(async (em) => {
+      const row = await serviceFor(em, user, id, 'deploy', { lock: true });
+      if (row.auto_rollback !== patch.autoRollback) {
+        await em.query(`UPDATE services SET auto_rollback = $2 WHERE id = $1`, [id, patch.autoRollback]);
+        await this.deps.audit.append(em, {
+          actorId: user.id,
+          actor: user.email,
+          action: AUDIT_ACTIONS.serviceUpdated,
+          projectId: row.project_id,
+          serviceId: id,
+          data: { autoRollback: { from: row.auto_rollback, to: patch.autoRollback } },
+        });
+      }
+      return this.serviceView({ ...row, auto_rollback: patch.autoRollback });
+    });
   }
 }

@@ -19,6 +19,9 @@ export const rollbackCommand: CommandModule<GlobalArgs, RollbackArgs> = {
         choices: ['image', 'config'] as const,
         describe: 'Roll back only the image (keep the current env and settings) or only the config (keep the current image)',
       })
+      .option('to', { type: 'string', describe: 'Roll the whole project (--project) back, as one commit, to a time (ISO 8601 or "2h ago") or a release id' })
+      .option('services', { type: 'string', describe: 'With --to: only these services (comma-separated names)' })
+      .example('$0 rollback --project shop --to 2026-12-06T10:00:00Z', 'Every service of "shop" back to what ran then, in one commit')
       .example('$0 rollback', 'Back to the newest earlier healthy deployment (not the one a rollback just left), after a confirmation')
       .example('$0 rollback 3f2a9c1d', 'Back to the deployment whose id starts with 3f2a9c1d')
       .example('$0 rollback 3f2a9c1d --yes --wait --reason "500s after 1.5"', 'No question; follow it until RUNNING or FAILED')

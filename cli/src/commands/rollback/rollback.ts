@@ -16,6 +16,7 @@ import { colorEnabled, createStyle, printJson } from '../../lib/output.js';
 import { defaultTarget, resolveDeployment, resolveService, shortId, type ServiceFlags } from '../../lib/resolve.js';
 import { openSession } from '../../lib/session.js';
 import { formatAge } from '../../lib/table.js';
+import { runProjectRollback } from './project-rollback.js';
 
 export interface RollbackArgs extends GlobalArgs, ServiceFlags {
   deploymentId?: string;
@@ -24,6 +25,10 @@ export interface RollbackArgs extends GlobalArgs, ServiceFlags {
   only?: RollbackOnly;
   wait?: boolean;
   timeout?: number;
+  /** Project rollback (issue 20): a time or a release id; see project-rollback.ts. */
+  to?: string;
+  /** With --to: only these services (comma-separated names or ids). */
+  services?: string;
 }
 
 /**
@@ -41,6 +46,7 @@ export function rollbackBlocker(target: Pick<DeploymentView, 'status' | 'isCurre
 
 /** Runs the rollback flow. */
 export async function run(args: RollbackArgs, deps: Deps): Promise<void> {
+  if (args.to !== undefined) return runProjectRollback({ ...args, to: args.to }, deps);
   const { api } = await openSession(args, deps);
   let servicePromise: Promise<ServiceView> | undefined;
   const service = () => (servicePromise ??= resolveService(api, args, deps.cwd));

@@ -35,7 +35,7 @@ export function formatStatus(d: DeploymentDetail, now: Date, style: Style): stri
     ['Deployment', `${style.cyan(d.id)}${d.isCurrent ? style.green(' (current)') : ''}`],
     ['Status', `${colorStatus(d.status, style)}${d.statusMessage ? ` — ${d.statusMessage}` : ''}`],
     ['Image', d.imageUrl],
-    ['Source', `${d.source}${d.source === 'ROLLBACK' && d.rollbackFromId ? ` ↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` (${d.rollbackOnly} only)` : ''}` : ''}`],
+    ['Source', `${d.source}${(d.source === 'ROLLBACK' || d.source === 'AUTO') && d.rollbackFromId ? ` ↩ ${shortId(d.rollbackFromId)}${d.rollbackOnly ? ` (${d.rollbackOnly} only)` : ''}` : ''}`],
     ['Door', doorLabel(d) + (revertLabel(d) ? `, ${revertLabel(d)}` : '')],
     ['Replicas', String(d.replicas)],
     ['Port', String(d.port)],

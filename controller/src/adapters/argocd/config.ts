@@ -23,6 +23,8 @@ export interface ArgoConfig {
   appTemplate: string;
   namespace: string;
   deadlineMs: number;
+  /** How long an app may stay Degraded after its sync before the deployment ends FAILED (KUBIDU_DEGRADED_GRACE_SECONDS). */
+  degradedGraceMs: number;
 }
 
 /** Default Application name template: one Application per service, as the ApplicationSet names them. */
@@ -71,5 +73,6 @@ export function loadArgoConfig(env: Env): ArgoConfig {
     appTemplate,
     namespace,
     deadlineMs: readDuration(env, 'KUBIDU_SYNC_DEADLINE_SECONDS', { unit: 's', default: 300, min: 1, max: MAX_DEADLINE_SECONDS }),
+    degradedGraceMs: readDuration(env, 'KUBIDU_DEGRADED_GRACE_SECONDS', { unit: 's', default: 60, min: 1, max: MAX_DEADLINE_SECONDS }),
   };
 }

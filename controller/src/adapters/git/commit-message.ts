@@ -110,3 +110,33 @@ export function hasTrailer(message: string, key: string, value: string): boolean
   for (const [k, vs] of Object.entries(t)) if (k.toLowerCase() === key.toLowerCase() && vs.includes(value)) return true;
   return false;
 }
+
+export const TRAILER_RELEASE = 'Kubidu-Release';
+
+/** What one release commit (a whole project rolled back as one commit, issue 20) says. */
+export interface ReleaseCommitInput {
+  project: string;
+  releaseId: string;
+  /** What the project returns to, for a person: "the state at <time>" or "release <id>". */
+  to: string;
+  actor: string;
+  reason?: string | null;
+  rows: Array<{ service: string; deploymentId: string; targetId: string; image: string }>;
+}
+
+/**
+ * Formats a release commit: a subject naming the project and how many services, a body line per
+ * service (target and image), the reason, and the trailers: one `Kubidu-Release`, one
+ * `Kubidu-Deployment` per row (so crash recovery and the git door find every row), the actor.
+ */
+export function formatReleaseCommitMessage(m: ReleaseCommitInput): string {
+  const project = oneLine(m.project);
+  const n = m.rows.length;
+  const subject = `rollback(${project}): ${n} service${n === 1 ? '' : 's'} to ${oneLine(m.to)}`;
+  const body = [`Rollback of project ${project} to ${oneLine(m.to)}, requested by ${oneLine(m.actor)}, as one commit.`, ''];
+  for (const r of m.rows) body.push(`- ${oneLine(r.service)}: to ${oneLine(r.targetId).slice(0, 8)} — ${oneLine(r.image)}`);
+  const reason = bodyText(m.reason);
+  if (reason) body.push('', `Reason: ${reason}`);
+  const trailers = [`${TRAILER_RELEASE}: ${oneLine(m.releaseId)}`, ...m.rows.map((r) => `${TRAILER_DEPLOYMENT}: ${oneLine(r.deploymentId)}`), `${TRAILER_ACTOR}: ${oneLine(m.actor)}`];
+  return `${subject}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
+}
