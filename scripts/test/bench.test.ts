@@ -41,6 +41,10 @@ describe('npm run bench (quick mode)', () => {
         'GET /api/services/:id/deployments, first page',
         'cursor page',
         'controller RSS',
+        'release rollback of',
+        'native `git push` of the same change',
+        'single rollbacks on',
+        'auto-rollback: Argo CD reports Degraded',
       ];
       for (const label of labels) expect(lines.some((l) => l.includes(label)), label).toBe(true);
       // Header + one row per label (one size).
@@ -54,6 +58,8 @@ describe('npm run bench (quick mode)', () => {
       expect(r.pipeline[0].failed).toBe(0);
       expect(r.burst).toMatchObject({ count: 5, lost: 0, forcePushes: 0, duplicates: 0 });
       expect(r.two).toMatchObject({ count: 5, exactlyOnce: 5, lost: 0, forcePushes: 0, duplicates: 0 });
+      expect(r.issue20?.release.commitsPerRelease.every((c: number) => c === 1)).toBe(true);
+      expect(r.issue20?.burst).toMatchObject({ lost: 0, forcePushes: 0 });
       expect(r.markdown).toContain(r.table);
       expect(r.markdown).toMatch(/node v\d+/);
     } finally {

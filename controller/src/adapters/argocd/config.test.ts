@@ -6,7 +6,7 @@ describe('loadArgoConfig', () => {
   it('defaults to no sync without ARGOCD_URL', () => {
     expect(loadArgoConfig({})).toEqual({
       syncMode: 'none', url: undefined, token: undefined, username: undefined, password: undefined,
-      insecure: false, appTemplate: '{project}.{service}', namespace: 'argocd', deadlineMs: 300_000,
+      insecure: false, appTemplate: '{project}.{service}', degradedGraceMs: 60_000, namespace: 'argocd', deadlineMs: 300_000,
     });
   });
 
