@@ -37,6 +37,7 @@ import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
 import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
+import { installRequestIdHeader, RequestLogController, requestIdFor } from './plugins/request-log.js';
 
 /**
  * Everything the API needs from outside. Stable: main.ts, the CLI's and web's
@@ -106,7 +107,11 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
+    // One access line per request (plugins/request-log.ts) instead of fastify's two.
+    logController: new RequestLogController(),
+    genReqId: requestIdFor,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installRequestIdHeader(app as unknown as FastifyInstance);
 
   app.setValidatorCompiler(createValidatorCompiler() as never);
   // An empty JSON body counts as no body (clients often send the header on a bare POST).
