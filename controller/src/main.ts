@@ -9,6 +9,9 @@ import { startController } from './start.js';
 import { errorMessage } from './errors.js';
 import { createFaultPause } from './reconcile/fault-pause.js';
 import { loadControllerProcessConfig } from './config.js';
+import { createMetrics } from '@kubidu/core/metrics/metrics';
+import { queuedDeployments } from '@kubidu/core/metrics/queue-depth';
+import { startMetricsServer } from '@kubidu/core/metrics/server';
 
 function consoleLogger(): Logger {
   const line = (level: string) => (obj: unknown, msg?: string) => {
@@ -31,13 +34,17 @@ async function main() {
   const logger = consoleLogger();
   const ds = await openDatabase({ url, poolMax: config.dbPool });
   const faults = createFaultPause(config.faultPauseAt);
-  const handle = await startController({ ds, config: config.controller, logger, faults });
+  const metrics = createMetrics({ queueDepth: () => queuedDeployments(ds) });
+  const metricsServer = config.metricsListen ? await startMetricsServer(metrics.registry, config.metricsListen) : null;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'serving metrics');
+  const handle = await startController({ ds, config: config.controller, logger, faults, metrics });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'controller stopping');
     await handle.stop();
+    await metricsServer?.close();
     await ds.destroy();
     process.exit(0);
   };

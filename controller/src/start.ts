@@ -18,6 +18,7 @@ import { createSyncRunnerFromConfig } from './reconcile/sync-runner.js';
 import { createSecretsWriterFromConfig } from './adapters/kubernetes/secrets.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './reconcile/fault-pause.js';
 import { startGitImporter } from './importer/importer.js';
+import type { DeployMetrics } from './reconcile/deploy-metrics.js';
 
 export interface ControllerOptions {
   ds: DataSource;
@@ -26,6 +27,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** The fault tests' pause hook; only `npm run controller` installs one (KUBIDU_FAULT_PAUSE_AT). */
   faults?: FaultPause;
+  /** Where deployments report their counters and durations (the process's metrics registry). */
+  metrics?: DeployMetrics;
   /** Overrides for tests and benchmarks. */
   overrides?: {
     sync?: SyncRunner | null;
@@ -71,6 +74,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     giveUpAfterMs: config.giveUpAfterMs,
     logger,
     faults,
+    metrics: opts.metrics,
   });
   const loop = startLoop({
     store,

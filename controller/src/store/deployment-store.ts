@@ -36,6 +36,7 @@ export type DeploymentDetails = Pick<
   | 'reason'
   | 'commitMessage'
   | 'manifestsCommitSha'
+  | 'createdAt'
 > & {
   projectId: string;
   projectSlug: string;
@@ -173,6 +174,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
         reason: r.reason,
         commitMessage: r.commitMessage,
         manifestsCommitSha: r.manifestsCommitSha,
+        createdAt: r.createdAt,
         attempts: r.attempts,
         env: await envOfDeployment(ds.manager, id),
       };
