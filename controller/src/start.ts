@@ -27,8 +27,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** The fault tests' pause hook; only `npm run controller` installs one (KUBIDU_FAULT_PAUSE_AT). */
   faults?: FaultPause;
-  /** Where deployments report their counters and durations (the process's metrics registry). */
-  metrics?: DeployMetrics;
+  /** Where deployments and the git door report counters and durations (the process's metrics registry). */
+  metrics?: DeployMetrics & { imported?(lagSeconds: number): void };
   /** Overrides for tests and benchmarks. */
   overrides?: {
     sync?: SyncRunner | null;
@@ -102,6 +102,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
           intervalMs: config.gitPollMs,
           listenUrl: !config.embedded && url ? url : undefined,
           onQueued: loop.wake,
+          onImported: opts.metrics?.imported,
         });
   logger.info(
     {
