@@ -9,7 +9,7 @@ import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
 import { DEPLOYMENT_COLUMNS, type DeploymentRow } from '@kubidu/core/domain/deployment-rows';
 import { envOfDeployment, type SealedEnvRow } from '@kubidu/core/domain/env-rows';
 import { releaseHold } from '@kubidu/core/domain/holds';
-import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
+import { AUDIT_ACTIONS, CONTROLLER_ACTOR, NOTIFY_CHANNELS, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
 import { planClaim, type Candidate } from './plan-claim.js';
 
@@ -57,6 +57,13 @@ export interface DeploymentStore {
     message: string,
     data: Record<string, unknown>,
   ): Promise<void>;
+  /**
+   * Gives back the leases this worker holds on `ids` (a controller shutting down with
+   * steps still running): the rows become claimable at once instead of after the lease
+   * timeout, and a NOTIFY wakes the other replicas. The worker's later writes to them
+   * are fenced out. Returns the ids actually handed back.
+   */
+  releaseLeases(ids: string[], workerId: string): Promise<string[]>;
 }
 
 /** Where a deployment lives, for its audit rows. */
@@ -178,6 +185,21 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
         attempts: r.attempts,
         env: await envOfDeployment(ds.manager, id),
       };
+    },
+
+    async releaseLeases(ids, workerId) {
+      if (ids.length === 0) return [];
+      const rows: Array<{ id: string }> = await ds.query(
+        `WITH u AS (
+           UPDATE deployments SET lease_owner = NULL, lease_expires_at = now() - interval '1 millisecond',
+             status_message = 'Handed back by a controller that was shutting down; another one resumes it'
+           WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'DEPLOYING'
+           RETURNING id)
+         SELECT id FROM u`,
+        [ids, workerId],
+      );
+      for (const r of rows) await ds.query(`SELECT pg_notify($1, $2)`, [NOTIFY_CHANNELS.deployments, r.id]);
+      return rows.map((r) => r.id);
     },
 
     async heartbeat(id, workerId, leaseMs, statusMessage) {

@@ -59,9 +59,9 @@ const find = (objs: Obj[], kind: string, name: string) => {
 };
 
 const EXPORTED = new Set(
-  (createMetrics().registry.getMetricsAsArray() as Array<{ name: string; type: string }>).flatMap((m) =>
-    m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_count`, `${m.name}_sum`] : [m.name],
-  ),
+  createMetrics()
+    .registry.getMetricsAsArray()
+    .flatMap((m) => (String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_count`, `${m.name}_sum`] : [m.name])),
 );
 const metricNames = (expr: string) => [...expr.matchAll(/\b((?:kubidu|process|nodejs)_[a-z_]+)\b/g)].map((m) => m[1]);
 
