@@ -56,9 +56,10 @@ describe.skipIf(!PODMAN || !MMDEBSTRAP)('the container image (podman)', () => {
     await podman(['build', '--format', 'docker', '--layers=false', '--network=host', '--build-arg', `BASE_IMAGE=${base}`, '-t', TAG, ROOT], {
       timeoutMs: 900_000,
     });
-    const inspect = JSON.parse(await podman(['image', 'inspect', TAG]))[0] as { Config: { User: string; Healthcheck?: { Test: string[] } } };
+    type Check = { Test: string[] };
+    const inspect = JSON.parse(await podman(['image', 'inspect', TAG]))[0] as { Config: { User: string; Healthcheck?: Check }; Healthcheck?: Check };
     expect(inspect.Config.User).toBe('10001:10001');
-    expect(inspect.Config.Healthcheck?.Test.join(' ')).toContain('/healthz');
+    expect((inspect.Healthcheck ?? inspect.Config.Healthcheck)?.Test.join(' ')).toContain('/healthz');
 
     const port = await freePort();
     await podman(['volume', 'create', VOLUME]);
