@@ -4,8 +4,8 @@
  * clone is this checkout's files (tracked and new, as `git ls-files` lists them)
  * copied to a temporary folder, with the installed node_modules linked in.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,15 @@ async function start(clone: string, dataDir: string): Promise<{ proc: Child; url
   return { proc, url, ms: Date.now() - started };
 }
 
+describe('production runs plain node', () => {
+  it('no workspace has tsx (or another TypeScript runner) among its runtime dependencies', () => {
+    for (const w of ['core', 'api', 'controller', 'platform', 'cli', 'web']) {
+      const deps = Object.keys(JSON.parse(readFileSync(join(ROOT, w, 'package.json'), 'utf8')).dependencies ?? {});
+      expect(deps.filter((d) => ['tsx', 'ts-node', 'typescript', 'esbuild'].includes(d)), w).toEqual([]);
+    }
+  });
+});
+
 describe('npm start on a fresh clone', () => {
   const clone = freshClone();
   const dataDir = join(clone, '.kubidu');
@@ -53,6 +62,14 @@ describe('npm start on a fresh clone', () => {
     expect(first.proc.lines).toContainEqual(expect.stringMatching(/^build server: built in/));
     expect((await fetch(first.url)).headers.get('content-type')).toContain('text/html');
     expect((await first.proc.stop()).forced).toBe(false);
+
+    // The bundles run on plain node: the CLI and the standalone controller too.
+    const plain = (args: string[]) => spawnSync(process.execPath, args, { cwd: clone, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const version = plain(['cli/dist/kubidu.js', '--version']);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(clone, 'cli/package.json'), 'utf8')).version);
+    const controller = plain(['controller/dist/main.js']);
+    expect(controller.status).toBe(2);
+    expect(controller.stderr).toContain('needs DATABASE_URL');
 
     const second = await start(clone, dataDir);
     expect(second.proc.lines).toContainEqual(expect.stringMatching(/^build web: up to date/));
