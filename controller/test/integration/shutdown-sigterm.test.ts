@@ -82,6 +82,11 @@ describe('controller SIGTERM', () => {
     await b.waitForLine(new RegExp(`"deploymentId":"${id}".*deployment RUNNING`));
     const commits = (await gitCli(bare, 'log', '--all', '--format=%H', '-F', `--grep=Kubidu-Deployment: ${id}`)).split('\n').filter(Boolean);
     expect(commits).toHaveLength(1);
+    // Every line worker-b wrote about this deployment or its commit names the deployment.
+    const about = b.lines.filter((l) => l.includes(id) || l.includes(commits[0]));
+    expect(about.length).toBeGreaterThanOrEqual(3);
+    expect(about.filter((l) => !l.includes(`"deploymentId":"${id}"`))).toEqual([]);
+    expect(about.some((l) => l.includes('manifests commit pushed'))).toBe(true);
     await b.stop();
   }, 180_000);
 

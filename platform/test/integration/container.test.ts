@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +100,10 @@ describe.skipIf(!PODMAN || !MMDEBSTRAP)('the container image (podman)', () => {
 
     const mount = (await podman(['volume', 'inspect', VOLUME, '--format', '{{.Mountpoint}}'])).trim();
     const clone = join(cloneDir, 'manifests');
-    execFileSync('git', ['-c', 'safe.directory=*', 'clone', '-q', join(mount, 'manifests.git'), clone]);
+    // The volume belongs to the image's user (uid 10001): a global config of our own trusts it.
+    const gitConfig = join(cloneDir, 'gitconfig');
+    writeFileSync(gitConfig, '[safe]\n\tdirectory = *\n');
+    execFileSync('git', ['clone', '-q', join(mount, 'manifests.git'), clone], { env: { ...process.env, GIT_CONFIG_GLOBAL: gitConfig } });
     const log = execFileSync('git', ['log', '--format=%H%n%B%n--'], { cwd: clone, encoding: 'utf8' });
     expect(log.split('\n')[0]).toBe(rolledBack.manifestsCommitSha);
     expect(log).toContain(`Kubidu-Deployment: ${v1.body.id}`);
