@@ -18,6 +18,7 @@ RUN npm ci --no-audit --no-fund \
  && rm -rf node_modules \
  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && mkdir -p /out/platform /out/controller /out/cli /out/web \
+ && mkdir -p /out/scripts && cp scripts/healthcheck.mjs /out/scripts/ \
  && cp -a package.json package-lock.json node_modules manifests-template /out/ \
  && for w in core api controller platform cli web; do mkdir -p /out/$w && cp $w/package.json /out/$w/; done \
  && cp -a platform/dist /out/platform/ \
@@ -40,11 +41,12 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
     KUBIDU_DATA_DIR=/data \
-    KUBIDU_METRICS_HOST=0.0.0.0
+    KUBIDU_METRICS_HOST=0.0.0.0 \
+    KUBIDU_METRICS_PORT=9464
 USER 10001:10001
 VOLUME /data
 EXPOSE 8080 9464
-HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# /healthz of the API, or the metrics port of a controller-only container.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
 ENTRYPOINT ["node", "--enable-source-maps"]
 CMD ["platform/dist/main.js"]

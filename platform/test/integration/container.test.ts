@@ -59,7 +59,7 @@ describe.skipIf(!PODMAN || !MMDEBSTRAP)('the container image (podman)', () => {
     type Check = { Test: string[] };
     const inspect = JSON.parse(await podman(['image', 'inspect', TAG]))[0] as { Config: { User: string; Healthcheck?: Check }; Healthcheck?: Check };
     expect(inspect.Config.User).toBe('10001:10001');
-    expect((inspect.Healthcheck ?? inspect.Config.Healthcheck)?.Test.join(' ')).toContain('/healthz');
+    expect((inspect.Healthcheck ?? inspect.Config.Healthcheck)?.Test.join(' ')).toContain('scripts/healthcheck.mjs');
 
     const port = await freePort();
     await podman(['volume', 'create', VOLUME]);
@@ -96,6 +96,9 @@ describe.skipIf(!PODMAN || !MMDEBSTRAP)('the container image (podman)', () => {
     const rolledBack = await until(rb.body.id);
 
     await podman(['healthcheck', 'run', NAME]); // exits non-zero when unhealthy
+    // The image serves /metrics on its metrics port (inside the container; not published here).
+    const scraped = await podman(['exec', NAME, 'node', '-e', "fetch('http://127.0.0.1:9464/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"]);
+    expect(scraped).toContain('kubidu_deployments_total{source="ROLLBACK",status="RUNNING"} 1');
     expect((await podman(['exec', NAME, 'id', '-u'])).trim()).toBe('10001');
 
     const mount = (await podman(['volume', 'inspect', VOLUME, '--format', '{{.Mountpoint}}'])).trim();
