@@ -37,7 +37,7 @@ import { auditRoutes } from './modules/audit/audit-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { configRoutes } from './modules/config/config-routes.js';
 import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
-import { installRequestIdHeader, RequestLogController, requestIdFor } from './plugins/request-log.js';
+import { installRequestLog, RequestLogController, requestIdFor } from './plugins/request-log.js';
 
 /**
  * Everything the API needs from outside. Stable: main.ts, the CLI's and web's
@@ -100,6 +100,7 @@ function loggerOption(logger: BuildAppDeps['logger'], level: string) {
 /** The API as a fastify instance with the TypeBox type provider. Call `ready()` or `inject()`; never listens. */
 export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const { ds, config } = deps;
+  const requestLog = new RequestLogController();
   const app = Fastify({
     logger: loggerOption(deps.logger, config.logLevel),
     bodyLimit: 4 * 1024 * 1024,
@@ -108,10 +109,10 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
     // One access line per request (plugins/request-log.ts) instead of fastify's two.
-    logController: new RequestLogController(),
+    logController: requestLog,
     genReqId: requestIdFor,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  installRequestIdHeader(app as unknown as FastifyInstance);
+  installRequestLog(app as unknown as FastifyInstance, requestLog);
 
   app.setValidatorCompiler(createValidatorCompiler() as never);
   // An empty JSON body counts as no body (clients often send the header on a bare POST).

@@ -23,10 +23,17 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
 }
 
-/** Returns the request id in the `x-request-id` response header. */
-export function installRequestIdHeader(app: FastifyInstance): void {
+/**
+ * Returns the request id in the `x-request-id` response header, and makes sure a
+ * request fastify never reports as completed still gets its one line: a stream
+ * the route took over (`reply.hijack()`, the event stream) or a client that went
+ * away, logged when the connection closes.
+ */
+export function installRequestLog(app: FastifyInstance, log: RequestLogController): void {
   app.addHook('onRequest', async (req, reply) => {
-    void reply.header(REQUEST_ID_HEADER, req.id);
+    // On the raw response, so a route that takes the response over (hijack) sends it too.
+    reply.raw.setHeader(REQUEST_ID_HEADER, req.id);
+    reply.raw.once('close', () => log.closedUnreported(req, reply));
   });
 }
 
@@ -36,9 +43,23 @@ export function installRequestIdHeader(app: FastifyInstance): void {
  * line fastify writes (not found, handler errors) keeps its default.
  */
 export class RequestLogController extends LogController {
+  /** Requests already given their line (fastify's completion, or the close fallback). */
+  readonly logged = new WeakSet<FastifyRequest>();
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    this.write(error, req, reply, {});
+  }
+
+  /** The connection of a request fastify did not report closed (a hijacked stream, a client gone): its line now. */
+  closedUnreported(req: FastifyRequest, reply: FastifyReply): void {
+    this.write(null, req, reply, { stream: true });
+  }
+
+  private write(error: Error | null, req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown>): void {
+    if (this.logged.has(req)) return;
+    this.logged.add(req);
     const status = reply.statusCode;
     const line = {
       method: req.method,
@@ -48,6 +69,7 @@ export class RequestLogController extends LogController {
       ms: Math.round(reply.elapsedTime * 10) / 10,
       ip: req.ip,
       user: (req as { user?: { id?: string } | null }).user?.id,
+      ...extra,
       ...(error ? { err: error.message } : {}),
     };
     if (error || status >= 500) req.log.error(line, 'request');

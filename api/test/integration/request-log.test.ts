@@ -13,6 +13,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { registerUser } from '../support/app.js';
 import { createTestDatabase } from '../../../test-support/database.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const lines: Array<Record<string, unknown>> = [];
 const stream = new Writable({
@@ -36,6 +37,12 @@ beforeAll(async () => {
   app.get('/test-only/warns', async (req) => {
     req.log.warn({ step: 'inside the route' }, 'a route line');
     return { ok: true };
+  });
+  // A route that takes the response over, as the event stream does.
+  app.get('/test-only/stream', async (_req, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+    reply.raw.write(': open\n\n');
   });
   await app.ready();
   t = { app, ds };
@@ -76,6 +83,17 @@ describe('request logs', () => {
     const [line] = linesOf(id);
     expect(line.url).toBe('/api/projects?access_token=[redacted]');
     expect(JSON.stringify(lines)).not.toContain(u.token);
+  });
+
+  it('a stream the route takes over gets its one line when it closes', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as { port: number };
+    const ac = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/test-only/stream`, { signal: ac.signal, headers: { 'x-request-id': 'stream-1' } });
+    expect(res.headers.get('x-request-id')).toBe('stream-1');
+    ac.abort();
+    await waitFor('the stream line', () => linesOf('stream-1').length > 0);
+    expect(linesOf('stream-1')).toEqual([expect.objectContaining({ msg: 'request', url: '/test-only/stream', status: 200, stream: true })]);
   });
 
   it('a 5xx line is an error line; a 4xx is info', async () => {
