@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system programs the test suite talks to, when missing: a real
 # Postgres server (initdb/pg_ctl), git with git-http-backend, tmux (CLI prompt
-# tests in a real terminal), Debian's Chromium (web end-to-end tests) and
-# kubectl (`kubectl kustomize` renders what Kubidu writes).
+# tests in a real terminal), Debian's Chromium (web end-to-end tests),
+# kubectl (`kubectl kustomize` renders what Kubidu writes, and deploy/), and
+# podman + runc + mmdebstrap (the container test builds the Dockerfile on a
+# local Debian base; test-support/podman.ts says why these three).
 # Needs root (or sudo) only when a Debian package is missing.
 #
 # kubectl: Debian 13 has none and Debian's kubernetes-client is 1.20, so where no
@@ -24,6 +26,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
 [ -x /usr/lib/git-core/git-http-backend ] || need+=(git)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v runc >/dev/null 2>&1 || need+=(runc)
+command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
 if $need_kubectl; then command -v unzip >/dev/null 2>&1 || need+=(unzip); fi
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -16,6 +16,7 @@ import type { Logger } from '@kubidu/core/logger';
 import type { ControllerHandle, ControllerOptions } from '@kubidu/controller/start';
 import type { SecretsWriter, SyncRunner } from '@kubidu/controller/reconcile/deploy-one';
 import { composeKubidu } from '@kubidu/platform/compose';
+import type { KubiduMetrics } from '@kubidu/core/metrics/metrics';
 
 export interface TestStack {
   apiUrl: string;
@@ -26,6 +27,8 @@ export interface TestStack {
   git: GitHttpServer;
   controller: ControllerHandle | null;
   secretBox: SecretBox;
+  /** The composed process's Prometheus registry (serve it with core's startMetricsServer). */
+  metrics: KubiduMetrics;
   /** Registers a user through the API; returns its token. */
   register(email?: string, password?: string): Promise<{ email: string; password: string; token: string }>;
   /** Authenticated JSON request against the API. */
@@ -113,6 +116,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     git,
     controller,
     secretBox,
+    metrics: kubidu.metrics,
     request,
     async register(email = `dev-${randomBytes(4).toString('hex')}@example.com`, password = 'correct horse battery') {
       const r = await request<{ token: string }>('POST', '/api/auth/register', '', { email, password });

@@ -46,6 +46,7 @@ import { configRoutes } from './modules/config/config-routes.js';
 import { createGitPushNotifier } from './modules/webhooks/git-push-notifier.js';
 import { WebhookService } from './modules/notifications/webhook-service.js';
 import { projectWebhookRoutes } from './modules/notifications/webhook-routes.js';
+import { installRequestLog, RequestLogController, requestIdFor } from './plugins/request-log.js';
 
 /**
  * Everything the API needs from outside. Stable: main.ts, the CLI's and web's
@@ -116,6 +117,7 @@ function loggerOption(logger: BuildAppDeps['logger'], level: string) {
 /** The API as a fastify instance with the TypeBox type provider. Call `ready()` or `inject()`; never listens. */
 export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const { ds, config } = deps;
+  const requestLog = new RequestLogController();
   const app = Fastify({
     logger: loggerOption(deps.logger, config.logLevel),
     bodyLimit: 4 * 1024 * 1024,
@@ -126,7 +128,11 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
     trustProxy: config.trustProxy,
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
+    // One access line per request (plugins/request-log.ts) instead of fastify's two.
+    logController: requestLog,
+    genReqId: requestIdFor,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installRequestLog(app as unknown as FastifyInstance, requestLog);
 
   app.setValidatorCompiler(createValidatorCompiler() as never);
   // An empty JSON body counts as no body (clients often send the header on a bare POST).

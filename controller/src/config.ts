@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch } from '@kubidu/core/config/shared';
+import { readDataDir, readDatabaseUrl, readEncryptionKey, readManifestsBranch, readMetricsListen, type MetricsListen } from '@kubidu/core/config/shared';
 import {
   ConfigError,
   readDuration,
@@ -132,6 +132,8 @@ export interface ControllerProcessConfig {
   dbPool: number;
   /** KUBIDU_FAULT_PAUSE_AT: tests only — the fault point to hang at, or null. */
   faultPauseAt: FaultPoint | null;
+  /** KUBIDU_METRICS_HOST/PORT: where this process serves GET /metrics, or null. */
+  metricsListen: MetricsListen | null;
   controller: ControllerConfig;
 }
 
@@ -141,6 +143,7 @@ export function loadControllerProcessConfig(env: Env): ControllerProcessConfig {
     databaseUrl: readDatabaseUrl(env),
     dbPool: readInt(env, 'KUBIDU_DB_POOL', { default: 5, min: 1, max: 200 }),
     faultPauseAt: readEnum(env, 'KUBIDU_FAULT_PAUSE_AT', FAULT_POINTS) ?? null,
+    metricsListen: readMetricsListen(env),
     controller: loadControllerConfig(env, readDataDir(env)),
   };
 }

@@ -9,6 +9,9 @@ import { startController } from './start.js';
 import { errorMessage } from './errors.js';
 import { createFaultPause } from './reconcile/fault-pause.js';
 import { loadControllerProcessConfig } from './config.js';
+import { createMetrics } from '@kubidu/core/metrics/metrics';
+import { queuedDeployments } from '@kubidu/core/metrics/queue-depth';
+import { startMetricsServer } from '@kubidu/core/metrics/server';
 
 function consoleLogger(): Logger {
   const line = (level: string) => (obj: unknown, msg?: string) => {
@@ -29,20 +32,35 @@ async function main() {
     process.exit(2);
   }
   const logger = consoleLogger();
+  // Signals are handled from the first moment: one that arrives while starting stops
+  // the process once it has started (never node's default, which kills mid-claim).
+  let signalled: string | null = null;
+  let stop: ((signal: string) => void) | null = null;
+  const onSignal = (signal: string) => {
+    if (signalled) return;
+    signalled = signal;
+    stop?.(signal);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   const ds = await openDatabase({ url, poolMax: config.dbPool });
   const faults = createFaultPause(config.faultPauseAt);
-  const handle = await startController({ ds, config: config.controller, logger, faults });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  const metrics = createMetrics({ queueDepth: () => queuedDeployments(ds) });
+  const metricsServer = config.metricsListen ? await startMetricsServer(metrics.registry, config.metricsListen) : null;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'serving metrics');
+  const handle = await startController({ ds, config: config.controller, logger, faults, metrics });
+  // SIGTERM: claim nothing more, let steps in flight finish (5 s) or hand their leases back.
+  stop = (signal: string) => {
     logger.info({ signal }, 'controller stopping');
-    await handle.stop();
-    await ds.destroy();
-    process.exit(0);
+    void (async () => {
+      await handle.stop();
+      await metricsServer?.close();
+      await ds.destroy();
+      process.exit(0);
+    })();
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (signalled) stop(signalled);
 }
 
 main().catch((err) => {

@@ -23,6 +23,7 @@ import { startGitImporter } from './importer/importer.js';
 import { startWebhookWorker } from './notify/webhook-worker.js';
 import { createWebhookStore } from './notify/webhook-store.js';
 import { createHttpSender } from './notify/webhook-sender.js';
+import type { DeployMetrics } from './reconcile/deploy-metrics.js';
 
 export interface ControllerOptions {
   ds: DataSource;
@@ -31,6 +32,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** The fault tests' pause hook; only `npm run controller` installs one (KUBIDU_FAULT_PAUSE_AT). */
   faults?: FaultPause;
+  /** Where deployments and the git door report counters and durations (the process's metrics registry). */
+  metrics?: DeployMetrics & { imported?(lagSeconds: number): void };
   /** Overrides for tests and benchmarks. */
   overrides?: {
     sync?: SyncRunner | null;
@@ -78,6 +81,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     giveUpAfterMs: config.giveUpAfterMs,
     logger,
     faults,
+    metrics: opts.metrics,
   };
   const deployOne = createDeployStep(deployDeps);
   const releaseStore = createReleaseStore(ds);
@@ -109,6 +113,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
           intervalMs: config.gitPollMs,
           listenUrl: !config.embedded && url ? url : undefined,
           onQueued: loop.wake,
+          onImported: opts.metrics?.imported,
         });
   // Outgoing webhooks: the outbox the audit writer fills, delivered from here (any number of controllers share it).
   const webhooks =

@@ -18,8 +18,10 @@ import { SecretBox, loadOrCreateKey } from '@kubidu/core/crypto/secret-box';
 import { openDatabase } from '@kubidu/core/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@kubidu/core/db/embedded';
 import type { Logger } from '@kubidu/core/logger';
+import { createMetrics, type KubiduMetrics } from '@kubidu/core/metrics/metrics';
+import { queuedDeployments } from '@kubidu/core/metrics/queue-depth';
 import { startController, type ControllerHandle, type ControllerOptions } from '@kubidu/controller/start';
-import { loadPlatformConfig } from './config.js';
+import { loadPlatformConfig, type PlatformConfig } from './config.js';
 
 /** Where `npm run build -w web` puts the web app. */
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -61,6 +63,10 @@ export interface Kubidu {
   controller: ControllerHandle | null;
   /** The embedded database, when neither DATABASE_URL nor `ds` was given. */
   embedded: EmbeddedPostgres | null;
+  /** This process's Prometheus registry and the calls that move it (main.ts serves it on the metrics port). */
+  metrics: KubiduMetrics;
+  /** Where to serve the metrics (KUBIDU_METRICS_PORT), or null. */
+  metricsListen: PlatformConfig['metricsListen'];
   /** Stops the controller, then the database it opened (not one handed in), in that order. Call after the app closed. */
   stop(): Promise<void>;
 }
@@ -85,6 +91,9 @@ export async function composeKubidu(env: NodeJS.ProcessEnv = process.env, opts: 
   const secretBox = new SecretBox(loadOrCreateKey(config.encryptionKey, config.dataDir));
   const jwtSecret = config.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir);
 
+  const db = ds;
+  const metrics = createMetrics({ queueDepth: () => queuedDeployments(db) });
+
   let controller: ControllerHandle | null = null;
   const app = buildApp({
     ds,
@@ -103,6 +112,7 @@ export async function composeKubidu(env: NodeJS.ProcessEnv = process.env, opts: 
       config: settings.controller,
       logger: opts.controllerLogger ?? app.log,
       overrides: opts.controllerOverrides,
+      metrics,
     });
   }
   const ownDs = opts.ds ? null : ds;
@@ -113,6 +123,8 @@ export async function composeKubidu(env: NodeJS.ProcessEnv = process.env, opts: 
     secretBox,
     controller,
     embedded,
+    metrics,
+    metricsListen: settings.metricsListen,
     async stop() {
       await controller?.stop();
       await ownDs?.destroy();

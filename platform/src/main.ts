@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '@kubidu/api/server';
+import { startMetricsServer } from '@kubidu/core/metrics/server';
 import { composeKubidu, WEB_DIST_DIR } from './compose.js';
 
 /** Describes a DATABASE_URL without its credentials, for the start-up banner. */
@@ -31,11 +32,12 @@ export async function main(
   const print = opts.print ?? ((line: string) => console.log(line));
   const kubidu = await composeKubidu(env, { apiLogger: opts.logger });
   const { config, embedded } = kubidu;
+  const metricsServer = kubidu.metricsListen ? await startMetricsServer(kubidu.metrics.registry, kubidu.metricsListen) : null;
   const server = await startServer({
     app: kubidu.app,
     config,
     handleSignals: opts.handleSignals,
-    cleanups: [() => kubidu.stop()],
+    cleanups: [() => kubidu.stop(), async () => metricsServer?.close()],
   });
   print(`Kubidu is answering on ${server.url}`);
   print(`Data directory: ${config.dataDir}`);
@@ -45,6 +47,7 @@ export async function main(
       : `Database: ${describeUrl(config.databaseUrl!)} (DATABASE_URL)`,
   );
   print(`Web app: ${existsSync(join(WEB_DIST_DIR, 'index.html')) ? server.url : 'not built (npm run build -w web)'} · API docs: ${server.url}/docs`);
+  if (metricsServer) print(`Metrics: ${metricsServer.url} (KUBIDU_METRICS_PORT)`);
   if (!config.runController) print('Controller: off (KUBIDU_CONTROLLER=off); deployments stay QUEUED until one runs');
   return server;
 }

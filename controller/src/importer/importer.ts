@@ -49,6 +49,8 @@ export interface GitImporterDeps {
   audit?: AuditWriter;
   /** Called when rows were queued (in-process wake of the claim loop; the insert trigger NOTIFYs too). */
   onQueued?: () => void;
+  /** Called for each commit imported, with the seconds from its author time to now (kubidu_git_import_lag_seconds). */
+  onImported?: (lagSeconds: number) => void;
   /**
    * Hold a session advisory lock on a dedicated connection while importing, so
    * only one replica imports at a time. Default: on unless the pool has a single
@@ -152,6 +154,7 @@ export function createGitImporter(deps: GitImporterDeps): GitImporter {
           const r = await applyCommit(applyDeps, prev, c, plans[i]);
           result.imported += r.imported;
           result.warnings += r.warnings;
+          if (r.imported) deps.onImported?.(Date.now() / 1000 - c.author.timestamp);
           if (r.imported || r.warnings) {
             logger.info({ commit: c.sha, imported: r.imported, warnings: r.warnings }, 'imported a manifests commit made outside Kubidu');
           }

@@ -5,9 +5,11 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findUp } from '@kubidu/core/paths';
 
 /** The checkout's manifests-template/ folder: the default when KUBIDU_MANIFESTS_TEMPLATE_DIR is unset. */
-export const DEFAULT_TEMPLATE_DIR = fileURLToPath(new URL('../../../manifests-template', import.meta.url));
+export const DEFAULT_TEMPLATE_DIR =
+  findUp(import.meta.url, 'manifests-template') ?? fileURLToPath(new URL('../../../manifests-template', import.meta.url));
 
 /** Alias of DEFAULT_TEMPLATE_DIR for tests that read the templates themselves. */
 export const TEMPLATE_DIR = DEFAULT_TEMPLATE_DIR;

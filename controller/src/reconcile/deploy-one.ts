@@ -12,6 +12,7 @@ import { authorFor, formatCommitMessage } from '../adapters/git/commit-message.j
 import type { DesiredState } from '../manifests/render.js';
 import { secretNameFor } from '../manifests/secret-name.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
+import { NO_DEPLOY_METRICS, type DeployMetrics } from './deploy-metrics.js';
 
 export type { DesiredState };
 
@@ -88,6 +89,8 @@ export interface DeployDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Crash points for the fault tests; NO_FAULT_PAUSE (the default) does nothing. */
   faults?: FaultPause;
+  /** Counters and durations (kubidu_* metrics); NO_DEPLOY_METRICS by default. */
+  metrics?: DeployMetrics;
 }
 
 export function shortId(id: string): string {
@@ -120,6 +123,11 @@ function commitStatus(d: DeploymentDetails, sha: string, noop: boolean): string 
 export function createDeployStep(deps: DeployDeps) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const faults = deps.faults ?? NO_FAULT_PAUSE;
+  const metrics = deps.metrics ?? NO_DEPLOY_METRICS;
+  const ended = (d: DeploymentDetails, status: 'RUNNING' | 'FAILED') => {
+    metrics.finished({ source: d.source, rollback: d.rollbackFromId !== null, createdAt: new Date(d.createdAt) }, status);
+    deps.logger.info({ deploymentId: d.id, status, source: d.source }, `deployment ${status}`);
+  };
 
   /** Runs fn until it succeeds, retrying what is retryable with jittered backoff. */
   async function withRetry<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
@@ -193,7 +201,10 @@ export function createDeployStep(deps: DeployDeps) {
         };
         const message = commitMessageFor(d);
         const author = authorFor(d.actor);
+        const pushStarted = performance.now();
         const res = await withRetry(id, 'pushing to the manifests repo', () => deps.manifests.write(desired, message, author));
+        if (!res.noop) metrics.pushed((performance.now() - pushStarted) / 1000, res.attempts);
+        deps.logger.info({ deploymentId: id, sha: res.sha, noop: res.noop, attempts: res.attempts }, 'deployment commit pushed');
         sha = res.sha;
         noop = res.noop;
         if (res.rewrote) notes.push(res.rewrote);
@@ -218,9 +229,11 @@ export function createDeployStep(deps: DeployDeps) {
           ...notes,
         ].join('; ');
         await deps.store.finish(id, deps.workerId, 'RUNNING', msg, { commitSha: sha, sync: 'none' });
+        ended(d, 'RUNNING');
         return;
       }
       const appName = deps.sync.appNameFor(d.projectSlug, d.serviceName);
+      const syncStarted = performance.now();
       const out = await deps.sync.run({
         appName,
         commitSha: sha,
@@ -229,6 +242,7 @@ export function createDeployStep(deps: DeployDeps) {
         reason: d.reason,
         onStatus: (m) => deps.store.heartbeat(id, deps.workerId, deps.leaseMs, m),
       });
+      metrics.synced((performance.now() - syncStarted) / 1000);
       const msg = [...(d.source === 'GIT' ? [commitStatus(d, sha, false)] : []), out.message, ...notes].join('; ');
       await deps.store.finish(
         id,
@@ -239,6 +253,7 @@ export function createDeployStep(deps: DeployDeps) {
         // Argo CD's verdict may undo the deploy (services that opted in), in the FAILED transaction.
         argoDeclaredFailure(out) ? { argoFailure: out.message } : undefined,
       );
+      ended(d, out.outcome);
     } catch (err) {
       if (err instanceof LeaseLostError) {
         deps.logger.warn({ deploymentId: id }, err.message);
@@ -247,7 +262,11 @@ export function createDeployStep(deps: DeployDeps) {
       if (!isRetryable(err)) {
         const msg = errorMessage(err);
         deps.logger.warn({ deploymentId: id }, `deployment failed: ${msg}`);
-        await deps.store.finish(id, deps.workerId, 'FAILED', msg, {}).catch(() => undefined);
+        const recorded = await deps.store.finish(id, deps.workerId, 'FAILED', msg, {}).then(
+          () => true,
+          () => false,
+        );
+        if (recorded) ended(d, 'FAILED');
         return;
       }
       // Unexpected and not terminal: leave the row DEPLOYING; its lease expires and a worker resumes it.

@@ -27,7 +27,12 @@ export interface LoopOptions {
 
 export interface Loop {
   wake(): void;
-  stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Claims nothing more, gives the steps in flight `graceMs` to finish, then hands
+   * the leases of those still running back (store.releaseLeases) so another replica
+   * resumes them at once rather than after the lease timeout.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Resolves when nothing is queued for us and nothing is in flight (tests, benchmarks). */
   inFlight(): number;
 }
@@ -104,14 +109,24 @@ export function startLoop(opts: LoopOptions): Loop {
   return {
     wake,
     inFlight: () => inFlight.size,
-    async stop(timeoutMs = 5000) {
+    async stop(graceMs = 5000) {
       stopped = true;
       wake();
       await running;
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...inFlight.values()]),
-        new Promise((r) => setTimeout(r, timeoutMs).unref?.()),
+        new Promise((r) => (timer = setTimeout(r, graceMs))),
       ]);
+      clearTimeout(timer);
+      const unfinished = [...inFlight.keys()];
+      if (unfinished.length === 0) return;
+      try {
+        const released = await opts.store.releaseLeases(unfinished, opts.workerId);
+        for (const id of released) opts.logger.info({ deploymentId: id }, 'shutting down: lease handed back before the step finished');
+      } catch (err) {
+        opts.logger.warn({ err: errorMessage(err), deploymentIds: unfinished }, 'shutting down: could not hand the leases back; they expire on their own');
+      }
     },
   };
 }

@@ -12,7 +12,7 @@ import { releaseHold } from '@kubidu/core/domain/holds';
 import { autoRollbackAfterFailure, describeAutoRollback } from '@kubidu/core/domain/auto-rollbacks';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { randomBytes } from 'node:crypto';
-import { AUDIT_ACTIONS, CONTROLLER_ACTOR, type AuditAction } from '@kubidu/core/domain/vocabulary';
+import { AUDIT_ACTIONS, CONTROLLER_ACTOR, NOTIFY_CHANNELS, type AuditAction } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
 import { settleRelease } from './release-store.js';
 import { planClaim, type Candidate } from './plan-claim.js';
@@ -40,6 +40,7 @@ export type DeploymentDetails = Pick<
   | 'reason'
   | 'commitMessage'
   | 'manifestsCommitSha'
+  | 'createdAt'
 > & {
   projectId: string;
   projectSlug: string;
@@ -67,6 +68,13 @@ export interface DeploymentStore {
     data: Record<string, unknown>,
     opts?: { argoFailure?: string },
   ): Promise<void>;
+  /**
+   * Gives back the leases this worker holds on `ids` (a controller shutting down with
+   * steps still running): the rows become claimable at once instead of after the lease
+   * timeout, and a NOTIFY wakes the other replicas. The worker's later writes to them
+   * are fenced out. Returns the ids actually handed back.
+   */
+  releaseLeases(ids: string[], workerId: string): Promise<string[]>;
 }
 
 /** Where a deployment lives, for its audit rows. */
@@ -138,6 +146,7 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
           reason: r.reason,
           commitMessage: r.commitMessage,
           manifestsCommitSha: r.manifestsCommitSha,
+          createdAt: r.createdAt,
           attempts: r.attempts,
           env: env.get(r.id) ?? [],
         } satisfies DeploymentDetails,
@@ -207,6 +216,21 @@ export function createDeploymentStore(ds: DataSource, audit: AuditWriter = audit
     },
 
     loadMany: (ids) => loadRows(ids),
+
+    async releaseLeases(ids, workerId) {
+      if (ids.length === 0) return [];
+      const rows: Array<{ id: string }> = await ds.query(
+        `WITH u AS (
+           UPDATE deployments SET lease_owner = NULL, lease_expires_at = now() - interval '1 millisecond',
+             status_message = 'Handed back by a controller that was shutting down; another one resumes it'
+           WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'DEPLOYING'
+           RETURNING id)
+         SELECT id FROM u`,
+        [ids, workerId],
+      );
+      for (const r of rows) await ds.query(`SELECT pg_notify($1, $2)`, [NOTIFY_CHANNELS.deployments, r.id]);
+      return rows.map((r) => r.id);
+    },
 
     async heartbeat(id, workerId, leaseMs, statusMessage) {
       await fenced(

@@ -3,7 +3,7 @@
  * that composes them): one reader each, so a variable means the same everywhere.
  */
 import { parseKey } from '../crypto/secret-box.js';
-import { readBoolean, readPath, readSecret, readString, readUrl, requireThat, type Env } from './env.js';
+import { readBoolean, readInt, readPath, readSecret, readString, readUrl, requireThat, type Env } from './env.js';
 import { appTemplateProblem, DEFAULT_APP_TEMPLATE, DEFAULT_NAMESPACE_PREFIX, namespacePrefixProblem } from '../domain/cluster-names.js';
 
 /** MANIFESTS_BRANCH, checked to be a plain branch name (the API's webhook reads the same variable). */
@@ -58,4 +58,20 @@ export function readArgoAppTemplate(env: Env): string {
  */
 export function readWebhookAllowPrivate(env: Env): boolean {
   return readBoolean(env, 'KUBIDU_WEBHOOK_ALLOW_PRIVATE', false);
+}
+
+/** Where a process serves GET /metrics, or null (KUBIDU_METRICS_PORT unset: no metrics listener). */
+export interface MetricsListen {
+  host: string;
+  port: number;
+}
+
+/**
+ * KUBIDU_METRICS_PORT (0 = any free port) and KUBIDU_METRICS_HOST (default 127.0.0.1):
+ * the metrics listener of the API process and of a standalone controller, apart from
+ * the API port. Off unless the port is set, so processes on one machine never fight over it.
+ */
+export function readMetricsListen(env: Env): MetricsListen | null {
+  if (readString(env, 'KUBIDU_METRICS_PORT') === undefined) return null;
+  return { host: readString(env, 'KUBIDU_METRICS_HOST', '127.0.0.1'), port: readInt(env, 'KUBIDU_METRICS_PORT', { default: 0, min: 0, max: 65535 }) };
 }

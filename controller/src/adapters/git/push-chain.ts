@@ -6,6 +6,7 @@
 import type { Logger } from '@kubidu/core/logger';
 import type { ChangeBuilder, CommitResult, FileChange, TreeView } from './types.js';
 import { GitConflictError, GitRejectedError } from './errors.js';
+import { parseTrailers, TRAILER_DEPLOYMENT } from './commit-message.js';
 import { makeObject, serializeCommit, type RawObject } from './objects.js';
 import { EMPTY_TREE } from './object-store.js';
 import { buildTree, normPath } from './tree-edit.js';
@@ -27,6 +28,11 @@ export interface PushChainDeps {
   history: History;
   bot: { name: string; email: string };
   logger: Logger;
+}
+
+/** The `Kubidu-Deployment` trailer of a commit object, so push log lines name the deployment they carry. */
+function deploymentOf(commit: RawObject): string | undefined {
+  return parseTrailers(commit.content.toString('utf8'))[TRAILER_DEPLOYMENT]?.[0];
 }
 
 function sleep(ms: number) {
@@ -80,7 +86,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
       let parent = tip;
       let parentRoot = tipRoot;
       const objects: RawObject[] = [];
-      const chain: Array<{ i: number; sha: string; files: number }> = [];
+      const chain: Array<{ i: number; sha: string; files: number; deploymentId?: string }> = [];
       const noops: number[] = [];
       const failed = new Set<number>();
       store.pending.clear();
@@ -128,7 +134,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
             failed.add(i);
             continue;
           }
-          if (commit) chain.push({ i, sha: commit.oid, files });
+          if (commit) chain.push({ i, sha: commit.oid, files, deploymentId: deploymentOf(commit) });
           else noops.push(i);
         }
         live = live.filter((i) => !failed.has(i));
@@ -161,7 +167,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
             for (const i of live) items[i].reject(err);
             return 0;
           }
-          logger.info({ attempt, reason: err.reason, batch: chain.length }, 'push rejected; rebuilding on the new tip');
+          logger.info({ deploymentIds: chain.map((c) => c.deploymentId), attempt, reason: err.reason, batch: chain.length }, 'push rejected; rebuilding on the new tip');
           const still: number[] = [];
           for (const i of live) {
             if (attempt >= items[i].maxAttempts) items[i].reject(err);
@@ -175,7 +181,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
         const tDone = performance.now();
         const ms = { tip: Math.round(tTip - t0), build: Math.round(tBuilt - tTip), push: Math.round(tDone - tBuilt) };
         for (const c of chain) {
-          logger.info({ sha: c.sha, attempt, files: c.files, batch: chain.length, ms }, 'manifests commit pushed');
+          logger.info({ deploymentId: c.deploymentId, sha: c.sha, attempt, files: c.files, batch: chain.length, ms }, 'manifests commit pushed');
           items[c.i].resolve({ sha: c.sha, noop: false, attempts: attempt, pushed: true });
         }
         for (const i of noops) items[i].resolve({ sha: null, noop: true, attempts: attempt, pushed: false });
