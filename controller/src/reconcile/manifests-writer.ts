@@ -13,6 +13,9 @@ import type { DesiredState, ManifestsWriter } from './deploy-one.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 
 /** What a renderer produced: every file the service folder should hold, and the broken folder it replaced, if any. */
+/** Service folders of one release rendered at once (their blob reads overlap). */
+const RENDER_CONCURRENCY = 16;
+
 export interface RenderedService {
   files: FileChange[];
   broken: BrokenFolder | null;
@@ -77,13 +80,22 @@ export function createManifestsWriter(
         rewrote = [];
         const changed: FileChange[] = [];
         const notes: string[] = [];
-        for (const d of desired) {
-          const rendered = await render(d, view);
-          for (const f of rendered.files) {
-            if ((await view.readFile(f.path)) !== f.content) changed.push(f);
+        // Each file is read once (the renderer's read is the comparison's), and the folders are
+        // rendered a few at a time so their blob reads overlap; the results keep `desired`'s order.
+        const reads = new Map<string, Promise<string | null>>();
+        const once: TreeView = { ...view, readFile: (p) => reads.get(p) ?? (reads.set(p, view.readFile(p)), reads.get(p)!) };
+        const rendered: RenderedService[] = new Array(desired.length);
+        let next = 0;
+        const worker = async () => {
+          for (let i = next++; i < desired.length; i = next++) rendered[i] = await render(desired[i], once);
+        };
+        await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, desired.length) }, worker));
+        for (const r of rendered) {
+          for (const f of r.files) {
+            if ((await once.readFile(f.path)) !== f.content) changed.push(f);
           }
-          if (rendered.broken) {
-            const note = describeRewrite(rendered.broken, await view.lastChange(rendered.broken.folder));
+          if (r.broken) {
+            const note = describeRewrite(r.broken, await view.lastChange(r.broken.folder));
             notes.push(note.body);
             rewrote.push(note.status);
           }
