@@ -10,7 +10,7 @@ import { errorMessage, isRetryable, LeaseLostError, TerminalError } from '../err
 import type { Logger } from '@kubidu/core/logger';
 import { authorFor, formatCommitMessage } from '../adapters/git/commit-message.js';
 import type { DesiredState } from '../manifests/render.js';
-import { secretNameFor } from '../manifests/secret-name.js';
+import { desiredStateOf } from './desired-state.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 import { NO_DEPLOY_METRICS, type DeployMetrics } from './deploy-metrics.js';
 
@@ -161,19 +161,12 @@ export function createDeployStep(deps: DeployDeps) {
       await faults.pause('after-claim', id);
       const notes: string[] = [];
       // 1. Env: plain values go to Git; secret values become an immutable Secret named by keyed hash.
-      const plain: Record<string, string> = {};
-      const secret: Record<string, string> = {};
-      for (const e of d.env) (e.isSecret ? secret : plain)[e.key] = deps.secretBox.open(e);
-      let secretName: string | null = null;
-      if (Object.keys(secret).length > 0) {
-        secretName = secretNameFor(d.serviceName, deps.secretBox.fingerprint(secret));
+      const { desired, secret } = desiredStateOf(d, deps.secretBox);
+      if (secret) {
         if (deps.secrets) {
-          const name = secretName;
-          await withRetry(id, 'creating the Secret', () =>
-            deps.secrets!.ensureSecret(name, secret, { 'kubidu.dev/service': d.serviceName, 'kubidu.dev/project': d.projectSlug }),
-          );
+          await withRetry(id, 'creating the Secret', () => deps.secrets!.ensureSecret(secret.name, secret.values, secret.labels));
         } else {
-          notes.push(`no Kubernetes cluster configured, so Secret ${secretName} was not created`);
+          notes.push(`no Kubernetes cluster configured, so Secret ${secret.name} was not created`);
         }
       }
 
@@ -187,18 +180,6 @@ export function createDeployStep(deps: DeployDeps) {
         }
       }
       if (!sha) {
-        const desired: DesiredState = {
-          project: d.projectSlug,
-          service: d.serviceName,
-          image: d.imageUrl,
-          port: d.port,
-          replicas: d.replicas,
-          cpuLimit: d.cpuLimit,
-          memoryLimit: d.memoryLimit,
-          env: plain,
-          secretName,
-          deploymentId: d.id,
-        };
         const message = commitMessageFor(d);
         const author = authorFor(d.actor);
         const pushStarted = performance.now();

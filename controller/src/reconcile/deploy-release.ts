@@ -8,22 +8,14 @@
  */
 import { errorMessage, isRetryable, LeaseLostError } from '../errors.js';
 import { authorFor, formatReleaseCommitMessage } from '../adapters/git/commit-message.js';
-import { secretNameFor } from '../manifests/secret-name.js';
+import { desiredStateOf } from './desired-state.js';
 import type { ReleaseStore, ClaimedRelease } from '../store/release-store.js';
 import type { DeploymentDetails } from '../store/deployment-store.js';
 import type { DeployDeps, DesiredState } from './deploy-one.js';
+import { eachLimited } from './each-limited.js';
 
 /** How many Argo CD syncs of one release are watched at once. */
 const SYNC_CONCURRENCY = 32;
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  await Promise.all(workers);
-}
 
 /** What the moment or release a release returns to reads as in its commit. */
 function describeTarget(r: ClaimedRelease): string {
@@ -47,26 +39,9 @@ export function createReleaseStep(deps: DeployDeps & { releases: ReleaseStore })
       // 1. Env: plain values to Git, secret values as immutable Secrets (as deploy-one does).
       const desired: DesiredState[] = [];
       for (const d of rows) {
-        const plain: Record<string, string> = {};
-        const secret: Record<string, string> = {};
-        for (const e of d.env) (e.isSecret ? secret : plain)[e.key] = deps.secretBox.open(e);
-        let secretName: string | null = null;
-        if (Object.keys(secret).length > 0) {
-          secretName = secretNameFor(d.serviceName, deps.secretBox.fingerprint(secret));
-          await deps.secrets?.ensureSecret(secretName, secret, { 'kubidu.dev/service': d.serviceName, 'kubidu.dev/project': d.projectSlug });
-        }
-        desired.push({
-          project: d.projectSlug,
-          service: d.serviceName,
-          image: d.imageUrl,
-          port: d.port,
-          replicas: d.replicas,
-          cpuLimit: d.cpuLimit,
-          memoryLimit: d.memoryLimit,
-          env: plain,
-          secretName,
-          deploymentId: d.id,
-        });
+        const { desired: state, secret } = desiredStateOf(d, deps.secretBox);
+        if (secret) await deps.secrets?.ensureSecret(secret.name, secret.values, secret.labels);
+        desired.push(state);
       }
 
       // 2. One commit for every row, unless an earlier attempt made it.

@@ -11,6 +11,7 @@ import { withBodyNote } from '../adapters/git/commit-message.js';
 import type { BrokenFolder } from '../manifests/broken-folder.js';
 import type { DesiredState, ManifestsWriter } from './deploy-one.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
+import { eachLimited } from './each-limited.js';
 
 /** What a renderer produced: every file the service folder should hold, and the broken folder it replaced, if any. */
 /** Service folders of one release rendered at once (their blob reads overlap). */
@@ -85,11 +86,9 @@ export function createManifestsWriter(
         const reads = new Map<string, Promise<string | null>>();
         const once: TreeView = { ...view, readFile: (p) => reads.get(p) ?? (reads.set(p, view.readFile(p)), reads.get(p)!) };
         const rendered: RenderedService[] = new Array(desired.length);
-        let next = 0;
-        const worker = async () => {
-          for (let i = next++; i < desired.length; i = next++) rendered[i] = await render(desired[i], once);
-        };
-        await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, desired.length) }, worker));
+        await eachLimited(desired, RENDER_CONCURRENCY, async (d, i) => {
+          rendered[i] = await render(d, once);
+        });
         for (const r of rendered) {
           for (const f of r.files) {
             if ((await once.readFile(f.path)) !== f.content) changed.push(f);
