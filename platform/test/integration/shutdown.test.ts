@@ -61,7 +61,10 @@ describe('API SIGTERM', () => {
             sock.on('connect', () => (sock.destroy(), done('connected')));
             sock.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
           });
-        for (let i = 0; i < 100 && (refused = await attempt()) === 'connected'; i++) await sleep(50);
+        // ECONNRESET: the kernel queued the connection on the listening socket just before it
+        // closed, then reset it — the listener was still closing; try again until it is refused.
+        const stillClosing = (r: string) => r === 'connected' || r === 'ECONNRESET';
+        for (let i = 0; i < 100 && stillClosing((refused = await attempt())); i++) await sleep(50);
         req.end(body.slice(10));
       });
     });
