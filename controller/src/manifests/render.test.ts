@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { decodeLiteral, encodeLiteral, ManifestRenderError, readDesiredState, renderServiceFiles, serviceFilePaths, splitImage, type DesiredState } from './render.js';
+import { decodeLiteral, encodeLiteral, limitsPatch, limitsPatchDoc, ManifestRenderError, readDesiredState, renderServiceFiles, serviceFilePaths, splitImage, type DesiredState } from './render.js';
 
 const base: DesiredState = {
   project: 'acme',
@@ -160,5 +160,19 @@ describe('renderServiceFiles / readDesiredState', () => {
     expect(readDesiredState(new Map())).toMatchObject({ ok: false });
     expect(readDesiredState(new Map([[paths.kustomization, 'resources: [']]))).toMatchObject({ ok: false });
     expect(readDesiredState(new Map([[paths.kustomization, 'resources: []\n']]))).toMatchObject({ ok: false, error: expect.stringContaining('deployment.yaml') });
+  });
+});
+
+describe('the limits patch', () => {
+  it('is byte for byte the document rendering, for every shape and for names that need escaping', () => {
+    const names = ['web', 'a-b.c_d', 'y', 'on', '0b1', '1e3', '', 'with space', 'quo"te', 'tab\tx', 'grüße'];
+    const limits = [null, '250m', '1', '0.5', '256Mi', 'yes'];
+    for (const service of names)
+      for (const cpuLimit of limits)
+        for (const memoryLimit of [null, '256Mi', 'no'])
+          for (const secretName of [null, 'web-secrets-0123456789ab', 'null']) {
+            const d = { ...base, service, cpuLimit, memoryLimit, secretName };
+            expect(limitsPatch(d)).toBe(limitsPatchDoc(d));
+          }
   });
 });

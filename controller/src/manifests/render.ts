@@ -153,8 +153,16 @@ function containerIndex(doc: Document): number {
   return i < 0 ? 0 : i;
 }
 
-function renderDeployment(existing: string | null, d: DesiredState): string {
-  const doc = parseDocument(existing ?? baseTemplates().deployment);
+/** A file's current content as text or as the document it already parsed to (parsed once per render), or null. */
+export type ExistingFile = string | Document | null;
+
+function docOf(existing: ExistingFile, template: string): Document {
+  if (existing === null) return parseDocument(template);
+  return typeof existing === 'string' ? parseDocument(existing) : existing;
+}
+
+function renderDeployment(existing: ExistingFile, d: DesiredState): string {
+  const doc = docOf(existing, baseTemplates().deployment);
   const ci = containerIndex(doc);
   const c = ['spec', 'template', 'spec', 'containers', ci];
   setScalar(doc, ['metadata', 'name'], d.service);
@@ -167,8 +175,8 @@ function renderDeployment(existing: string | null, d: DesiredState): string {
   return doc.toString(YAML_OUT);
 }
 
-function renderService(existing: string | null, d: DesiredState): string {
-  const doc = parseDocument(existing ?? baseTemplates().service);
+function renderService(existing: ExistingFile, d: DesiredState): string {
+  const doc = docOf(existing, baseTemplates().service);
   setScalar(doc, ['metadata', 'name'], d.service);
   setScalar(doc, ['metadata', 'labels', 'app.kubernetes.io/name'], d.service);
   setScalar(doc, ['spec', 'selector', 'app.kubernetes.io/name'], d.service);
@@ -176,7 +184,33 @@ function renderService(existing: string | null, d: DesiredState): string {
   return doc.toString(YAML_OUT);
 }
 
-function limitsPatch(d: DesiredState): string {
+/** Strings whose double-quoted YAML form is just the string between quotes. */
+const PLAIN_QUOTABLE = /^[A-Za-z0-9._-]*$/;
+/** The patch rendered once per shape (which of cpu, memory and secret are set), with markers for the values. */
+const patchShapes = new Map<string, string>();
+
+/**
+ * The limits-and-env-sources patch. It is a pure function of the service name, the limits and
+ * the Secret name, and building it as a document was half of a kustomization's render: each
+ * shape is rendered once with marker values, and names that quote as themselves are put in.
+ */
+export function limitsPatch(d: DesiredState): string {
+  const values = [d.service, d.cpuLimit, d.memoryLimit, d.secretName];
+  if (!values.every((v) => v === null || PLAIN_QUOTABLE.test(v))) return limitsPatchDoc(d);
+  const shape = values.map((v) => (v === null ? '0' : '1')).join('');
+  let text = patchShapes.get(shape);
+  if (text === undefined) {
+    text = limitsPatchDoc({ ...d, service: '\u0001S', cpuLimit: d.cpuLimit && '\u0001C', memoryLimit: d.memoryLimit && '\u0001M', secretName: d.secretName && '\u0001X' });
+    patchShapes.set(shape, text);
+  }
+  return text.replace(/\\x01([SCMX])/g, (_, k: string) => {
+    const v = k === 'S' ? d.service : k === 'C' ? d.cpuLimit : k === 'M' ? d.memoryLimit : d.secretName;
+    return v!;
+  });
+}
+
+/** The patch built as a YAML document (the reference the shape cache must equal). */
+export function limitsPatchDoc(d: DesiredState): string {
   const envFrom: unknown[] = [{ configMapRef: { name: `${d.service}-env` } }];
   if (d.secretName) envFrom.push({ secretRef: { name: d.secretName } });
   const patch = {
@@ -199,24 +233,27 @@ function freshKustomization(d: DesiredState): Document {
   return quoteAllValues(doc);
 }
 
-function renderKustomization(existing: string | null, d: DesiredState): string {
-  const doc = existing ? parseDocument(existing) : freshKustomization(d);
+function renderKustomization(existing: ExistingFile, d: DesiredState): string {
+  const doc = existing === null ? freshKustomization(d) : typeof existing === 'string' ? parseDocument(existing) : existing;
   if (doc.errors.length) throw new ManifestRenderError(`kustomization.yaml does not parse: ${describeYamlError(doc.errors[0])}`);
   if (!isMap(doc.contents)) throw new ManifestRenderError('kustomization.yaml is not a mapping');
+  const seq = (path: string[]) => seqAt(doc, path);
+  const item = (s: YAMLSeq, pred: (m: YAMLMap) => boolean, fresh: () => object) => {
+    const found = findItem(s, pred);
+    if (found) return found;
+    const m = quoteAllValues(doc.createNode(fresh()) as YAMLMap);
+    s.add(m);
+    return m;
+  };
 
-  const resources = seqAt(doc, ['resources']);
+  const resources = seq(['resources']);
   for (const r of ['deployment.yaml', 'service.yaml']) {
     if (!resources.items.some((i) => isScalar(i) && i.value === r)) resources.add(scalar(r));
   }
 
   // images: name / newName / newTag or digest
   const img = splitImage(d.image);
-  const images = seqAt(doc, ['images']);
-  let entry = findItem(images, (m) => m.get('name') === IMAGE_PLACEHOLDER);
-  if (!entry) {
-    entry = quoteAllValues(doc.createNode({ name: IMAGE_PLACEHOLDER }) as YAMLMap);
-    images.add(entry);
-  }
+  const entry = item(seq(['images']), (m) => m.get('name') === IMAGE_PLACEHOLDER, () => ({ name: IMAGE_PLACEHOLDER }));
   setMapScalar(entry, 'newName', img.newName);
   if (img.newTag !== undefined) setMapScalar(entry, 'newTag', img.newTag);
   else entry.delete('newTag');
@@ -224,41 +261,26 @@ function renderKustomization(existing: string | null, d: DesiredState): string {
   else entry.delete('digest');
 
   // replicas
-  const replicas = seqAt(doc, ['replicas']);
-  let rep = findItem(replicas, (m) => m.get('name') === d.service);
-  if (!rep) {
-    rep = quoteAllValues(doc.createNode({ name: d.service }) as YAMLMap);
-    replicas.add(rep);
-  }
+  const rep = item(seq(['replicas']), (m) => m.get('name') === d.service, () => ({ name: d.service }));
   setMapScalar(rep, 'count', d.replicas);
 
   // plain env
-  const gens = seqAt(doc, ['configMapGenerator']);
   const cmName = `${d.service}-env`;
-  let gen = findItem(gens, (m) => m.get('name') === cmName);
-  if (!gen) {
-    gen = quoteAllValues(doc.createNode({ name: cmName }) as YAMLMap);
-    gens.add(gen);
-  }
-  const wanted = Object.keys(d.env)
-    .sort()
-    .map((k) => encodeLiteral(k, d.env[k]));
+  const gen = item(seq(['configMapGenerator']), (m) => m.get('name') === cmName, () => ({ name: cmName }));
   const current = gen.get('literals', true);
   const currentEnv = isSeq(current) ? literalsToEnv(current) : null;
   if (!currentEnv || !sameEnv(currentEnv, d.env)) {
-    const seq = doc.createNode(wanted) as YAMLSeq;
-    for (const it of seq.items) (it as Scalar).type = Scalar.QUOTE_DOUBLE;
-    gen.set('literals', seq);
+    const wanted = Object.keys(d.env)
+      .sort()
+      .map((k) => encodeLiteral(k, d.env[k]));
+    const literals = doc.createNode(wanted) as YAMLSeq;
+    for (const it of literals.items) (it as Scalar).type = Scalar.QUOTE_DOUBLE;
+    gen.set('literals', literals);
   }
 
   // limits + env sources (ConfigMap and the Secret by name) as one strategic-merge patch
-  const patches = seqAt(doc, ['patches']);
   const body = limitsPatch(d);
-  let patch = findItem(patches, (m) => String(m.get('patch') ?? '').startsWith(PATCH_MARKER));
-  if (!patch) {
-    patch = quoteAllValues(doc.createNode({ target: { kind: 'Deployment', name: d.service } }) as YAMLMap);
-    patches.add(patch);
-  }
+  const patch = item(seq(['patches']), (m) => String(m.get('patch') ?? '').startsWith(PATCH_MARKER), () => ({ target: { kind: 'Deployment', name: d.service } }));
   if (patch.get('patch') !== body) {
     const s = doc.createNode(body) as Scalar;
     s.type = Scalar.BLOCK_LITERAL;
@@ -297,15 +319,18 @@ function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean 
 /**
  * Renders the service folder for a desired state. `existing` holds the current
  * content of the service's files (null = absent); the result holds every file
- * of the folder (unchanged ones included — the git adapter drops those).
+ * of the folder (unchanged ones included — the git adapter drops those). A file given
+ * as a parsed document is edited in place (the caller parsed it once already).
+ * `omit`: paths the caller knows render to themselves (left out of the result).
  */
-export function renderServiceFiles(existing: Map<string, string | null>, desired: DesiredState): Map<string, string> {
+export function renderServiceFiles(existing: Map<string, ExistingFile>, desired: DesiredState, omit?: ReadonlySet<string>): Map<string, string> {
   validate(desired);
   const paths = serviceFilePaths(desired.project, desired.service);
   const out = new Map<string, string>();
-  out.set(paths.kustomization, renderKustomization(existing.get(paths.kustomization) ?? null, desired));
-  out.set(paths.deployment, renderDeployment(existing.get(paths.deployment) ?? null, desired));
-  out.set(paths.service, renderService(existing.get(paths.service) ?? null, desired));
+  const want = (p: string) => !omit?.has(p);
+  if (want(paths.kustomization)) out.set(paths.kustomization, renderKustomization(existing.get(paths.kustomization) ?? null, desired));
+  if (want(paths.deployment)) out.set(paths.deployment, renderDeployment(existing.get(paths.deployment) ?? null, desired));
+  if (want(paths.service)) out.set(paths.service, renderService(existing.get(paths.service) ?? null, desired));
   return out;
 }
 

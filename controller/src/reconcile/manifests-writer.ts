@@ -13,17 +13,17 @@ import type { DesiredState, ManifestsWriter } from './deploy-one.js';
 import { NO_FAULT_PAUSE, type FaultPause } from './fault-pause.js';
 import { eachLimited } from './each-limited.js';
 
-/** What a renderer produced: every file the service folder should hold, and the broken folder it replaced, if any. */
 /** Service folders of one release rendered at once (their blob reads overlap). */
 const RENDER_CONCURRENCY = 16;
 
+/** What a renderer produced: the files of the service folder that change, and the broken folder it replaced, if any. */
 export interface RenderedService {
   files: FileChange[];
   broken: BrokenFolder | null;
 }
 
-/** Renders a service directory: given the tip it plans on, returns every file it should hold. */
-export type ServiceRenderer = (desired: DesiredState, view: Pick<TreeView, 'readFile'>) => Promise<RenderedService>;
+/** Renders a service directory: given the tip it plans on, returns the files that change (with their new content). */
+export type ServiceRenderer = (desired: DesiredState, view: Pick<TreeView, 'readFile' | 'oidOf'>) => Promise<RenderedService>;
 
 /** The commit-body paragraph and the status note for a folder rewritten whole. */
 export function describeRewrite(broken: BrokenFolder, culprit: ChangeInfo | null): { body: string; status: string } {
@@ -50,11 +50,7 @@ export function createManifestsWriter(
         tip = view.tip;
         rewrote = null;
         const rendered = await render(desired, view);
-        const changed: FileChange[] = [];
-        for (const f of rendered.files) {
-          const current = await view.readFile(f.path);
-          if (current !== f.content) changed.push(f);
-        }
+        const changed = rendered.files;
         if (changed.length === 0) return null;
         let text = message;
         if (rendered.broken) {
@@ -81,18 +77,13 @@ export function createManifestsWriter(
         rewrote = [];
         const changed: FileChange[] = [];
         const notes: string[] = [];
-        // Each file is read once (the renderer's read is the comparison's), and the folders are
-        // rendered a few at a time so their blob reads overlap; the results keep `desired`'s order.
-        const reads = new Map<string, Promise<string | null>>();
-        const once: TreeView = { ...view, readFile: (p) => reads.get(p) ?? (reads.set(p, view.readFile(p)), reads.get(p)!) };
+        // The folders are rendered a few at a time so their blob reads overlap; the results keep `desired`'s order.
         const rendered: RenderedService[] = new Array(desired.length);
         await eachLimited(desired, RENDER_CONCURRENCY, async (d, i) => {
-          rendered[i] = await render(d, once);
+          rendered[i] = await render(d, view);
         });
         for (const r of rendered) {
-          for (const f of r.files) {
-            if ((await once.readFile(f.path)) !== f.content) changed.push(f);
-          }
+          changed.push(...r.files);
           if (r.broken) {
             const note = describeRewrite(r.broken, await view.lastChange(r.broken.folder));
             notes.push(note.body);

@@ -22,7 +22,7 @@ import { createGitAdapter, type GitAdapter } from '../../src/adapters/git/index.
 import { createDeploymentStore } from '../../src/store/deployment-store.js';
 import { createDeployStep } from '../../src/reconcile/deploy-one.js';
 import { createManifestsWriter } from '../../src/reconcile/manifests-writer.js';
-import { renderService } from '../../src/reconcile/manifests-repo.js';
+import { createServiceRenderer } from '../../src/reconcile/manifests-repo.js';
 
 const box = new SecretBox(randomBytes(32));
 const dirs: string[] = [];
@@ -63,7 +63,7 @@ describe('a broken folder repaired by hand while Kubidu rewrites it', () => {
     const store = createDeploymentStore(ds);
     const deployOne = createDeployStep({
       store,
-      manifests: createManifestsWriter(racing, renderService),
+      manifests: createManifestsWriter(racing, createServiceRenderer()),
       secretBox: box,
       secrets: null,
       sync: null,

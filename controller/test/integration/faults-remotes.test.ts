@@ -26,7 +26,7 @@ import { createGitAdapter, type GitAdapter } from '../../src/adapters/git/index.
 import { createDeploymentStore } from '../../src/store/deployment-store.js';
 import { createDeployStep } from '../../src/reconcile/deploy-one.js';
 import { createManifestsWriter } from '../../src/reconcile/manifests-writer.js';
-import { renderService } from '../../src/reconcile/manifests-repo.js';
+import { createServiceRenderer } from '../../src/reconcile/manifests-repo.js';
 import { waitFor } from '../../../test-support/wait.js';
 
 const quiet = errorsOnlyLogger;
@@ -244,7 +244,7 @@ describe('people pushing between Kubidu\'s fetch and push, repeatedly', () => {
       const store = createDeploymentStore(db);
       const deployOne = createDeployStep({
         store,
-        manifests: createManifestsWriter(racing, renderService),
+        manifests: createManifestsWriter(racing, createServiceRenderer()),
         secretBox: box,
         secrets: null,
         sync: null,

@@ -14,6 +14,12 @@ import { PackStore } from './packs.js';
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** Raw bytes of trees each tree cache may hold (parsed trees cost several times more in memory). */
 const TREE_CACHE_BYTES = 4 * 1024 * 1024;
+/**
+ * Trees each cache may hold. Service folders are tiny (three entries) and a release rollback
+ * touches a thousand of them, each read by the renderer, the commit builder and the tree
+ * edit: a small count bound made it read and parse each of them three times.
+ */
+const TREE_CACHE_COUNT = 4096;
 
 /** An object the store does not hold: history walks catch it to deepen a shallow store. */
 export class MissingObjectError extends GitRepositoryError {
@@ -26,6 +32,7 @@ export class MissingObjectError extends GitRepositoryError {
 export class ObjectStore {
   private trees = new Map<string, ParsedTree>();
   private rawTrees = new Map<string, Buffer>();
+  private commits = new Map<string, ParsedCommit>();
   private rawBytes = 0;
   private treeBytes = 0;
   /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
@@ -38,6 +45,10 @@ export class ObjectStore {
   private async readOrNull(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
     const p = this.pending.get(oid);
     if (p) return { type: p.type, content: p.content };
+    // Most objects are packed: look in the packs already scanned first (an index search in
+    // memory), so a packed object costs no failed open of a loose path.
+    const packed = await this.packs.readKnown(oid);
+    if (packed) return packed;
     const loose = await readLoose(this.gitdir, oid);
     if (loose) return loose;
     if (oid === EMPTY_TREE) return { type: 'tree', content: Buffer.alloc(0) };
@@ -77,7 +88,7 @@ export class ObjectStore {
     this.rawTrees.set(obj.oid, obj.content);
     this.rawBytes += obj.content.length;
     // Bounded by count and by bytes: a 10,000-entry folder is ~360 KB per version.
-    while (this.rawTrees.size > 64 || (this.rawBytes > TREE_CACHE_BYTES && this.rawTrees.size > 1)) {
+    while (this.rawTrees.size > TREE_CACHE_COUNT || (this.rawBytes > TREE_CACHE_BYTES && this.rawTrees.size > 1)) {
       const k = this.rawTrees.keys().next().value as string;
       this.rawBytes -= this.rawTrees.get(k)!.length;
       this.rawTrees.delete(k);
@@ -108,7 +119,7 @@ export class ObjectStore {
     // A parsed tree costs several times its raw size (an object and strings per entry), so
     // the LRU is bounded by bytes as well as by count: every commit makes a new version of
     // the folder it touches, and at 10,000 services each version is a 10,000-entry tree.
-    while (this.trees.size > 256 || (this.treeBytes > TREE_CACHE_BYTES && this.trees.size > 1)) {
+    while (this.trees.size > TREE_CACHE_COUNT || (this.treeBytes > TREE_CACHE_BYTES && this.trees.size > 1)) {
       const k = this.trees.keys().next().value as string;
       this.treeBytes -= this.trees.get(k)!.raw.length;
       this.trees.delete(k);
@@ -117,9 +128,15 @@ export class ObjectStore {
   }
 
   async commit(oid: string): Promise<ParsedCommit> {
+    const hit = this.commits.get(oid);
+    if (hit) return hit;
     const o = await this.read(oid);
     if (o.type !== 'commit') throw new GitRepositoryError(`object ${oid} is a ${o.type}, expected a commit`);
-    return parseCommit(o.content);
+    const c = parseCommit(o.content);
+    // Every file read on a tip starts at its commit: the last few parsed commits are kept.
+    this.commits.set(oid, c);
+    if (this.commits.size > 64) this.commits.delete(this.commits.keys().next().value as string);
+    return c;
   }
 
   /** The root tree of a commit (null for no commit: an empty branch). */

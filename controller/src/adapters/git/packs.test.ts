@@ -113,7 +113,7 @@ describe('PackStore reads packs in place', () => {
     expect((await store.read(blob))!.content.toString()).toBe('new content\n');
   }, 60_000);
 
-  it('holds no pack file open between reads', async () => {
+  it('keeps one handle per pack however many objects it reads', async () => {
     const gitdir = join(dir, '.git');
     const store = new PackStore(gitdir, async (oid) => readLoose(gitdir, oid));
     const openPacks = () => readdirSync('/proc/self/fd').filter((fd) => {
@@ -124,8 +124,11 @@ describe('PackStore reads packs in place', () => {
       }
     }).length;
     const before = openPacks();
+    const packs = readdirSync(join(gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
+    await Promise.all([...expected.keys()].slice(0, 200).map((oid) => store.read(oid)));
     for (const oid of [...expected.keys()].slice(0, 200)) await store.read(oid);
-    expect(openPacks()).toBe(before);
+    expect(openPacks() - before).toBeGreaterThan(0);
+    expect(openPacks() - before).toBeLessThanOrEqual(packs);
   });
 
   it('refuses a pack index it cannot read with a clear message', async () => {

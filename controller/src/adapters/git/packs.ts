@@ -32,12 +32,14 @@ export interface PackObject {
 }
 
 /**
- * One pack: its index (searched in place) and the pack file's path. The pack is
- * opened per read (one handle for a whole delta chain), so nothing is held open
- * between reads and a pack a repack removed is simply not found (ENOENT → rescan).
+ * One pack: its index (searched in place) and the pack file, opened once on its
+ * first read and kept open (a release reads thousands of objects; an open and a
+ * close per read were most of its time). A pack a repack removed stays readable
+ * through its open handle (objects are immutable) until the next scan retires it.
  */
 class Pack {
   private sorted: Float64Array | null = null;
+  private fh: Promise<fsp.FileHandle> | null = null;
   private constructor(
     readonly name: string,
     readonly path: string,
@@ -56,6 +58,22 @@ class Pack {
     const path = join(dir, `${name}.pack`);
     const { size } = await fsp.stat(path);
     return new Pack(name, path, idx, size, count);
+  }
+
+  /** The pack file's handle, opened on first use. */
+  handle(): Promise<fsp.FileHandle> {
+    if (!this.fh) {
+      this.fh = fsp.open(this.path, 'r');
+      this.fh.catch(() => (this.fh = null));
+    }
+    return this.fh;
+  }
+
+  /** Closes the handle (the pack left the directory); reads still in flight get a moment to end. */
+  retire() {
+    const fh = this.fh;
+    this.fh = null;
+    if (fh) setTimeout(() => void fh.then((h) => h.close()).catch(() => {}), 10_000).unref?.();
   }
 
   /** The pack offset of an object, or -1. Binary search in the index's sorted name table. */
@@ -170,6 +188,7 @@ export class PackStore {
     }
     const want = new Set(names);
     const keep = this.packs.filter((p) => want.has(p.name));
+    for (const p of this.packs) if (!want.has(p.name)) p.retire();
     const have = new Set(keep.map((p) => p.name));
     for (const n of names) {
       if (have.has(n)) continue;
@@ -209,6 +228,19 @@ export class PackStore {
     return null;
   }
 
+  /** Reads an object from the packs already scanned, without a rescan on a miss (null: not in them). */
+  async readKnown(oid: string): Promise<PackObject | null> {
+    if (!this.scanned) return null;
+    const at = this.find(oid);
+    if (!at) return null;
+    try {
+      return await this.resolve(at.pack, at.offset);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
   async has(oid: string): Promise<boolean> {
     return (await this.locate(oid)) !== null;
   }
@@ -227,20 +259,11 @@ export class PackStore {
     }
   }
 
-  private async readAt(start: Pack, offset: number): Promise<PackObject> {
-    const handles = new Map<Pack, fsp.FileHandle>();
-    try {
-      return await this.resolve(start, offset, async (p) => {
-        let fh = handles.get(p);
-        if (!fh) handles.set(p, (fh = await fsp.open(p.path, 'r')));
-        return fh;
-      });
-    } finally {
-      for (const fh of handles.values()) await fh.close().catch(() => {});
-    }
+  private readAt(start: Pack, offset: number): Promise<PackObject> {
+    return this.resolve(start, offset);
   }
 
-  private async resolve(start: Pack, offset: number, handle: (p: Pack) => Promise<fsp.FileHandle>): Promise<PackObject> {
+  private async resolve(start: Pack, offset: number): Promise<PackObject> {
     let pack = start;
     // Walk down the delta chain to a whole object (or a cached base), then apply the deltas back up.
     const deltas: Buffer[] = [];
@@ -254,7 +277,7 @@ export class PackStore {
         base = cached;
         break;
       }
-      const e = await pack.entry(await handle(pack), cur);
+      const e = await pack.entry(await pack.handle(), cur);
       if (e.baseOffset === undefined && e.baseOid === undefined) {
         base = { type: TYPES[e.code], content: e.data };
         if (deltas.length) this.keepBase(key, base);

@@ -7,7 +7,7 @@ import type { Logger } from '@kubidu/core/logger';
 import type { ChangeBuilder, CommitResult, FileChange, TreeView } from './types.js';
 import { GitConflictError, GitRejectedError } from './errors.js';
 import { parseTrailers, TRAILER_DEPLOYMENT } from './commit-message.js';
-import { makeObject, serializeCommit, type RawObject } from './objects.js';
+import { makeObject, MODE_TREE, serializeCommit, type RawObject } from './objects.js';
 import { EMPTY_TREE } from './object-store.js';
 import { buildTree, normPath } from './tree-edit.js';
 import type { History } from './history.js';
@@ -93,7 +93,17 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
       try {
         for (const i of live) {
           const at = parent;
-          const view: TreeView = { tip: at, readFile: (path) => readAt(at, path), lastChange: (path) => lastChange(at, path) };
+          const atRoot = parentRoot;
+          const view: TreeView = {
+            tip: at,
+            readFile: (path) => readAt(at, path),
+            oidOf: async (path) => {
+              if (!atRoot) return null;
+              const e = await store.entryAt(atRoot, normPath(path));
+              return e && e.mode !== MODE_TREE ? e.oid : null;
+            },
+            lastChange: (path) => lastChange(at, path),
+          };
           let commit: RawObject | null = null;
           let files = 0;
           try {

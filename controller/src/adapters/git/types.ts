@@ -14,6 +14,8 @@ export interface ChangeInfo { sha: string; author: {name: string; email: string}
 export interface TreeView {
   tip: string | null;
   readFile(path: string): Promise<string | null>;
+  /** The blob id at `path` on this tip, without reading the blob (null when absent or a folder). */
+  oidOf(path: string): Promise<string | null>;
   /** The newest commit up to this tip that changed `path` (file or folder); null on an empty branch. */
   lastChange(path: string): Promise<ChangeInfo | null>;
 }
