@@ -20,6 +20,8 @@ const TREE_CACHE_BYTES = 4 * 1024 * 1024;
  * edit: a small count bound made it read and parse each of them three times.
  */
 const TREE_CACHE_COUNT = 4096;
+/** Bytes of blobs Kubidu wrote that are kept for the next render (10,000 kustomization.yaml are ~10 MB). */
+const BLOB_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** An object the store does not hold: history walks catch it to deepen a shallow store. */
 export class MissingObjectError extends GitRepositoryError {
@@ -33,6 +35,8 @@ export class ObjectStore {
   private trees = new Map<string, ParsedTree>();
   private rawTrees = new Map<string, Buffer>();
   private commits = new Map<string, ParsedCommit>();
+  private blobs = new Map<string, Buffer>();
+  private blobBytes = 0;
   private rawBytes = 0;
   private treeBytes = 0;
   /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
@@ -45,6 +49,8 @@ export class ObjectStore {
   private async readOrNull(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
     const p = this.pending.get(oid);
     if (p) return { type: p.type, content: p.content };
+    const blob = this.blobs.get(oid);
+    if (blob) return { type: 'blob', content: blob };
     // Most objects are packed: look in the packs already scanned first (an index search in
     // memory), so a packed object costs no failed open of a loose path.
     const packed = await this.packs.readKnown(oid);
@@ -76,8 +82,23 @@ export class ObjectStore {
     return this.packs.refresh();
   }
 
-  /** Remembers a tree we created so the next commit on top of it needs no read. */
+  /**
+   * Remembers a tree or a blob we created so the next commit on top of it needs no read: a
+   * release rollback of a thousand services reads back the thousand kustomization.yaml the
+   * last one wrote (blobs are kept up to BLOB_CACHE_BYTES, oldest out first).
+   */
   remember(obj: RawObject) {
+    if (obj.type === 'blob') {
+      if (obj.content.length > BLOB_CACHE_BYTES / 64 || this.blobs.has(obj.oid)) return;
+      this.blobs.set(obj.oid, obj.content);
+      this.blobBytes += obj.content.length;
+      while (this.blobBytes > BLOB_CACHE_BYTES) {
+        const [k, v] = this.blobs.entries().next().value as [string, Buffer];
+        this.blobs.delete(k);
+        this.blobBytes -= v.length;
+      }
+      return;
+    }
     if (obj.type !== 'tree') return;
     // A tree made again (a rollback rebuilds an earlier version) is counted once: drop the old entry first.
     const old = this.rawTrees.get(obj.oid);

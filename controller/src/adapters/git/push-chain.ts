@@ -123,6 +123,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
                 if (blob.oid === current) continue;
                 changes.set(p, blob.oid);
                 mine.push(blob);
+                store.remember(blob);
               }
               if (changes.size > 0) {
                 const newRoot = (await buildTree(store, parentRoot, changes, mine)) ?? EMPTY_TREE;
