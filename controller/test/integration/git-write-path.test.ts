@@ -520,3 +520,30 @@ describe('remote failures', () => {
     expect(err.message).not.toContain('tok-abcdef');
   });
 });
+
+describe('the local copy of a push', () => {
+  it('is read from memory while its loose objects are written, and the local ref moves only once they are on disk', async () => {
+    const { url } = newRepo();
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kubidu-cache-'));
+    const git = adapter(url, { cacheDir });
+    const d = desired({ deploymentId: 'dep-persist-1' });
+    const m = formatCommitMessage({ kind: 'deploy', project: 'acme', service: 'web', image: d.image, actor: 'alice@example.com', deploymentId: d.deploymentId });
+    const first = await git.commitAndPush(deployBuilder(d, m));
+    // Many services at once: enough loose objects that writing them outlasts the push.
+    const many: ChangeBuilder = async () => ({
+      files: Array.from({ length: 300 }, (_, i) => ({ path: `apps/acme/s${i}/kustomization.yaml`, content: `# service ${i}\nresources: []\n` })),
+      message: 'many services',
+    });
+    const r = await git.commitAndPush(many);
+    // Right after the push: the commit reads back (from memory or disk) with no fetch.
+    expect(await git.readFile(r.sha!, 'apps/acme/s299/kustomization.yaml')).toBe('# service 299\nresources: []\n');
+    // A fetch waits for the local copy: afterwards the local ref is the pushed commit, and git
+    // itself finds every object of it in the cache (nothing referenced is missing).
+    expect(await git.fetchTip()).toBe(r.sha);
+    expect((await gitCli(cacheDir, 'rev-parse', 'refs/heads/main')).trim()).toBe(r.sha);
+    await gitCli(cacheDir, 'cat-file', '-e', `${r.sha}:apps/acme/s299/kustomization.yaml`);
+    const fsck = await gitCli(cacheDir, 'fsck', '--connectivity-only', '--no-dangling', r.sha!).catch((e: Error) => e.message);
+    expect(fsck).not.toMatch(/missing/);
+    expect(first.sha).not.toBe(r.sha);
+  });
+});

@@ -3,6 +3,7 @@
  * embedded one; both speak the wire protocol so nothing else differs. Migrations
  * run explicitly (never `synchronize`).
  */
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { Initial1732000000000 } from './migrations/1732000000000-initial.js';
@@ -15,6 +16,18 @@ import { AutoAndReleaseRollback1732000008000 } from './migrations/1732000008000-
 import { OutgoingWebhooks1732000008500 } from './migrations/1732000008500-outgoing-webhooks.js';
 
 export const MIGRATIONS = [Initial1732000000000, GitDoor1732000001000, RollbackControls1732000002000, CurrentDeploymentIndex1732000003000, RequestHashAndTokenCutoff1732000005000, ProjectMembers1732000007000, AutoAndReleaseRollback1732000008000, OutgoingWebhooks1732000008500];
+
+/** How long opening one connection may take before the database counts as unavailable. */
+const CONNECT_TIMEOUT_MS = 5000;
+/** How long a request may wait for a pooled connection while all are busy. */
+const POOL_WAIT_MS = 30_000;
+
+/** The pg client with its own connect timeout (the pool's timeout is the wait for a free connection). */
+class ConnectBoundedClient extends pg.Client {
+  constructor(config: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
 
 export interface DataSourceOptions {
   url: string;
@@ -34,7 +47,11 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     logging: opts.logging ? ['error', 'warn'] : false,
     extra: {
       max: opts.poolMax ?? 10,
-      connectionTimeoutMillis: 5000,
+      // Two different waits: opening a connection to a server that does not answer fails after
+      // CONNECT_TIMEOUT_MS (the client's own timer), while a request waiting its turn for a pooled
+      // connection during a burst (a thousand rollbacks at once) waits up to POOL_WAIT_MS.
+      connectionTimeoutMillis: POOL_WAIT_MS,
+      Client: ConnectBoundedClient,
       idleTimeoutMillis: 30000,
     },
   });

@@ -41,13 +41,15 @@ export class ObjectStore {
   private treeBytes = 0;
   /** Objects of a batch being built (not written yet): later commits of the batch read earlier ones here. */
   readonly pending = new Map<string, RawObject>();
+  /** Objects already pushed whose loose files are still being written (remote-http.ts): read here meanwhile. */
+  readonly writing = new Map<string, RawObject>();
   private readonly packs: PackStore;
   constructor(readonly gitdir: string) {
     this.packs = new PackStore(gitdir, (oid) => this.readOrNull(oid));
   }
 
   private async readOrNull(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
-    const p = this.pending.get(oid);
+    const p = this.pending.get(oid) ?? this.writing.get(oid);
     if (p) return { type: p.type, content: p.content };
     const blob = this.blobs.get(oid);
     if (blob) return { type: 'blob', content: blob };
@@ -68,7 +70,7 @@ export class ObjectStore {
   }
 
   async has(oid: string): Promise<boolean> {
-    if (this.pending.has(oid) || oid === EMPTY_TREE) return true;
+    if (this.pending.has(oid) || this.writing.has(oid) || oid === EMPTY_TREE) return true;
     try {
       await fsp.access(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
       return true;

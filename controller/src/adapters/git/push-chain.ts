@@ -164,6 +164,7 @@ export function createPushChain({ remote, history, bot, logger }: PushChainDeps)
         }
         const tBuilt = performance.now();
         const written = remote.write(objects);
+        written.catch(() => undefined); // a rejected push does not wait for it; the remote reports it where it does
         // Fault-injection hooks (tests; never batched): the commit is in the store, not yet pushed.
         for (const c of chain) {
           const hook = items[c.i].hooks?.afterCommitWritten;

@@ -64,6 +64,17 @@ export function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
   let initialised = false;
   /** The remote tip as last seen (advertisement or our own accepted push), and when. */
   let known: { tip: string | null; at: number } | null = null;
+  /**
+   * The local copy of what was pushed: the objects' loose files, then the local ref. A push is
+   * done when the remote took it; writing two thousand loose objects (a release rollback) took
+   * several times as long as the push itself, so it continues after the push returns, in push
+   * order. Until then the store reads those objects from memory (`store.writing`), and whatever
+   * reads or moves the local ref or prunes (a fetch, a deepen, maintenance) waits for it first:
+   * the local ref never names a commit whose objects are not on disk (a crash meanwhile leaves
+   * the old ref, and the next fetch brings the objects back).
+   */
+  let persisting: Promise<void> = Promise.resolve();
+  const persisted = () => persisting;
 
   async function init() {
     if (initialised) return;
@@ -133,6 +144,7 @@ export function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
     },
     async tip() {
       await init();
+      await persisted();
       known = null;
       const tip = await advertisedTip(remote, 'git-upload-pack', opts.branch);
       if (!tip) {
@@ -162,16 +174,28 @@ export function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
     },
     async write(objects) {
       await init();
-      await writeLoose(gitdir, objects);
+      for (const o of objects) store.writing.set(o.oid, o);
+      try {
+        await writeLoose(gitdir, objects);
+      } finally {
+        for (const o of objects) store.writing.delete(o.oid);
+      }
     },
     async publish(oldTip, newTip, objects, written) {
       const pack = buildPack(objects);
       known = null;
-      await Promise.all([receivePack(remote, opts.branch, oldTip, newTip, pack), written]);
-      await setLocalRef(newTip);
+      await receivePack(remote, opts.branch, oldTip, newTip, pack);
       known = { tip: newTip, at: Date.now() };
+      persisting = persisting
+        .then(() => written)
+        .then(() => setLocalRef(newTip))
+        .catch((err) => {
+          // The remote has the commit; the local copy is a cache the next fetch refills.
+          logger.warn({ err: err instanceof Error ? err.message : String(err), tip: newTip }, 'could not keep a local copy of the pushed commit; the next fetch brings it');
+        });
     },
     async deepen(by) {
+      await persisted();
       const shallow = await fsp.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
       if (!shallow.trim()) return false;
       await fetchInto(by, true);
@@ -185,6 +209,7 @@ export function httpRemote(opts: GitAdapterOptions, logger: Logger): Remote {
     },
     async maintain(o) {
       await init();
+      await persisted();
       await repackAndPrune(gitdir, o.quiet);
       await store.packsChanged();
     },
