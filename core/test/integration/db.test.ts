@@ -47,3 +47,20 @@ describe('embedded PGlite over the wire protocol', () => {
     }
   });
 });
+
+describe('the connection pool in a burst', () => {
+  it('lets a request wait its turn for a busy pool longer than the 5 s connect timeout (a burst is not an outage)', async () => {
+    const { url, ds: setup } = await createTestDatabase();
+    await setup.destroy();
+    const ds = await openDatabase({ url, poolMax: 2 });
+    try {
+      // Two connections, both busy for 5.5 s: the third query waits for one of them.
+      const t0 = Date.now();
+      const results = await Promise.all([0, 1, 2].map(() => ds.query(`SELECT pg_sleep(5.5), 1 AS ok`)));
+      expect(results.map((r) => r[0].ok)).toEqual([1, 1, 1]);
+      expect(Date.now() - t0).toBeGreaterThan(10_000);
+    } finally {
+      await ds.destroy();
+    }
+  }, 30_000);
+});
