@@ -118,13 +118,19 @@ export class ObjectStore {
     }
   }
 
-  async tree(oid: string): Promise<ParsedTree> {
+  /** A parsed tree from the cache (marked recently used), or undefined: no promise on the hot path. */
+  private cachedTree(oid: string): ParsedTree | undefined {
     const hit = this.trees.get(oid);
     if (hit) {
       this.trees.delete(oid);
       this.trees.set(oid, hit);
-      return hit;
     }
+    return hit;
+  }
+
+  async tree(oid: string): Promise<ParsedTree> {
+    const hit = this.cachedTree(oid);
+    if (hit) return hit;
     let raw = this.rawTrees.get(oid);
     if (!raw) {
       const o = await this.read(oid);
@@ -179,7 +185,9 @@ export class ObjectStore {
     const parts = path.split('/');
     let cur = rootTree;
     for (let i = 0; i < parts.length; i++) {
-      const t = await this.tree(cur);
+      // A release reads three files in each of a thousand folders, four levels down: the levels
+      // already parsed are taken without an await each.
+      const t = this.cachedTree(cur) ?? (await this.tree(cur));
       const idx = t.byName.get(parts[i]);
       if (idx === undefined) return null;
       const e = t.entries[idx];
