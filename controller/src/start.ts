@@ -95,7 +95,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     claimBatch: config.claimBatch,
     maxInFlight: opts.overrides?.maxInFlight ?? 100,
     logger,
-    releases: { claim: () => releaseStore.claimRelease(config.workerId, config.leaseMs), run: deployRelease },
+    releases: {
+      claim: () => releaseStore.claimRelease(config.workerId, config.leaseMs),
+      run: deployRelease,
+      releaseLeases: (ids) => releaseStore.releaseLeases(ids, config.workerId),
+    },
   });
   const url = (ds.options as PostgresConnectionOptions).url;
   const listener = !config.embedded && url ? listenForDeployments(url, loop.wake, logger) : null;

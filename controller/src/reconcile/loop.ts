@@ -8,6 +8,9 @@ import type { Logger } from '@kubidu/core/logger';
 import { errorMessage } from '../errors.js';
 import type { ClaimedRelease } from '../store/release-store.js';
 
+/** The in-flight key of a release task (deployment tasks are keyed by their id). */
+const RELEASE_KEY = 'release:';
+
 export interface LoopOptions {
   store: DeploymentStore;
   deployOne(id: string): Promise<void>;
@@ -22,6 +25,8 @@ export interface LoopOptions {
   releases?: {
     claim(): Promise<ClaimedRelease | null>;
     run(rel: ClaimedRelease): Promise<void>;
+    /** Hands the leases of releases still running back at shutdown (their ids handed back). */
+    releaseLeases(ids: string[]): Promise<string[]>;
   };
 }
 
@@ -83,8 +88,8 @@ export function startLoop(opts: LoopOptions): Loop {
           }
           if (opts.releases && opts.maxInFlight - inFlight.size > 0) {
             const rel = await opts.releases.claim();
-            if (rel && !inFlight.has(`release:${rel.id}`)) {
-              const key = `release:${rel.id}`;
+            if (rel && !inFlight.has(`${RELEASE_KEY}${rel.id}`)) {
+              const key = `${RELEASE_KEY}${rel.id}`;
               const task = opts.releases
                 .run(rel)
                 .catch((err) => opts.logger.error({ releaseId: rel.id, err: errorMessage(err) }, 'release task failed'))
@@ -119,13 +124,25 @@ export function startLoop(opts: LoopOptions): Loop {
         new Promise((r) => (timer = setTimeout(r, graceMs))),
       ]);
       clearTimeout(timer);
-      const unfinished = [...inFlight.keys()];
-      if (unfinished.length === 0) return;
-      try {
-        const released = await opts.store.releaseLeases(unfinished, opts.workerId);
-        for (const id of released) opts.logger.info({ deploymentId: id }, 'shutting down: lease handed back before the step finished');
-      } catch (err) {
-        opts.logger.warn({ err: errorMessage(err), deploymentIds: unfinished }, 'shutting down: could not hand the leases back; they expire on their own');
+      // In-flight keys are deployment ids, and `release:<id>` for a release task.
+      const keys = [...inFlight.keys()];
+      const unfinished = keys.filter((k) => !k.startsWith(RELEASE_KEY));
+      const releases = keys.filter((k) => k.startsWith(RELEASE_KEY)).map((k) => k.slice(RELEASE_KEY.length));
+      if (unfinished.length > 0) {
+        try {
+          const released = await opts.store.releaseLeases(unfinished, opts.workerId);
+          for (const id of released) opts.logger.info({ deploymentId: id }, 'shutting down: lease handed back before the step finished');
+        } catch (err) {
+          opts.logger.warn({ err: errorMessage(err), deploymentIds: unfinished }, 'shutting down: could not hand the leases back; they expire on their own');
+        }
+      }
+      if (releases.length > 0 && opts.releases) {
+        try {
+          const released = await opts.releases.releaseLeases(releases);
+          for (const id of released) opts.logger.info({ releaseId: id }, 'shutting down: release lease handed back before it finished');
+        } catch (err) {
+          opts.logger.warn({ err: errorMessage(err), releaseIds: releases }, 'shutting down: could not hand the release leases back; they expire on their own');
+        }
       }
     },
   };

@@ -6,7 +6,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { auditWriter, type AuditWriter } from '@kubidu/core/domain/audit';
-import { AUDIT_ACTIONS, CONTROLLER_ACTOR } from '@kubidu/core/domain/vocabulary';
+import { AUDIT_ACTIONS, CONTROLLER_ACTOR, NOTIFY_CHANNELS } from '@kubidu/core/domain/vocabulary';
 import { LeaseLostError } from '../errors.js';
 
 /** A claimed release: its id, its project, the rows this worker now holds, and how it was asked for. */
@@ -28,6 +28,13 @@ export interface ReleaseStore {
   heartbeatRelease(id: string, workerId: string, leaseMs: number): Promise<void>;
   /** Records the one commit on the release and on each of `rowIds` (still ours), with an audit row each. */
   recordReleaseCommit(id: string, workerId: string, sha: string, rowIds: string[], message: string): Promise<void>;
+  /**
+   * Gives back this worker's leases on releases `ids` and on their rows still DEPLOYING (a
+   * controller shutting down mid-release): another replica claims the release at once instead
+   * of after the lease timeout, and resumes it (a pushed commit is found by its trailer).
+   * Returns the release ids actually handed back.
+   */
+  releaseLeases(ids: string[], workerId: string): Promise<string[]>;
 }
 
 /**
@@ -111,6 +118,28 @@ export function createReleaseStore(ds: DataSource, audit: AuditWriter = auditWri
           actor: rel.actor,
         };
       });
+    },
+
+    async releaseLeases(ids, workerId) {
+      if (ids.length === 0) return [];
+      const rows: Array<{ id: string }> = await ds.transaction(async (m) => {
+        const back: Array<{ id: string }> = await m.query(
+          `WITH u AS (
+             UPDATE releases SET lease_owner = NULL, lease_expires_at = now() - interval '1 millisecond',
+               status_message = 'Handed back by a controller that was shutting down; another one resumes it'
+             WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'DEPLOYING' RETURNING id)
+           SELECT id FROM u`,
+          [ids, workerId],
+        );
+        await m.query(
+          `UPDATE deployments SET lease_owner = NULL, lease_expires_at = now() - interval '1 millisecond'
+           WHERE release_id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'DEPLOYING'`,
+          [back.map((r) => r.id), workerId],
+        );
+        return back;
+      });
+      for (const r of rows) await ds.query(`SELECT pg_notify($1, $2)`, [NOTIFY_CHANNELS.deployments, r.id]);
+      return rows.map((r) => r.id);
     },
 
     async heartbeatRelease(id, workerId, leaseMs) {

@@ -17,6 +17,10 @@ import { startGitHttpServer, type GitHttpServer } from '../../../test-support/gi
 import { gitCli } from '../../../test-support/git-cli.js';
 import { waitFor } from '../../../test-support/wait.js';
 import { seedDeployment, seedService } from '../support/seed.js';
+import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
+import { createReleaseRollback } from '@kubidu/core/domain/releases';
+import { auditWriter } from '@kubidu/core/domain/audit';
+import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process.js';
 
 const key = randomBytes(32);
@@ -24,6 +28,7 @@ let git: GitHttpServer;
 let bare: string;
 let ds: DataSource;
 let url: string;
+let argo: ArgoTestServer;
 const dirs: string[] = [];
 
 function env(worker: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -48,10 +53,17 @@ beforeAll(async () => {
   git = await startGitHttpServer();
   bare = git.createBareRepo('manifests', { withLayout: true });
   ({ ds, url } = await createTestDatabase());
+  // Syncs that outlast the shutdown grace: a release is still syncing when SIGTERM lands.
+  argo = await startArgoTestServer({
+    repoURL: git.url('manifests'),
+    apps: ['a', 'b'].map((svc) => ({ name: `rel.${svc}`, project: 'default', path: `apps/rel/${svc}`, targetRevision: 'main' })),
+    delays: { refreshMs: 0, pickupMs: 50, syncMs: 10_000, reconcileMs: 50, healthyMs: 50, pollMs: 0 },
+  });
 });
 
 afterAll(async () => {
   await killAllControllerProcesses();
+  await argo?.stop();
   await ds?.destroy();
   await git?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -89,6 +101,56 @@ describe('controller SIGTERM', () => {
     expect(about.some((l) => l.includes('manifests commit pushed'))).toBe(true);
     await b.stop();
   }, 180_000);
+
+  it('hands a release back too (its lease and its rows’); another replica finishes it with the one commit', async () => {
+    // Project `rel` with services a and b: 1.0.0 live two hours ago, 2.0.0 live now.
+    const a = await seedService(ds, { project: 'rel', service: 'a' });
+    const [{ id: bId }] = await ds.query(`INSERT INTO services(project_id, name, port) VALUES ($1, 'b', 8080) RETURNING id`, [a.projectId]);
+    for (const serviceId of [a.serviceId, bId]) {
+      for (const [status, tag, ago] of [['SUCCESS', '1.0.0', '2 hours'], ['RUNNING', '2.0.0', '1 hour']]) {
+        await ds.query(
+          `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, finished_at)
+           VALUES ($1, $2, 'API', $3, 8080, 1, 'seed@example.com', now() - $4::interval)`,
+          [serviceId, status, `ghcr.io/acme/svc:${tag}`, ago],
+        );
+      }
+    }
+    const rel = await ds.transaction((em) =>
+      createReleaseRollback(em, { audit: auditWriter, secretBox: new SecretBox(key) }, {
+        projectId: a.projectId,
+        at: new Date(Date.now() - 90 * 60_000),
+        reason: 'back to 1.0.0',
+        actor: { id: null, name: 'oncall@example.com' },
+        via: null,
+      }),
+    );
+    const argoEnv = { ARGOCD_URL: argo.url, ARGOCD_TOKEN: argo.token, KUBIDU_SYNC_DEADLINE_SECONDS: '300' };
+    const first = startControllerProcess(env('worker-r1', argoEnv));
+    // The commit is pushed and the syncs are running (each takes ten seconds here, twice the shutdown grace).
+    await waitFor('the release commit', async () => (await ds.query(`SELECT manifests_commit_sha FROM releases WHERE id = $1`, [rel.releaseId]))[0], {
+      until: (r: { manifests_commit_sha: string | null }) => !!r.manifests_commit_sha,
+      timeoutMs: 60_000,
+    });
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.lines.join('\n')).toMatch(new RegExp(`"releaseId":"${rel.releaseId}".*release lease handed back`));
+    const [handed] = await ds.query(`SELECT status, lease_owner, lease_expires_at < now() AS expired FROM releases WHERE id = $1`, [rel.releaseId]);
+    expect(handed).toEqual({ status: 'DEPLOYING', lease_owner: null, expired: true });
+    const rows = await ds.query(`SELECT lease_owner FROM deployments WHERE release_id = $1 AND status = 'DEPLOYING'`, [rel.releaseId]);
+    expect(rows.every((r: { lease_owner: string | null }) => r.lease_owner === null)).toBe(true);
+
+    // Another replica resumes at once (the lease is ten minutes): no second commit, the release ends RUNNING.
+    argo.delays.syncMs = 50;
+    const second = startControllerProcess(env('worker-r2', argoEnv));
+    const done = await waitFor('the release RUNNING', async () => (await ds.query(`SELECT status FROM releases WHERE id = $1`, [rel.releaseId]))[0], {
+      until: (r: { status: string }) => r.status === 'RUNNING' || r.status === 'FAILED',
+      timeoutMs: 90_000,
+    });
+    expect(done.status).toBe('RUNNING');
+    const commits = (await gitCli(bare, 'log', '--all', '--format=%H', '-F', `--grep=Kubidu-Release: ${rel.releaseId}`)).split('\n').filter(Boolean);
+    expect(commits).toHaveLength(1);
+    await second.stop();
+  }, 240_000);
 
   it('with nothing in flight it exits 0 at once and leaves no row behind', async () => {
     const c = startControllerProcess(env('worker-c'));
