@@ -35,6 +35,11 @@ export interface WebhookStore {
   claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
   /** Logs the attempt and moves the row on; false when the lease was lost (nothing written). */
   record(id: string, workerId: string, r: AttemptRecord): Promise<boolean>;
+  /**
+   * Deletes events that ended (DELIVERED or FAILED) more than `days` ago, with their attempt log
+   * (ON DELETE CASCADE), at most `limit` at a time; pending events are never touched. The count.
+   */
+  prune(days: number, limit?: number): Promise<number>;
 }
 
 const STATUS_AFTER: Record<DeliveryOutcome, string> = { DELIVERED: 'DELIVERED', RETRY: 'PENDING', FAILED: 'FAILED' };
@@ -69,6 +74,20 @@ export function createWebhookStore(ds: DataSource): WebhookStore {
         url: r.url,
         secret: { valueEncrypted: r.valueEncrypted, valueIv: r.valueIv },
       }));
+    },
+
+    async prune(days, limit = 5000) {
+      const rows: Array<{ n: number }> = await ds.query(
+        `WITH gone AS (
+           DELETE FROM webhook_outbox WHERE id IN (
+             SELECT id FROM webhook_outbox
+             WHERE status IN ('DELIVERED', 'FAILED') AND coalesce(delivered_at, next_attempt_at, created_at) < now() - ($1::int * interval '1 day')
+             ORDER BY seq LIMIT $2)
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [days, limit],
+      );
+      return rows[0].n;
     },
 
     async record(id, workerId, r) {

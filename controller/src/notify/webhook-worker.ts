@@ -6,6 +6,7 @@
  * Delivery is at least once: a worker that dies after the receiver answered but
  * before recording it leaves the row to be sent again once its lease runs out — the
  * `X-Kubidu-Delivery` header is the same on every attempt, for receivers to deduplicate.
+ * Events that ended are kept `retentionDays` (their attempts stay visible that long), then deleted.
  */
 import type { SecretBox } from '@kubidu/core/crypto/secret-box';
 import type { Logger } from '@kubidu/core/logger';
@@ -35,6 +36,9 @@ export interface WebhookWorker {
   stop(): Promise<void>;
 }
 
+const PRUNE_FIRST_MS = 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
+
 /** Starts the worker loop. */
 export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
   const { store, config, logger } = opts;
@@ -62,9 +66,24 @@ export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
     else logger.warn({ ...fields, error: res.error, retryInMs: plan.retryInMs }, plan.outcome === 'FAILED' ? 'webhook delivery given up' : 'webhook delivery failed; will retry');
   }
 
+  /** Finished events older than the retention are deleted about once an hour (the first time a minute after start). */
+  let nextPrune = Date.now() + PRUNE_FIRST_MS;
+  async function pruneIfDue(): Promise<void> {
+    if (Date.now() < nextPrune) return;
+    nextPrune = Date.now() + PRUNE_EVERY_MS;
+    try {
+      let total = 0;
+      for (let n = -1; n !== 0 && !stopped; ) total += n = await store.prune(config.retentionDays);
+      if (total > 0) logger.info({ deleted: total, retentionDays: config.retentionDays }, 'webhook outbox: finished events past the retention deleted');
+    } catch (err) {
+      logger.warn({ err: errorMessage(err) }, 'webhook outbox: deleting old events failed; will try again');
+    }
+  }
+
   const running = (async () => {
     while (!stopped) {
       pending = false;
+      await pruneIfDue();
       let claimed: ClaimedDelivery[] = [];
       try {
         claimed = await store.claim(opts.workerId, leaseMs, opts.batch ?? 20);

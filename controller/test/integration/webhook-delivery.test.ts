@@ -43,6 +43,7 @@ const config = (over: Partial<WebhookDeliveryConfig> = {}): WebhookDeliveryConfi
   maxAttempts: 5,
   retryBaseMs: 50,
   pollMs: 25,
+  retentionDays: 30,
   ...over,
 });
 
@@ -248,5 +249,37 @@ describe('outgoing webhooks from the outbox', () => {
     expect(a).toMatchObject({ outcome: 'FAILED', statusCode: null });
     expect(a.error).toMatch(/resolves to a private address|resolves only to private addresses/);
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('outbox retention', () => {
+  it('deletes events delivered or given up past the retention, with their attempts; pending and recent ones stay', async () => {
+    const { hookId } = await seedHook(`${receiver.url}/retention`);
+    const insert = async (status: string, daysAgo: number) => {
+      const [{ id }] = await ds.query(
+        `INSERT INTO webhook_outbox (webhook_id, event_id, event_type, body, status, attempts, next_attempt_at, delivered_at, created_at)
+         VALUES ($1, gen_random_uuid(), 'deployment.succeeded', '{}', $2, 1, now() - $3::int * interval '1 day',
+                 CASE WHEN $2 = 'DELIVERED' THEN now() - $3::int * interval '1 day' END, now() - $3::int * interval '1 day')
+         RETURNING id`,
+        [hookId, status, daysAgo],
+      );
+      await ds.query(
+        `INSERT INTO webhook_deliveries (outbox_id, webhook_id, event_id, event_type, attempt, outcome, duration_ms)
+         SELECT id, webhook_id, event_id, event_type, 1, CASE WHEN status = 'PENDING' THEN 'RETRY' ELSE status END, 5 FROM webhook_outbox WHERE id = $1`,
+        [id],
+      );
+      return id as string;
+    };
+    const oldDelivered = await insert('DELIVERED', 40);
+    const oldFailed = await insert('FAILED', 31);
+    const oldPending = await insert('PENDING', 40);
+    const recent = await insert('DELIVERED', 2);
+    const store = createWebhookStore(ds);
+    expect(await store.prune(30)).toBe(2);
+    const left = (await ds.query(`SELECT id FROM webhook_outbox WHERE webhook_id = $1`, [hookId])).map((r: { id: string }) => r.id).sort();
+    expect(left).toEqual([oldPending, recent].sort());
+    const attempts = await ds.query(`SELECT outbox_id FROM webhook_deliveries WHERE outbox_id = ANY($1::uuid[])`, [[oldDelivered, oldFailed]]);
+    expect(attempts).toEqual([]);
+    expect(await store.prune(30)).toBe(0);
   });
 });
