@@ -13,6 +13,7 @@ import type { ReleaseStore, ClaimedRelease } from '../store/release-store.js';
 import type { DeploymentDetails } from '../store/deployment-store.js';
 import type { DeployDeps, DesiredState } from './deploy-one.js';
 import { eachLimited } from './each-limited.js';
+import { NO_FAULT_PAUSE } from './fault-pause.js';
 
 /** How many Argo CD syncs of one release are watched at once. */
 const SYNC_CONCURRENCY = 32;
@@ -67,6 +68,8 @@ export function createReleaseStep(deps: DeployDeps & { releases: ReleaseStore })
             await new Promise((r) => setTimeout(r, Math.min(deps.retryMaxMs, deps.retryBaseMs * 2 ** attempt)));
           }
         }
+        // Fault tests: the commit is on the remote, not yet recorded on any row.
+        await (deps.faults ?? NO_FAULT_PAUSE).pause('after-push', rel.id);
       }
       const unrecorded = rows.filter((d) => d.manifestsCommitSha !== sha).map((d) => d.id);
       if (unrecorded.length > 0) {

@@ -184,3 +184,58 @@ describe('SIGKILL of the controller process at each step', () => {
     }
   }, 180_000);
 });
+
+describe('SIGKILL of the controller process in the middle of a release', () => {
+  it('after the release commit was pushed but not recorded: the restart finds it by its trailer, no second commit', async () => {
+    const { url, ds } = await createTestDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'kubidu-fault-release-'));
+    dirs.push(dataDir);
+    try {
+      const a = await seedService(ds, { project: 'relfault', service: 'a' });
+      const [{ id: bId }] = await ds.query(`INSERT INTO services(project_id, name, port) VALUES ($1, 'b', 8080) RETURNING id`, [a.projectId]);
+      for (const serviceId of [a.serviceId, bId]) {
+        for (const [status, tag, ago] of [['SUCCESS', '1.0.0', '2 hours'], ['RUNNING', '2.0.0', '1 hour']]) {
+          await ds.query(
+            `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, finished_at)
+             VALUES ($1, $2, 'API', $3, 8080, 1, 'seed@example.com', now() - $4::interval)`,
+            [serviceId, status, `ghcr.io/acme/rel:${tag}`, ago],
+          );
+        }
+      }
+      const { createReleaseRollback } = await import('@kubidu/core/domain/releases');
+      const { auditWriter } = await import('@kubidu/core/domain/audit');
+      const rel = await ds.transaction((em) =>
+        createReleaseRollback(em, { audit: auditWriter, secretBox: box }, { projectId: a.projectId, at: new Date(Date.now() - 90 * 60_000), actor: { id: null, name: 'oncall@example.com' }, via: null }),
+      );
+      // No sync engine: the rows end at the commit.
+      const env = { ...controllerEnv({ url, dataDir } as Case), ARGOCD_URL: '', ARGOCD_TOKEN: '' };
+      delete (env as Record<string, string | undefined>).ARGOCD_URL;
+      delete (env as Record<string, string | undefined>).ARGOCD_TOKEN;
+      const killed = startControllerProcess({ ...env, KUBIDU_FAULT_PAUSE_AT: 'after-push' });
+      await killed.waitForLine(new RegExp(`^KUBIDU_FAULT_PAUSED after-push ${rel.releaseId}$`), 90_000);
+      await killed.kill();
+      const releaseCommits = async () =>
+        (await gitCli(bare, 'log', '--all', '--format=%H', '-F', `--grep=Kubidu-Release: ${rel.releaseId}`)).split('\n').filter(Boolean);
+      expect(await releaseCommits()).toHaveLength(1);
+      expect((await ds.query(`SELECT manifests_commit_sha FROM releases WHERE id = $1`, [rel.releaseId]))[0].manifests_commit_sha).toBeNull();
+
+      const restarted = startControllerProcess(env);
+      const done = await waitFor('the release ended', async () => (await ds.query(`SELECT status, manifests_commit_sha, attempts FROM releases WHERE id = $1`, [rel.releaseId]))[0] as { status: string; manifests_commit_sha: string | null; attempts: number }, {
+        until: (r) => r.status === 'RUNNING' || r.status === 'FAILED',
+        timeoutMs: 90_000,
+      });
+      const commits = await releaseCommits();
+      expect(commits).toHaveLength(1);
+      expect(done).toMatchObject({ status: 'RUNNING', manifests_commit_sha: commits[0] });
+      expect(done.attempts).toBeGreaterThanOrEqual(2);
+      const rows = await ds.query(`SELECT status, manifests_commit_sha FROM deployments WHERE release_id = $1`, [rel.releaseId]);
+      expect(rows).toEqual([
+        { status: 'RUNNING', manifests_commit_sha: commits[0] },
+        { status: 'RUNNING', manifests_commit_sha: commits[0] },
+      ]);
+      await restarted.stop();
+    } finally {
+      await ds.destroy();
+    }
+  }, 180_000);
+});
