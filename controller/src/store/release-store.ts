@@ -69,54 +69,76 @@ export async function settleRelease(m: EntityManager, audit: AuditWriter, releas
   });
 }
 
+/** How many ready releases one claim looks at (the oldest first). */
+const CLAIM_CANDIDATES = 20;
+
+/** A release ready to be claimed, as read in the claim's transaction. */
+interface ReleaseCandidate { id: string; project_id: string; attempts: number; at: Date | null; to_release_id: string | null; reason: string | null; actor: string }
+
+/** Leases release `rel` and its rows to `workerId` (in the claim's transaction) and answers what the step needs. */
+async function claimOne(m: EntityManager, rel: ReleaseCandidate, rows: Array<{ id: string }>, workerId: string, leaseMs: number): Promise<ClaimedRelease> {
+  await m.query(
+    `UPDATE releases SET status = 'DEPLOYING', lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
+       attempts = attempts + 1, status_message = CASE WHEN status = 'DEPLOYING' THEN 'Resumed after a controller restart' ELSE 'Writing the release commit' END
+     WHERE id = $1`,
+    [rel.id, workerId, leaseMs],
+  );
+  await m.query(
+    `UPDATE deployments SET status = 'DEPLOYING', lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
+       started_at = coalesce(started_at, now()), attempts = attempts + 1,
+       status_message = CASE WHEN status = 'DEPLOYING' THEN 'Resumed after a controller restart' ELSE 'Writing the release commit' END
+     WHERE id = ANY($1::uuid[])`,
+    [rows.map((r) => r.id), workerId, leaseMs],
+  );
+  return {
+    id: rel.id,
+    projectId: rel.project_id,
+    rowIds: rows.map((r) => r.id),
+    attempts: rel.attempts + 1,
+    at: rel.at,
+    toReleaseId: rel.to_release_id,
+    reason: rel.reason,
+    actor: rel.actor,
+  };
+}
+
 /** The release store over `ds`. */
 export function createReleaseStore(ds: DataSource, audit: AuditWriter = auditWriter): ReleaseStore {
   return {
     async claimRelease(workerId, leaseMs) {
       return ds.transaction(async (m) => {
-        const [rel] = await m.query(
+        // The oldest ready releases first. One that waits for a busy service does not hold up
+        // another project's (services belong to one project, so those never overlap); a later
+        // release of the same project never overtakes it.
+        const candidates: ReleaseCandidate[] = await m.query(
           `SELECT id, project_id, attempts, at, to_release_id, reason, actor FROM releases
             WHERE status = 'QUEUED' OR (status = 'DEPLOYING' AND lease_expires_at < now())
-            ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            ORDER BY created_at LIMIT ${CLAIM_CANDIDATES} FOR UPDATE SKIP LOCKED`,
         );
-        if (!rel) return null;
-        const rows: Array<{ id: string; service_id: string }> = await m.query(
-          `SELECT id, service_id FROM deployments WHERE release_id = $1 AND status IN ('QUEUED', 'DEPLOYING') FOR UPDATE`,
-          [rel.id],
-        );
-        const services = rows.map((r) => r.service_id);
-        // A service busy with another row (its own lease still valid) waits; so does the whole release.
-        const [busy] = await m.query(
-          `SELECT 1 FROM deployments WHERE service_id = ANY($1::uuid[]) AND status = 'DEPLOYING' AND lease_expires_at >= now()
-              AND release_id IS DISTINCT FROM $2 LIMIT 1`,
-          [services, rel.id],
-        );
-        if (busy) return null;
-        const [{ ok }] = await m.query(`SELECT coalesce(bool_and(pg_try_advisory_xact_lock(hashtext(s))), true) AS ok FROM unnest($1::text[]) s`, [services]);
-        if (!ok) return null;
-        await m.query(
-          `UPDATE releases SET status = 'DEPLOYING', lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
-             attempts = attempts + 1, status_message = CASE WHEN status = 'DEPLOYING' THEN 'Resumed after a controller restart' ELSE 'Writing the release commit' END
-           WHERE id = $1`,
-          [rel.id, workerId, leaseMs],
-        );
-        await m.query(
-          `UPDATE deployments SET status = 'DEPLOYING', lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
-             started_at = coalesce(started_at, now()), attempts = attempts + 1,
-             status_message = CASE WHEN status = 'DEPLOYING' THEN 'Resumed after a controller restart' ELSE 'Writing the release commit' END
-           WHERE id = ANY($1::uuid[])`,
-          [rows.map((r) => r.id), workerId, leaseMs],
-        );
-        return {
-          id: rel.id,
-          projectId: rel.project_id,
-          rowIds: rows.map((r) => r.id),
-          attempts: rel.attempts + 1,
-          at: rel.at,
-          toReleaseId: rel.to_release_id,
-          reason: rel.reason,
-          actor: rel.actor,
-        };
+        const waiting = new Set<string>();
+        for (const rel of candidates) {
+          if (waiting.has(rel.project_id)) continue;
+          const rows: Array<{ id: string; service_id: string }> = await m.query(
+            `SELECT id, service_id FROM deployments WHERE release_id = $1 AND status IN ('QUEUED', 'DEPLOYING') FOR UPDATE`,
+            [rel.id],
+          );
+          const services = rows.map((r) => r.service_id);
+          // A service busy with another row (its own lease still valid) waits; so does the whole release.
+          const [busy] = await m.query(
+            `SELECT 1 FROM deployments WHERE service_id = ANY($1::uuid[]) AND status = 'DEPLOYING' AND lease_expires_at >= now()
+                AND release_id IS DISTINCT FROM $2 LIMIT 1`,
+            [services, rel.id],
+          );
+          const [{ ok }] = busy
+            ? [{ ok: false }]
+            : await m.query(`SELECT coalesce(bool_and(pg_try_advisory_xact_lock(hashtext(s))), true) AS ok FROM unnest($1::text[]) s`, [services]);
+          if (!ok) {
+            waiting.add(rel.project_id);
+            continue;
+          }
+          return claimOne(m, rel, rows, workerId, leaseMs);
+        }
+        return null;
       });
     },
 
