@@ -12,7 +12,9 @@
  * Format: gitformat-pack(5) — idx version 2 (what git has written since 1.5.2),
  * pack version 2/3, OFS_DELTA and REF_DELTA entries.
  */
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { applyDelta, type ObjectType } from './objects.js';
@@ -25,6 +27,10 @@ const IDX_MAGIC = 0xff744f63;
 /** Resolved delta bases kept for the next read of the same chain. */
 const BASE_CACHE_BYTES = 8 * 1024 * 1024;
 const MAX_CHAIN = 10_000;
+const openFd = promisify(fs.open);
+const readFd = promisify(fs.read);
+/** Pack files are plain descriptors (a FileHandle collected while open warns): closed when their Pack is collected. */
+const closeOnCollect = new FinalizationRegistry<number>((fd) => fs.close(fd, () => undefined));
 
 export interface PackObject {
   type: ObjectType;
@@ -39,7 +45,7 @@ export interface PackObject {
  */
 class Pack {
   private sorted: Float64Array | null = null;
-  private fh: Promise<fsp.FileHandle> | null = null;
+  private fd: Promise<number> | null = null;
   private constructor(
     readonly name: string,
     readonly path: string,
@@ -61,19 +67,26 @@ class Pack {
   }
 
   /** The pack file's handle, opened on first use. */
-  handle(): Promise<fsp.FileHandle> {
-    if (!this.fh) {
-      this.fh = fsp.open(this.path, 'r');
-      this.fh.catch(() => (this.fh = null));
+  handle(): Promise<number> {
+    if (!this.fd) {
+      const opening = openFd(this.path, 'r').then((fd) => {
+        // A store dropped without retiring its packs (tests make many) closes them when collected.
+        closeOnCollect.register(this, fd, this);
+        return fd;
+      });
+      opening.catch(() => (this.fd = null));
+      this.fd = opening;
     }
-    return this.fh;
+    return this.fd;
   }
 
-  /** Closes the handle (the pack left the directory); reads still in flight get a moment to end. */
+  /** Closes the file (the pack left the directory); reads still in flight get a moment to end. */
   retire() {
-    const fh = this.fh;
-    this.fh = null;
-    if (fh) setTimeout(() => void fh.then((h) => h.close()).catch(() => {}), 10_000).unref?.();
+    const fd = this.fd;
+    this.fd = null;
+    if (!fd) return;
+    closeOnCollect.unregister(this);
+    setTimeout(() => void fd.then((n) => fs.close(n, () => undefined)).catch(() => undefined), 10_000).unref?.();
   }
 
   /** The pack offset of an object, or -1. Binary search in the index's sorted name table. */
@@ -120,10 +133,10 @@ class Pack {
   }
 
   /** The raw entry at an offset: its type code, inflated data, and its delta base when it is a delta. */
-  async entry(fh: fsp.FileHandle, offset: number): Promise<{ code: number; data: Buffer; baseOffset?: number; baseOid?: string }> {
+  async entry(fd: number, offset: number): Promise<{ code: number; data: Buffer; baseOffset?: number; baseOid?: string }> {
     const end = this.endOf(offset);
     const buf = Buffer.allocUnsafe(end - offset);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+    const { bytesRead } = await readFd(fd, buf, 0, buf.length, offset);
     if (bytesRead !== buf.length) throw new GitRepositoryError(`pack ${this.name} is truncated at offset ${offset}`);
     let p = 0;
     let c = buf[p++];
