@@ -192,6 +192,34 @@ describe('members', () => {
   });
 });
 
+describe('leaving a project', () => {
+  it('any member may remove themselves (audited, effective at once); not another member, not through a rollback-scoped token, not the last owner', async () => {
+    const a = await registerUser(t.app);
+    const b = await registerUser(t.app);
+    const { projectId: pid } = await createService(t.app, a, 'leave-web');
+    for (const [u, role] of [[b, 'viewer']] as const) {
+      expect((await inject(a, 'POST', `/api/projects/${pid}/members`, { email: u.email, role })).statusCode).toBe(201);
+    }
+    // A viewer cannot remove the owner, but can leave.
+    const other = await inject(b, 'DELETE', `/api/projects/${pid}/members/${a.id}`);
+    expect(other.statusCode).toBe(403);
+    expect(other.json().code).toBe('ROLE_CANNOT_MANAGE');
+    const token = (await inject(b, 'POST', '/api/tokens', { name: 'bot', scope: 'rollback' })).json().token as string;
+    const scoped = await t.app.inject({ method: 'DELETE', url: `/api/projects/${pid}/members/${b.id}`, headers: { authorization: `Bearer ${token}` } });
+    expect(scoped.statusCode).toBe(403);
+    expect(scoped.json().code).toBe('TOKEN_SCOPE_ROLLBACK_ONLY');
+    const left = await inject(b, 'DELETE', `/api/projects/${pid}/members/${b.id}`);
+    expect(left.statusCode, left.body).toBe(204);
+    expect((await inject(b, 'GET', `/api/projects/${pid}`)).statusCode).toBe(403);
+    const [audit] = await t.ds.query(`SELECT actor, data FROM audit_logs WHERE action = 'MEMBER_REMOVED' AND project_id = $1`, [pid]);
+    expect(audit).toEqual({ actor: b.email, data: { userId: b.id, email: b.email, role: 'viewer' } });
+    // The only owner cannot leave: a project keeps one.
+    const last = await inject(a, 'DELETE', `/api/projects/${pid}/members/${a.id}`);
+    expect(last.statusCode).toBe(409);
+    expect(last.json().code).toBe('LAST_OWNER');
+  });
+});
+
 describe('the migration', () => {
   it('makes the owner of each existing project its owner member, and each new project\'s creator its owner', async () => {
     const url = await createEmptyDatabase(adminUrl());

@@ -55,7 +55,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: MemberService; a
     {
       schema: {
         tags,
-        summary: 'Remove a member (owners only); it takes effect on their next request',
+        summary: 'Remove a member (owners), or leave (any member, their own user id); it takes effect on their next request. A project keeps at least one owner',
         security,
         params: MemberParams,
         response: { 204: Type.Null(), ...ErrorResponses },

@@ -1,6 +1,6 @@
 /**
- * Project members through the API (issue 17): any member reads the list, owners
- * (`manage`) add, re-role and remove; the rules and the audit rows are core's
+ * Project members through the API (issue 17): any member reads the list and may
+ * leave, owners (`manage`) add, re-role and remove; the rules and the audit rows are core's
  * domain writes (core/src/domain/members.ts). One transaction per request.
  */
 import type { DataSource } from 'typeorm';
@@ -9,7 +9,7 @@ import { addMember, changeRole, listMembers, removeMember, type MemberRow } from
 import type { AddMemberBody, MemberView } from '@kubidu/core/contract/members';
 import type { ProjectRole } from '@kubidu/core/contract/roles';
 import type { AuthUser } from '../auth/auth-service.js';
-import { projectFor } from '../access/permissions.js';
+import { projectFor, requireUnscoped } from '../access/permissions.js';
 
 const view = (m: MemberRow): MemberView => ({ userId: m.userId, email: m.email, role: m.role, addedAt: m.addedAt.toISOString() });
 
@@ -37,9 +37,15 @@ export class MemberService {
     });
   }
 
+  /** Owners remove anyone; any member may leave (remove themselves) — not through a rollback-scoped token. */
   async remove(user: AuthUser, projectId: string, userId: string): Promise<void> {
     await this.deps.ds.transaction(async (em) => {
-      await projectFor(em, user, projectId, 'manage');
+      if (userId === user.id) {
+        requireUnscoped(user, 'leave a project');
+        await projectFor(em, user, projectId, 'read');
+      } else {
+        await projectFor(em, user, projectId, 'manage');
+      }
       await removeMember(em, this.deps.audit, { id: user.id, name: user.email }, projectId, userId);
     });
   }

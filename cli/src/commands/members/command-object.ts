@@ -36,7 +36,7 @@ const setCommand: CommandModule<GlobalArgs, MemberChangeArgs> = {
 
 const rmCommand: CommandModule<GlobalArgs, MemberChangeArgs> = {
   command: 'rm <email>',
-  describe: 'Remove a member (owners only); it takes effect on their next request',
+  describe: 'Remove a member (owners), or yourself to leave (any member); it takes effect on their next request',
   builder: (y) => withEmail(y) as never,
   handler: (args) => runCommand(args, runRemove),
 };
@@ -51,6 +51,7 @@ export const membersCommand: CommandModule<GlobalArgs, MembersArgs> = {
       .example('$0 members', 'List the members of the linked project')
       .example('$0 members add ana@example.com --role oncall', 'Add Ana as oncall')
       .example('$0 members set ana@example.com --role viewer', "Change Ana's role")
-      .example('$0 members rm ana@example.com', 'Remove Ana'),
+      .example('$0 members rm ana@example.com', 'Remove Ana')
+      .example('$0 members rm me@example.com', 'Leave the project (your own email; a project keeps one owner)'),
   handler: (args) => runCommand(args, runList),
 };
