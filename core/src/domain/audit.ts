@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { AuditAction } from './vocabulary.js';
-import { enqueueWebhookEvents } from './webhook-outbox.js';
+import { enabledHooksJson, enqueueWebhookEvents, mayBeEvent, type HookRow } from './webhook-outbox.js';
 
 /** One audit entry. `data` must never hold secret values. */
 export interface AuditEntry {
@@ -33,12 +33,22 @@ export interface AuditWriter {
  */
 export const auditWriter: AuditWriter = {
   async append(em, e) {
-    const [row]: Array<{ id: string; created_at: Date }> = await em.query(
-      `INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id, created_at`,
-      [e.actorId, e.actor, e.action, e.projectId ?? null, e.serviceId ?? null, e.deploymentId ?? null, JSON.stringify(e.data ?? {})],
+    const params = [e.actorId, e.actor, e.action, e.projectId ?? null, e.serviceId ?? null, e.deploymentId ?? null, JSON.stringify(e.data ?? {})];
+    if (!mayBeEvent(e)) {
+      await em.query(
+        `INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+        params,
+      );
+      return;
+    }
+    // The project's hooks are read by the same statement (one round trip per audit row, not two).
+    const [row]: Array<{ id: string; created_at: Date; hooks: HookRow[] }> = await em.query(
+      `WITH a AS (INSERT INTO audit_logs (actor_id, actor, action, project_id, service_id, deployment_id, data)
+                  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id, created_at)
+       SELECT a.id, a.created_at, ${enabledHooksJson('$4::uuid')} AS hooks FROM a`,
+      params,
     );
-    await enqueueWebhookEvents(em, row.id, row.created_at, e);
+    await enqueueWebhookEvents(em, row.id, row.created_at, e, row.hooks);
   },
 };
 

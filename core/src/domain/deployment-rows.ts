@@ -75,6 +75,15 @@ export async function currentDeploymentId(em: EntityManager, serviceId: string):
   return row?.id ?? null;
 }
 
+/** The service's current deployment row (its newest RUNNING one), or null: currentDeploymentId and deploymentById in one read. */
+export async function currentDeployment(em: EntityManager, serviceId: string): Promise<DeploymentRow | null> {
+  const [row] = await em.query(
+    `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d WHERE d.service_id = $1 AND d.status = 'RUNNING' ORDER BY d.seq DESC LIMIT 1`,
+    [serviceId],
+  );
+  return row ?? null;
+}
+
 /** The row a user made with this Idempotency-Key, if any. */
 export async function deploymentByIdempotencyKey(em: EntityManager, userId: string, key: string): Promise<DeploymentRow | null> {
   const [row] = await em.query(

@@ -7,7 +7,7 @@
  * as stored), set the deploy hold and write the audit rows.
  */
 import type { EntityManager } from 'typeorm';
-import { currentDeploymentId, deploymentById, deploymentByIdempotencyKey, DEPLOYMENT_COLUMNS, type DeploymentRow } from './deployment-rows.js';
+import { currentDeployment, deploymentById, deploymentByIdempotencyKey, DEPLOYMENT_COLUMNS, type DeploymentRow } from './deployment-rows.js';
 import {
   NoCurrentDeploymentError,
   RollbackTargetBadError,
@@ -41,20 +41,25 @@ export interface RollbackRequest {
   releaseId?: string;
 }
 
-/** Locks the service row FOR UPDATE (rollbacks and deploys of one service serialize on it); its project id. */
-async function lockService(em: EntityManager, serviceId: string): Promise<{ projectId: string }> {
-  const [s] = await em.query(`SELECT project_id AS "projectId" FROM services WHERE id = $1 FOR UPDATE`, [serviceId]);
-  return s;
+/**
+ * Locks the service of deployment `targetId` FOR UPDATE (rollbacks and deploys of one service
+ * serialize on it) and answers its id and project; null when there is no such deployment.
+ */
+async function lockServiceOf(em: EntityManager, targetId: string): Promise<{ serviceId: string; projectId: string } | null> {
+  const [s] = await em.query(
+    `SELECT id AS "serviceId", project_id AS "projectId" FROM services WHERE id = (SELECT service_id FROM deployments WHERE id = $1) FOR UPDATE`,
+    [targetId],
+  );
+  return s ?? null;
 }
 
 /** Queues a rollback to `req.targetId` in the caller's transaction (see the module comment for the order of checks). */
 export async function createRollback(em: EntityManager, deps: DomainDeps, req: RollbackRequest): Promise<CreatedDeployment> {
   const { targetId, actor, only } = req;
   const reason = req.reason ?? null;
-  const found = await deploymentById(em, targetId);
-  if (!found) throw new NotFoundError('DEPLOYMENT_NOT_FOUND', 'Deployment not found');
-  const serviceId = found.serviceId;
-  const { projectId } = await lockService(em, serviceId);
+  const locked = await lockServiceOf(em, targetId);
+  if (!locked) throw new NotFoundError('DEPLOYMENT_NOT_FOUND', 'Deployment not found');
+  const { serviceId, projectId } = locked;
   const hash = req.idempotencyKey === undefined ? null : requestHash(deps.secretBox, 'rollback', { targetId, only, reason: req.reason });
   if (req.idempotencyKey !== undefined && actor.id !== null) {
     const existing = await deploymentByIdempotencyKey(em, actor.id, req.idempotencyKey);
@@ -68,13 +73,13 @@ export async function createRollback(em: EntityManager, deps: DomainDeps, req: R
   }
   // Re-read under the service lock: the controller may have moved it meanwhile.
   const target = (await deploymentById(em, targetId))!;
-  const currentId = await currentDeploymentId(em, serviceId);
+  const current = await currentDeployment(em, serviceId);
+  const currentId = current?.id ?? null;
   // The contract's rule, the one every door shows as `canRollback`.
   const refusal = rollbackRefusal({ status: target.status, isCurrent: currentId === targetId && !req.auto, markedBad: target.markedBadAt !== null });
   if (refusal === 'ROLLBACK_TARGET_INVALID') throw new RollbackTargetInvalidError(target.status);
   if (refusal === 'ROLLBACK_TARGET_BAD') throw new RollbackTargetBadError(target.badReason ?? '');
   if (refusal === 'ROLLBACK_TARGET_CURRENT') throw new RollbackTargetCurrentError();
-  const current = currentId ? await deploymentById(em, currentId) : null;
   if (only && !current) throw new NoCurrentDeploymentError(only);
   const [pending]: DeploymentRow[] = req.releaseId
     ? []

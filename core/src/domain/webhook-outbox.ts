@@ -20,7 +20,8 @@ export interface EventSource {
   data?: Record<string, unknown>;
 }
 
-interface HookRow {
+/** One enabled hook of a project, as the outbox needs it. */
+export interface HookRow {
   id: string;
   format: WebhookFormat;
   events: WebhookEvent[];
@@ -53,14 +54,25 @@ async function loadContext(em: EntityManager, e: EventSource): Promise<ContextRo
   return row ?? null;
 }
 
+/** Is the audit entry `e` an event some hook could subscribe to (an event-worthy action in a project)? */
+export function mayBeEvent(e: EventSource): boolean {
+  return !!e.projectId && EVENT_ACTIONS.has(e.action);
+}
+
+/** The SQL expression (a json array) of the enabled hooks of project `$projectParam`, for a caller folding the lookup into its own statement. */
+export function enabledHooksJson(projectParam: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object('id', w.id, 'format', w.format, 'events', w.events)), '[]'::json) FROM webhooks w WHERE w.project_id = ${projectParam} AND w.enabled)`;
+}
+
 /**
  * Queues the event `e` is (if it is one) for every enabled hook of its project that
- * subscribes to it. `eventId` and `occurredAt` are the audit row's. Costs one indexed
- * SELECT for an event-worthy action in a project without hooks, nothing otherwise.
+ * subscribes to it. `eventId` and `occurredAt` are the audit row's. `hooks`: the project's
+ * enabled hooks when the caller already read them (the audit writer reads them in its
+ * INSERT); otherwise one indexed SELECT for an event-worthy action, nothing for others.
  */
-export async function enqueueWebhookEvents(em: EntityManager, eventId: string, occurredAt: Date, e: EventSource): Promise<number> {
-  if (!e.projectId || !EVENT_ACTIONS.has(e.action)) return 0;
-  const hooks: HookRow[] = await em.query(`SELECT id, format, events FROM webhooks WHERE project_id = $1 AND enabled`, [e.projectId]);
+export async function enqueueWebhookEvents(em: EntityManager, eventId: string, occurredAt: Date, e: EventSource, hooks?: HookRow[]): Promise<number> {
+  if (!mayBeEvent(e)) return 0;
+  hooks ??= (await em.query(`SELECT id, format, events FROM webhooks WHERE project_id = $1 AND enabled`, [e.projectId])) as HookRow[];
   if (hooks.length === 0) return 0;
   const ctx = await loadContext(em, e);
   if (!ctx) return 0;
