@@ -21,7 +21,7 @@ import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
 import { gitCli } from '../../../test-support/git-cli.js';
-import { seedDeployment, seedService } from '../support/seed.js';
+import { seedDeployment, seedRelease, seedService } from '../support/seed.js';
 import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process.js';
 import { FAULT_POINTS, type FaultPoint } from '../../src/reconcile/fault-pause.js';
 import { waitFor } from '../../../test-support/wait.js';
@@ -191,22 +191,7 @@ describe('SIGKILL of the controller process in the middle of a release', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kubidu-fault-release-'));
     dirs.push(dataDir);
     try {
-      const a = await seedService(ds, { project: 'relfault', service: 'a' });
-      const [{ id: bId }] = await ds.query(`INSERT INTO services(project_id, name, port) VALUES ($1, 'b', 8080) RETURNING id`, [a.projectId]);
-      for (const serviceId of [a.serviceId, bId]) {
-        for (const [status, tag, ago] of [['SUCCESS', '1.0.0', '2 hours'], ['RUNNING', '2.0.0', '1 hour']]) {
-          await ds.query(
-            `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, finished_at)
-             VALUES ($1, $2, 'API', $3, 8080, 1, 'seed@example.com', now() - $4::interval)`,
-            [serviceId, status, `ghcr.io/acme/rel:${tag}`, ago],
-          );
-        }
-      }
-      const { createReleaseRollback } = await import('@kubidu/core/domain/releases');
-      const { auditWriter } = await import('@kubidu/core/domain/audit');
-      const rel = await ds.transaction((em) =>
-        createReleaseRollback(em, { audit: auditWriter, secretBox: box }, { projectId: a.projectId, at: new Date(Date.now() - 90 * 60_000), actor: { id: null, name: 'oncall@example.com' }, via: null }),
-      );
+      const rel = await seedRelease(ds, box, { project: 'relfault', names: ['a', 'b'] });
       // No sync engine: the rows end at the commit.
       const env = { ...controllerEnv({ url, dataDir } as Case), ARGOCD_URL: '', ARGOCD_TOKEN: '' };
       delete (env as Record<string, string | undefined>).ARGOCD_URL;

@@ -16,10 +16,8 @@ import { createTestDatabase } from '../../../test-support/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../../../test-support/git-http-server.js';
 import { gitCli } from '../../../test-support/git-cli.js';
 import { waitFor } from '../../../test-support/wait.js';
-import { seedDeployment, seedService } from '../support/seed.js';
+import { seedDeployment, seedRelease, seedService } from '../support/seed.js';
 import { startArgoTestServer, type ArgoTestServer } from '../../../test-support/argocd-server.js';
-import { createReleaseRollback } from '@kubidu/core/domain/releases';
-import { auditWriter } from '@kubidu/core/domain/audit';
 import { SecretBox } from '@kubidu/core/crypto/secret-box';
 import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process.js';
 
@@ -103,27 +101,8 @@ describe('controller SIGTERM', () => {
   }, 180_000);
 
   it('hands a release back too (its lease and its rows’); another replica finishes it with the one commit', async () => {
-    // Project `rel` with services a and b: 1.0.0 live two hours ago, 2.0.0 live now.
-    const a = await seedService(ds, { project: 'rel', service: 'a' });
-    const [{ id: bId }] = await ds.query(`INSERT INTO services(project_id, name, port) VALUES ($1, 'b', 8080) RETURNING id`, [a.projectId]);
-    for (const serviceId of [a.serviceId, bId]) {
-      for (const [status, tag, ago] of [['SUCCESS', '1.0.0', '2 hours'], ['RUNNING', '2.0.0', '1 hour']]) {
-        await ds.query(
-          `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, finished_at)
-           VALUES ($1, $2, 'API', $3, 8080, 1, 'seed@example.com', now() - $4::interval)`,
-          [serviceId, status, `ghcr.io/acme/svc:${tag}`, ago],
-        );
-      }
-    }
-    const rel = await ds.transaction((em) =>
-      createReleaseRollback(em, { audit: auditWriter, secretBox: new SecretBox(key) }, {
-        projectId: a.projectId,
-        at: new Date(Date.now() - 90 * 60_000),
-        reason: 'back to 1.0.0',
-        actor: { id: null, name: 'oncall@example.com' },
-        via: null,
-      }),
-    );
+    // Project `rel` with services a and b: 1.0.0 live two hours ago, 2.0.0 live now; a release back to 1.0.0.
+    const rel = await seedRelease(ds, new SecretBox(key), { project: 'rel', names: ['a', 'b'] });
     const argoEnv = { ARGOCD_URL: argo.url, ARGOCD_TOKEN: argo.token, KUBIDU_SYNC_DEADLINE_SECONDS: '300' };
     const first = startControllerProcess(env('worker-r1', argoEnv));
     // The commit is pushed and the syncs are running (each takes ten seconds here, twice the shutdown grace).

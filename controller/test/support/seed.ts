@@ -66,3 +66,45 @@ export async function seedDeployment(
   return id as string;
   });
 }
+
+/**
+ * Project `project` with services `names`, each with 1.0.0 live two hours ago (SUCCESS) and
+ * 2.0.0 live an hour ago (RUNNING), and a release rollback of `services` (default: all) to
+ * the 1.0.0 moment, queued as the API queues one (core's createReleaseRollback).
+ */
+export async function seedRelease(
+  ds: DataSource,
+  box: SecretBox,
+  opts: { project: string; names: string[]; services?: string[]; projectId?: string },
+): Promise<{ projectId: string; releaseId: string; serviceIds: Record<string, string> }> {
+  const { createReleaseRollback } = await import('@kubidu/core/domain/releases');
+  const { auditWriter } = await import('@kubidu/core/domain/audit');
+  const projectId = opts.projectId ?? (await seedService(ds, { project: opts.project, service: `${opts.names[0]}-seed` })).projectId;
+  if (!opts.projectId) await ds.query(`DELETE FROM services WHERE project_id = $1`, [projectId]);
+  const serviceIds: Record<string, string> = {};
+  for (const name of opts.names) serviceIds[name] = await seedServiceHistory(ds, projectId, name);
+  const rel = await ds.transaction((em) =>
+    createReleaseRollback(em, { audit: auditWriter, secretBox: box }, {
+      projectId,
+      services: opts.services,
+      at: new Date(Date.now() - 90 * 60_000),
+      reason: 'back to 1.0.0',
+      actor: { id: null, name: 'oncall@example.com' },
+      via: null,
+    }),
+  );
+  return { projectId, releaseId: rel.releaseId, serviceIds };
+}
+
+/** A service of `projectId` with 1.0.0 live two hours ago (SUCCESS) and 2.0.0 live an hour ago (RUNNING). */
+export async function seedServiceHistory(ds: DataSource, projectId: string, name: string): Promise<string> {
+  const [{ id }] = await ds.query(`INSERT INTO services(project_id, name, port) VALUES ($1, $2, 8080) RETURNING id`, [projectId, name]);
+  for (const [status, tag, ago] of [['SUCCESS', '1.0.0', '2 hours'], ['RUNNING', '2.0.0', '1 hour']]) {
+    await ds.query(
+      `INSERT INTO deployments(service_id, status, source, image_url, port, replicas, actor, finished_at)
+       VALUES ($1, $2, 'API', $3, 8080, 1, 'seed@example.com', now() - $4::interval)`,
+      [id, status, `ghcr.io/acme/${name}:${tag}`, ago],
+    );
+  }
+  return id;
+}
