@@ -189,4 +189,18 @@ describe.skipIf(!CHROMIUM)('teams in the web app (issue 17)', () => {
     expect(after.body.code).toBe('FORBIDDEN');
     await page.context().close();
   });
+
+  it('the deployer leaves the project from the Members panel (after confirming) and lands on a projects list without it', async () => {
+    const page = await signIn('deployer');
+    await page.goto(`${stack.apiUrl}/#/projects/${projectId}`);
+    const panel = page.getByRole('region', { name: 'Members' });
+    await panel.getByRole('button', { name: 'Leave project' }).click();
+    await panel.getByRole('group', { name: 'Leave the project' }).getByRole('button', { name: 'Leave', exact: true }).click();
+    await page.waitForURL((u) => u.hash === '#/' || u.hash === '');
+    const gone = await stack.request<{ code: string }>('GET', `/api/projects/${projectId}`, people.deployer.token);
+    expect(gone.status).toBe(403);
+    const members = await stack.request<{ items: Array<{ email: string }> }>('GET', `/api/projects/${projectId}/members`, people.owner.token);
+    expect(members.body.items.map((m) => m.email)).not.toContain(people.deployer.email);
+    await page.context().close();
+  });
 });

@@ -17,7 +17,7 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-function mountPanel(role: 'owner' | 'viewer', permissions: string[]) {
+function mountPanel(role: 'owner' | 'viewer' | 'oncall', permissions: string[], myEmail: string | null = null) {
   let members = [ada, bob];
   const { fetch, calls } = fakeFetch({
     [`GET /api/projects/${P}/members`]: () => ({ status: 200, body: { items: members } }),
@@ -33,7 +33,7 @@ function mountPanel(role: 'owner' | 'viewer', permissions: string[]) {
     [`PATCH /api/projects/${P}/members/u2`]: () => ({ status: 409, body: { statusCode: 409, code: 'LAST_OWNER', error: 'Conflict', message: 'A project keeps at least one owner: make someone else owner first' } }),
   });
   const api = createApiClient({ fetch, getToken: () => 'tok' });
-  wrapper = mount(MembersPanel, { props: { projectId: P, role, permissions }, global: { provide: { [apiKey as symbol]: api } } });
+  wrapper = mount(MembersPanel, { props: { projectId: P, role, permissions, myEmail }, global: { provide: { [apiKey as symbol]: api } } });
   return { calls };
 }
 
@@ -65,5 +65,24 @@ describe('MembersPanel', () => {
     await wrapper!.get('button[aria-label="Remove bob@example.com"]').trigger('click');
     await flushPromises();
     expect(wrapper!.find('tr[data-member-email="bob@example.com"]').exists()).toBe(false);
+  });
+
+  it('a member leaves after confirming (their own membership is deleted, the page is told); the only owner cannot', async () => {
+    const { calls } = mountPanel('oncall', ['read', 'rollback'], 'Bob@example.com');
+    await flushPromises();
+    await wrapper!.get('.member-leave button').trigger('click');
+    expect(wrapper!.get('[aria-label="Leave the project"]').text()).toContain('You lose access to this project at once');
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
+    await wrapper!.findAll('.member-leave button').find((b) => b.text() === 'Leave')!.trigger('click');
+    await flushPromises();
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.url)).toEqual([`/api/projects/${P}/members/u2`]);
+    expect(wrapper!.emitted('left')).toHaveLength(1);
+    wrapper!.unmount();
+
+    mountPanel('owner', ['read', 'rollback', 'deploy', 'manage'], 'ada@example.com');
+    await flushPromises();
+    const only = wrapper!.get('.member-leave button');
+    expect(only.attributes('disabled')).toBeDefined();
+    expect(wrapper!.get('.member-leave').text()).toContain('You are the only owner');
   });
 });
