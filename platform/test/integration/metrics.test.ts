@@ -15,7 +15,9 @@ import { waitFor } from '../../../test-support/wait.js';
 const slowSync: SyncRunner = {
   appNameFor: (project, service) => `${project}.${service}`,
   async run(input) {
-    await new Promise((r) => setTimeout(r, 50));
+    // 60 ms, and the test asserts at least 50 ms per sync: a timer may fire a little before its
+    // delay as performance.now() counts it (3 × 49.95 ms once failed a 0.15 s bound in CI).
+    await new Promise((r) => setTimeout(r, 60));
     return { outcome: 'RUNNING', message: 'Synced and Healthy', syncedRevision: input.commitSha };
   },
 };
