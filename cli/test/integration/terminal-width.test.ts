@@ -82,6 +82,9 @@ beforeAll(async () => {
     });
   }
   await exec(process.execPath, [KUBIDU_BIN, 'login', '--token', token], { env, cwd: workDir });
+  // One session that outlives the others: tmux's server exits with its last session, and a
+  // new-session racing that exit failed with "server exited unexpectedly" in a CI run.
+  await tmux('new-session', '-d', '-s', 'keepalive', 'sleep 3600');
 });
 
 afterAll(async () => {
